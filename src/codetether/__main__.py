@@ -1,0 +1,3 @@
+from codetether.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The agent loop, written once and driven by run, tui, swarm, ralph and A2A tasks."""

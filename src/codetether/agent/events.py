@@ -1,0 +1,89 @@
+"""Typed events the agent loop emits to a sink; every front end renders these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Union
+
+from codetether.provider.model import Usage
+
+
+@dataclass
+class RunStarted:
+    session_id: str
+    model: str
+    agent: str
+
+
+@dataclass
+class StepStarted:
+    step: int
+
+
+@dataclass
+class TextChunk:
+    text: str
+
+
+@dataclass
+class TextComplete:
+    text: str
+
+
+@dataclass
+class ThinkingChunk:
+    text: str
+
+
+@dataclass
+class ToolCallStarted:
+    call_id: str
+    name: str
+    arguments: str
+
+
+@dataclass
+class ToolCallCompleted:
+    call_id: str
+    name: str
+    success: bool
+    duration_ms: int
+    output: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class UsageUpdated:
+    step: int
+    usage: Usage
+    total: Usage
+
+
+@dataclass
+class ContextTruncated:
+    removed_messages: int
+    tokens_before: int
+    tokens_after: int
+
+
+@dataclass
+class AgentError:
+    message: str
+    fatal: bool = False
+
+
+@dataclass
+class RunCompleted:
+    text: str
+    steps: int
+    usage: Usage
+    exit_reason: str  # completed | max_steps | cancelled | error
+
+
+Event = Union[RunStarted, StepStarted, TextChunk, TextComplete, ThinkingChunk, ToolCallStarted,
+              ToolCallCompleted, UsageUpdated, ContextTruncated, AgentError, RunCompleted]
+EventSink = Callable[[Event], None]
+
+
+def discard(_event: Event) -> None:
+    """A sink that drops every event."""

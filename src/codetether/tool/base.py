@@ -1,0 +1,88 @@
+"""The tool contract: a Tool is a name, a description, a JSON schema and an async run function."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from codetether.tool.schema import validate_arguments
+
+
+class ToolError(Exception):
+    """A failure the model should read and recover from; never ends the loop."""
+
+
+@dataclass
+class ToolResult:
+    output: str
+    success: bool = True
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ToolContext:
+    """Where and how a tool runs: the workspace root, the current directory, what is permitted."""
+
+    root: Path
+    cwd: Path | None = None
+    allow_external: bool = False
+    session_id: str = ""
+    env: dict[str, str] | None = None
+    on_file_change: Callable[[Path], None] | None = None  # snapshot hook, called before a write
+
+    def __post_init__(self) -> None:
+        self.root = Path(os.path.realpath(self.root))
+        self.cwd = Path(os.path.realpath(self.cwd)) if self.cwd else self.root
+
+    def resolve(self, path: str | os.PathLike[str]) -> Path:
+        """Resolve a model-given path against cwd and refuse one outside the workspace."""
+        raw = os.path.expanduser(str(path))
+        full = Path(os.path.realpath(os.path.join(self.cwd, raw)))
+        if not self.allow_external and not _within(full, self.root):
+            raise ToolError(f"path '{path}' resolves to {full}, outside the workspace {self.root}; "
+                            "only files inside the workspace can be accessed")
+        return full
+
+    def before_write(self, path: Path) -> None:
+        if self.on_file_change is not None:
+            self.on_file_change(path)
+
+    def display(self, path: Path) -> str:
+        """A path as the model should see it: relative to the root when inside it."""
+        return os.path.relpath(path, self.root) if _within(path, self.root) else str(path)
+
+
+def _within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+RunFunction = Callable[[dict[str, Any], ToolContext], Awaitable[ToolResult]]
+
+
+@dataclass
+class Tool:
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    run: RunFunction
+    read_only: bool = False
+
+    async def execute(self, arguments: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        """Validate, run, and turn every expected failure into an error result."""
+        problem = validate_arguments(self.parameters, arguments)
+        if problem:
+            return ToolResult(f"invalid arguments for {self.name}: {problem}", success=False)
+        try:
+            return await self.run(arguments, ctx)
+        except ToolError as exc:
+            return ToolResult(f"{self.name} failed: {exc}", success=False)
+        except OSError as exc:
+            return ToolResult(f"{self.name} failed: {exc.strerror or exc} ({exc.filename or ''})".rstrip(" ()"),
+                              success=False)
+
+
+def description_for(module_file: str) -> str:
+    """Read the model-facing description kept in the .txt beside a tool module."""
+    return Path(module_file).with_suffix(".txt").read_text(encoding="utf-8").strip()
