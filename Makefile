@@ -1,0 +1,36 @@
+# Quick start: `make run` (install, then start the agent here) and `make test` (install, then the whole suite).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: run test lint bench install install-test clean
+
+$(VENV)/.runtime: pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required (found %s)" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -r requirements.lock
+	$(PIP) install --no-deps -e .
+	@touch $@
+
+$(VENV)/.test: $(VENV)/.runtime requirements-test.lock
+	$(PIP) install -r requirements-test.lock
+	@touch $@
+
+install: $(VENV)/.runtime
+install-test: $(VENV)/.test
+
+run: $(VENV)/.runtime
+	$(VENV)/bin/codetether $(ARGS)
+
+lint: $(VENV)/.test
+	$(PY) -m ruff check src tests bench
+
+test: $(VENV)/.test lint
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.test
+	$(PY) bench/startup.py
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache

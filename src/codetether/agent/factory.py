@@ -1,0 +1,49 @@
+"""Build a ready Agent for a working directory: model, tools, context and system prompt, in one place."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from codetether.agent import events as ev
+from codetether.agent.agents import get_agent
+from codetether.agent.loop import Agent, AgentSettings
+from codetether.agent.prompt import build_system_prompt, project_root
+from codetether.config.load import Config
+from codetether.provider.limits import context_window_for
+from codetether.provider.model import Message
+from codetether.provider.registry import ResolvedModel, resolve_model
+from codetether.tool.base import ToolContext
+from codetether.tool.registry import ToolSet
+
+
+@dataclass
+class PreparedAgent:
+    agent: Agent
+    resolved: ResolvedModel
+    agent_name: str
+
+    async def aclose(self) -> None:
+        await self.resolved.provider.aclose()
+
+
+async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str, cwd: Path,
+                        sink: ev.EventSink = ev.discard, max_steps: int | None = None,
+                        stream: bool = True) -> PreparedAgent:
+    spec = get_agent(agent_name)
+    # Secrets come over the network while the prompt is read from disk and git.
+    prompt_task = asyncio.create_task(asyncio.to_thread(_prompt_and_root, spec, cwd))
+    try:
+        resolved = await resolve_model(model_id, config)
+    finally:
+        system_prompt, root = await prompt_task
+    settings = AgentSettings(model=resolved.model, max_steps=max_steps or spec.max_steps,
+                             context_window=context_window_for(resolved.model), stream=stream)
+    agent = Agent(resolved.provider, ToolSet.named(spec.tools), ToolContext(root=root, cwd=cwd), settings,
+                  messages=[Message.text("system", system_prompt)], sink=sink)
+    return PreparedAgent(agent, resolved, spec.name)
+
+
+def _prompt_and_root(spec, cwd: Path) -> tuple[str, Path]:  # noqa: ANN001
+    return build_system_prompt(spec, cwd), project_root(cwd)

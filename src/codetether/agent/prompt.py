@@ -1,0 +1,90 @@
+"""Assemble the system prompt: agent prompt, environment block, project instructions."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+from codetether.agent.agents import AgentSpec
+
+INSTRUCTIONS_CAP = 32 * 1024
+
+
+def build_system_prompt(agent: AgentSpec, cwd: Path) -> str:
+    sections = [agent.prompt_template().replace("{cwd}", str(cwd)).strip(), environment_block(cwd)]
+    instructions = project_instructions(cwd)
+    if instructions:
+        sections.append(instructions)
+    return "\n\n".join(sections)
+
+
+def environment_block(cwd: Path) -> str:
+    branch, dirty = _git_state(cwd)
+    lines = [f"Working directory: {cwd}", f"Platform: {platform.system().lower()}",
+             f"Date: {datetime.date.today().isoformat()}"]
+    if branch:
+        lines.append(f"Git branch: {branch} ({'uncommitted changes' if dirty else 'clean'})")
+    else:
+        lines.append("Not a git repository")
+    return "<env>\n" + "\n".join(lines) + "\n</env>"
+
+
+def project_instructions(cwd: Path) -> str:
+    """AGENTS.md files: the global one, then git root down to cwd, capped at 32 KiB in all."""
+    files: list[Path] = []
+    home = Path(os.environ.get("CODEX_HOME") or Path.home() / ".codex")
+    global_file = home / "AGENTS.md"
+    if global_file.is_file():
+        files.append(global_file)
+    root = _git_root(cwd) or cwd
+    chain = [cwd, *cwd.parents]
+    dirs = list(reversed(chain[: chain.index(root) + 1])) if root in chain else [cwd]
+    for d in dirs:
+        for name in ("AGENTS.override.md", "AGENTS.md"):
+            if (d / name).is_file():
+                files.append(d / name)
+                break
+    parts, used = [], 0
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace").strip()
+        if not text:
+            continue
+        chunk = f"### From {path}\n\n{text}"
+        room = INSTRUCTIONS_CAP - used
+        if room <= 0:
+            break
+        chunk = chunk.encode()[:room].decode("utf-8", errors="ignore")
+        parts.append(chunk)
+        used += len(chunk.encode())
+    return "## Project Instructions (AGENTS.md)\n\n" + "\n\n".join(parts) if parts else ""
+
+
+def _git(cwd: Path, *args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _git_root(cwd: Path) -> Path | None:
+    root = _git(cwd, "rev-parse", "--show-toplevel")
+    return Path(root).resolve() if root else None
+
+
+def _git_state(cwd: Path) -> tuple[str | None, bool]:
+    status = _git(cwd, "status", "--porcelain=v1", "--branch", "--untracked-files=no")
+    if status is None:
+        return None, False
+    lines = status.splitlines()
+    head = lines[0][3:] if lines and lines[0].startswith("## ") else ""
+    branch = head.split("...")[0].replace("No commits yet on ", "") or "HEAD"
+    return branch, len(lines) > 1
+
+
+def project_root(cwd: Path) -> Path:
+    """The workspace the tools may touch: the enclosing git repository, else cwd."""
+    return _git_root(cwd) or cwd.resolve()

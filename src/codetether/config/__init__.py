@@ -1,0 +1,1 @@
+"""Configuration: typed keys in one TOML file, environment overrides, XDG paths."""

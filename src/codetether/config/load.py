@@ -1,0 +1,132 @@
+"""Load, validate, override and save the TOML config; every failure names the file and the fix."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codetether.config.paths import config_file
+from codetether.config.schema import BY_NAME, KEYS, SECTIONS, Key
+from codetether.errors import ConfigError
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass
+class Config:
+    values: dict[str, Any] = field(default_factory=dict)  # dotted key -> value, defaults filled in
+    extra: dict[str, Any] = field(default_factory=dict)  # sections we do not type (e.g. [permission])
+    path: Path | None = None
+
+    def get(self, dotted: str) -> Any:
+        return self.values[dotted]
+
+    @property
+    def default_model(self) -> str:
+        return self.values["default.model"]
+
+
+def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read the config file (if any), then apply environment overrides."""
+    path = path or config_file()
+    env = os.environ if env is None else env
+    raw = _read_toml(path) if path.exists() else {}
+    values = {k.dotted: k.default for k in KEYS}
+    extra: dict[str, Any] = {}
+    for section, table in raw.items():
+        if section not in SECTIONS:
+            extra[section] = table
+            continue
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [{section}] must be a table")
+        for name, value in table.items():
+            key = BY_NAME.get(f"{section}.{name}")
+            if key is None:
+                raise ConfigError(f"{path}: unknown key '{section}.{name}'", _known_keys_hint())
+            values[key.dotted] = _check_type(key, value, str(path))
+    for key in KEYS:
+        if key.env and env.get(key.env) not in (None, ""):
+            values[key.dotted] = parse_value(key, env[key.env], source=f"environment variable {key.env}")
+    return Config(values, extra, path)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message already carries "(at line N, column M)".
+        raise ConfigError(f"{path} is not valid TOML: {exc}",
+                          "Fix the line above, or move the file away and run `codetether config --init`.") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _check_type(key: Key, value: Any, source: str) -> Any:
+    ok = isinstance(value, key.type) and not (key.type is int and isinstance(value, bool))
+    if not ok:
+        raise ConfigError(f"{source}: '{key.dotted}' must be {_type_word(key.type)}, got {value!r}")
+    if key.choices and value not in key.choices:
+        raise ConfigError(f"{source}: '{key.dotted}' must be one of {', '.join(key.choices)}")
+    return value
+
+
+def parse_value(key: Key, text: str, source: str) -> Any:
+    """Turn text from the command line or environment into the key's type."""
+    if key.type is bool:
+        low = text.strip().lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ConfigError(f"{source}: '{key.dotted}' must be true or false, got {text!r}")
+    if key.type is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"{source}: '{key.dotted}' must be an integer, got {text!r}") from None
+    return _check_type(key, text, source)
+
+
+def set_value(assignment: str, path: Path | None = None) -> tuple[Key, Any]:
+    """Apply `section.key=value` to the config file, atomically, keeping untyped sections."""
+    if "=" not in assignment:
+        raise ConfigError(f"--set expects key=value, got {assignment!r}", "Example: --set default.model=openai/gpt-4o")
+    dotted, text = (s.strip() for s in assignment.split("=", 1))
+    key = BY_NAME.get(dotted)
+    if key is None:
+        raise ConfigError(f"unknown config key '{dotted}'", _known_keys_hint())
+    value = parse_value(key, text, source="--set")
+    path = path or config_file()
+    raw = _read_toml(path) if path.exists() else {}
+    raw.setdefault(key.section, {})[key.name] = value
+    save_raw(raw, path)
+    return key, value
+
+
+def save_raw(raw: dict[str, Any], path: Path) -> None:
+    import tomli_w
+
+    from codetether.tool.fsutil import atomic_write
+
+    atomic_write(path, tomli_w.dumps(raw))
+
+
+def default_document() -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for key in KEYS:
+        doc.setdefault(key.section, {})[key.name] = key.default
+    return doc
+
+
+def _type_word(kind: type) -> str:
+    return {bool: "true or false", int: "an integer", str: "a string"}.get(kind, kind.__name__)
+
+
+def _known_keys_hint() -> str:
+    return "Known keys: " + ", ".join(BY_NAME)

@@ -1,0 +1,41 @@
+"""Every config key the user may set: its section, type, default and meaning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Key:
+    section: str
+    name: str
+    type: type
+    default: Any
+    help: str
+    env: str | None = None  # environment variable that overrides the file
+    choices: tuple[str, ...] = ()
+
+    @property
+    def dotted(self) -> str:
+        return f"{self.section}.{self.name}"
+
+
+KEYS: tuple[Key, ...] = (
+    Key("default", "provider", str, "", "Provider used when a model id names none.", "CODETETHER_DEFAULT_PROVIDER"),
+    Key("default", "model", str, "", "Default model as provider/model, e.g. moonshotai/kimi-k2.5.",
+        "CODETETHER_DEFAULT_MODEL"),
+    Key("a2a", "enabled", bool, True, "Enable A2A features."),
+    Key("a2a", "auto_connect", bool, True, "Connect to the A2A server on start."),
+    Key("a2a", "server", str, "", "CodeTether platform URL for worker mode.", "CODETETHER_SERVER"),
+    Key("ui", "theme", str, "dark", "TUI theme name."),
+    Key("session", "auto_save", bool, True, "Persist sessions after every step."),
+    Key("session", "max_steps", int, 100, "Maximum agent steps per turn.", "CODETETHER_MAX_STEPS"),
+    Key("telemetry", "crash_reporting", bool, False, "Send crash reports (opt-in)."),
+    Key("telemetry", "crash_report_endpoint", str, "", "Where crash reports are sent."),
+    Key("secrets", "env_fallback", bool, False,
+        "Also read provider keys from environment variables when Vault has none.", "CODETETHER_ENV_FALLBACK"),
+)
+
+BY_NAME: dict[str, Key] = {k.dotted: k for k in KEYS}
+SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(k.section for k in KEYS))

@@ -1,0 +1,64 @@
+"""Every known provider as a row: wire dialect, base URL, default model, environment key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    id: str
+    dialect: str  # "openai" (chat completions) | "anthropic" (messages)
+    base_url: str | None
+    default_model: str
+    env_key: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    max_tokens_field: str = "max_tokens"
+
+
+def _openai(id: str, base: str | None, model: str, env: str | None = None, **kw: object) -> ProviderSpec:
+    return ProviderSpec(id, "openai", base, model, env, **kw)  # type: ignore[arg-type]
+
+
+def _anthropic(id: str, base: str, model: str, env: str | None = None) -> ProviderSpec:
+    return ProviderSpec(id, "anthropic", base, model, env)
+
+
+PROVIDERS: dict[str, ProviderSpec] = {p.id: p for p in (
+    _openai("openai", "https://api.openai.com/v1", "gpt-4o", "OPENAI_API_KEY",
+            max_tokens_field="max_completion_tokens"),
+    _openai("moonshotai", "https://api.moonshot.ai/v1", "kimi-k2.5", "MOONSHOT_API_KEY"),
+    _openai("openrouter", "https://openrouter.ai/api/v1", "stepfun/step-3.5-flash:free", "OPENROUTER_API_KEY",
+            headers={"HTTP-Referer": "https://codetether.run", "X-Title": "CodeTether Agent"}),
+    _openai("stepfun", "https://api.stepfun.ai/v1", "step-3.5-flash", "STEPFUN_API_KEY"),
+    _openai("zai", "https://api.z.ai/api/paas/v4", "glm-5", "ZAI_API_KEY"),
+    _openai("deepseek", "https://api.deepseek.com", "deepseek-chat", "DEEPSEEK_API_KEY"),
+    _openai("cerebras", "https://api.cerebras.ai/v1", "gpt-oss-120b", "CEREBRAS_API_KEY"),
+    _openai("novita", "https://api.novita.ai/openai/v1", "qwen/qwen3.5-35b-a3b", "NOVITA_API_KEY"),
+    _openai("groq", "https://api.groq.com/openai/v1", "llama-3.3-70b-versatile", "GROQ_API_KEY"),
+    _openai("google", "https://generativelanguage.googleapis.com/v1beta/openai", "gemini-2.5-pro",
+            "GOOGLE_API_KEY"),
+    _anthropic("anthropic", "https://api.anthropic.com", "claude-sonnet-4-20250514", "ANTHROPIC_API_KEY"),
+    _anthropic("minimax", "https://api.minimax.io/anthropic", "MiniMax-M3", "MINIMAX_API_KEY"),
+    # OpenAI-compatible services whose endpoint differs per account: base_url must come from the secret.
+    *(_openai(i, None, "") for i in ("togetherai", "fireworks-ai", "mistral", "nvidia", "alibaba", "azure")),
+)}
+
+ALIASES = {"zhipuai": "zai", "z-ai": "zai", "moonshot": "moonshotai", "gemini": "google"}
+
+# Order in which a default provider is chosen when the user names none (spec §3.6).
+PREFERENCE = ("openai", "anthropic", "zai", "deepseek", "minimax", "openrouter", "novita", "moonshotai", "google")
+
+
+def canonical(provider_id: str) -> str:
+    return ALIASES.get(provider_id, provider_id)
+
+
+def spec_for(provider_id: str, base_url: str | None) -> ProviderSpec | None:
+    """The row for a provider; an unknown id with a base_url is treated as OpenAI-compatible."""
+    spec = PROVIDERS.get(canonical(provider_id))
+    if spec is not None:
+        return spec
+    if base_url:
+        return _openai(provider_id, base_url, "")
+    return None

@@ -1,0 +1,153 @@
+"""One client policy for every provider: retries with backoff, streaming assembly, clear errors."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import os
+import random
+import time
+from types import ModuleType
+from typing import Any, Callable
+
+import httpx
+
+from codetether.provider import anthropic, openai_chat
+from codetether.provider.catalog import ProviderSpec
+from codetether.provider.errors import (
+    ProviderAuthError, ProviderProtocolError, ProviderRequestError, ProviderUnavailableError,
+)
+from codetether.provider.model import CompletionRequest, CompletionResponse, TextDelta, ThinkingDelta
+from codetether.provider.sse import iter_sse
+from codetether.secrets.model import ProviderSecret
+from codetether.secrets.redact import redact
+
+DIALECTS: dict[str, ModuleType] = {"openai": openai_chat, "anthropic": anthropic}
+RETRYABLE = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
+DeltaCallback = Callable[[TextDelta | ThinkingDelta], None]
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str, after: float | None = None):
+        self.reason, self.after = reason, after
+
+
+class Provider:
+    """A configured provider: spec + secret + an HTTP client, speaking one dialect."""
+
+    def __init__(self, spec: ProviderSpec, secret: ProviderSecret, *, max_attempts: int | None = None,
+                 backoff_base: float = 0.5, backoff_max: float = 30.0):
+        self.spec = spec
+        self.secret = secret
+        self.id = secret.provider_id
+        self.dialect = DIALECTS[spec.dialect]
+        base = secret.base_url or spec.base_url
+        if not base:
+            raise ProviderRequestError(f"provider '{self.id}' needs a base_url",
+                                       f"Add base_url to its Vault secret: vault kv patch <mount>/<path>/{self.id} "
+                                       "base_url=https://...")
+        self.url = self.dialect.endpoint(base)
+        self.max_attempts = max_attempts or int(os.environ.get("CODETETHER_PROVIDER_MAX_ATTEMPTS", "4"))
+        self.backoff_base, self.backoff_max = backoff_base, backoff_max
+        step_timeout = float(os.environ.get("CODETETHER_STEP_TIMEOUT_SECS", "300"))
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(step_timeout, connect=10.0))
+        self._headers = {**spec.headers, **self.dialect.headers(secret), **secret.headers,
+                         "Content-Type": "application/json"}
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def complete(self, request: CompletionRequest, on_delta: DeltaCallback | None = None) -> CompletionResponse:
+        """Send one completion request, streaming when asked, retrying transient failures."""
+        body = json.dumps(self.dialect.build_body(request, self.spec)).encode()
+        for attempt in range(1, self.max_attempts + 1):
+            emitted = [False]
+            try:
+                if request.stream:
+                    return await self._stream(body, on_delta, emitted)
+                return await self._once(body)
+            except _Retry as retry:
+                # A stream that already showed text cannot be replayed without duplicating it.
+                if attempt == self.max_attempts or emitted[0]:
+                    raise ProviderUnavailableError(
+                        f"provider '{self.id}' failed after {attempt} attempt(s): {retry.reason}",
+                        "Try again later, or pick another model with --model.") from None
+                await asyncio.sleep(self._delay(attempt, retry.after))
+        raise AssertionError("unreachable")
+
+    async def _once(self, body: bytes) -> CompletionResponse:
+        try:
+            resp = await self._http.post(self.url, content=body, headers=self._headers)
+        except httpx.TransportError as exc:
+            raise _Retry(f"{type(exc).__name__} contacting {self.url}") from None
+        self._check_status(resp.status_code, resp.headers, resp.text)
+        try:
+            data = resp.json()
+        except ValueError:
+            raise ProviderProtocolError(f"provider '{self.id}' sent a response that is not JSON: "
+                                        f"{redact(resp.text[:200])}") from None
+        return self.dialect.parse_response(data)
+
+    async def _stream(self, body: bytes, on_delta: DeltaCallback | None, emitted: list[bool]) -> CompletionResponse:
+        assembler = self.dialect.StreamAssembler()
+        try:
+            async with self._http.stream("POST", self.url, content=body, headers=self._headers) as resp:
+                if resp.status_code >= 400:
+                    await resp.aread()
+                    self._check_status(resp.status_code, resp.headers, resp.text)
+                if "json" in resp.headers.get("content-type", "") and "event-stream" not in resp.headers.get(
+                        "content-type", ""):
+                    await resp.aread()  # a provider that ignored stream=true
+                    return self.dialect.parse_response(resp.json())
+                async for event, data in iter_sse(resp.aiter_lines()):
+                    for delta in assembler.feed(event, data):
+                        emitted[0] = True
+                        if on_delta:
+                            on_delta(delta)
+                    if assembler.done:
+                        break
+        except httpx.TransportError as exc:
+            raise _Retry(f"{type(exc).__name__} while streaming from {self.url}") from None
+        return assembler.result()
+
+    def _check_status(self, status: int, headers: httpx.Headers, text: str) -> None:
+        if status < 400:
+            return
+        detail = _error_detail(text)
+        if status in (401, 403):
+            raise ProviderAuthError(f"provider '{self.id}' rejected the API key (HTTP {status}): {detail}",
+                                    f"Update the api_key in the '{self.id}' secret in Vault.")
+        if status in RETRYABLE:
+            raise _Retry(f"HTTP {status}: {detail}", _retry_after(headers))
+        raise ProviderRequestError(f"provider '{self.id}' refused the request (HTTP {status}): {detail}")
+
+    def _delay(self, attempt: int, after: float | None) -> float:
+        if after is not None:
+            return min(after, 60.0)
+        return min(self.backoff_base * 2 ** (attempt - 1), self.backoff_max) * random.uniform(0.9, 1.1)
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, parsed.timestamp() - time.time())
+
+
+def _error_detail(text: str) -> str:
+    try:
+        data: Any = json.loads(text)
+        err = data.get("error", data) if isinstance(data, dict) else data
+        message = err.get("message") if isinstance(err, dict) else err
+        return redact(str(message or text))[:300]
+    except ValueError:
+        return redact(text.strip())[:300] or "(empty body)"

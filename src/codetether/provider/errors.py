@@ -1,0 +1,33 @@
+"""Provider failures, each saying which provider and what to do."""
+
+from __future__ import annotations
+
+from codetether.errors import CodetetherError
+
+
+class ProviderError(CodetetherError):
+    pass
+
+
+class NoProvidersError(ProviderError):
+    pass
+
+
+class UnknownModelError(ProviderError):
+    pass
+
+
+class ProviderAuthError(ProviderError):
+    """The provider rejected the credentials (401/403); retrying cannot help."""
+
+
+class ProviderRequestError(ProviderError):
+    """The provider refused the request itself (4xx other than 401/403/429)."""
+
+
+class ProviderUnavailableError(ProviderError):
+    """Rate limits, 5xx or network failures that outlasted every retry."""
+
+
+class ProviderProtocolError(ProviderError):
+    """The provider's response could not be understood."""

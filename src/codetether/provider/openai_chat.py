@@ -1,0 +1,144 @@
+"""The OpenAI Chat Completions wire dialect (OpenAI and every compatible provider)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from codetether.provider.catalog import ProviderSpec
+from codetether.provider.errors import ProviderProtocolError
+from codetether.provider.model import (
+    CompletionRequest, CompletionResponse, ImagePart, Message, TextDelta, TextPart, ThinkingDelta,
+    ThinkingPart, ToolCallPart, ToolResultPart, Usage,
+)
+from codetether.secrets.model import ProviderSecret
+
+_FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_calls", "function_call": "tool_calls",
+           "content_filter": "content_filter"}
+
+
+def endpoint(base_url: str) -> str:
+    return base_url.rstrip("/") + "/chat/completions"
+
+
+def headers(secret: ProviderSecret) -> dict[str, str]:
+    out = {"Authorization": f"Bearer {secret.api_key}"} if secret.api_key else {}
+    if secret.organization:
+        out["OpenAI-Organization"] = secret.organization
+    return out
+
+
+def build_body(request: CompletionRequest, spec: ProviderSpec) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": request.model, "messages": _messages(request.messages)}
+    if request.tools:
+        body["tools"] = [{"type": "function", "function": {"name": t.name, "description": t.description,
+                                                           "parameters": t.parameters}} for t in request.tools]
+    if request.temperature is not None:
+        body["temperature"] = request.temperature
+    if request.max_tokens:
+        body[spec.max_tokens_field] = request.max_tokens
+    if request.stream:
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+    return body
+
+
+def _messages(messages: list[Message]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for msg in messages:
+        if msg.role == "tool":
+            out.extend({"role": "tool", "tool_call_id": p.tool_call_id, "content": p.content}
+                       for p in msg.parts if isinstance(p, ToolResultPart))
+            continue
+        entry: dict[str, Any] = {"role": msg.role}
+        images = [p for p in msg.parts if isinstance(p, ImagePart)]
+        if images and msg.role == "user":
+            entry["content"] = [{"type": "text", "text": msg.text_content}] + [
+                {"type": "image_url", "image_url": {"url": p.url}} for p in images]
+        else:
+            entry["content"] = msg.text_content or (None if msg.tool_calls else "")
+        if msg.tool_calls:
+            entry["tool_calls"] = [{"id": c.id, "type": "function",
+                                    "function": {"name": c.name, "arguments": c.arguments}} for c in msg.tool_calls]
+        out.append(entry)
+    return out
+
+
+def parse_response(data: dict[str, Any]) -> CompletionResponse:
+    try:
+        choice = data["choices"][0]
+        raw = choice.get("message") or {}
+    except (KeyError, IndexError, TypeError):
+        raise ProviderProtocolError(f"response has no choices: {json.dumps(data)[:300]}") from None
+    parts: list[Any] = []
+    if raw.get("reasoning_content"):
+        parts.append(ThinkingPart(raw["reasoning_content"]))
+    if raw.get("content"):
+        parts.append(TextPart(raw["content"]))
+    for call in raw.get("tool_calls") or []:
+        fn = call.get("function") or {}
+        parts.append(ToolCallPart(call.get("id") or f"call_{len(parts)}", fn.get("name", ""),
+                                  fn.get("arguments") or "{}"))
+    finish = _FINISH.get(choice.get("finish_reason") or "stop", "stop")
+    return CompletionResponse(Message("assistant", parts), _usage(data.get("usage")), finish)
+
+
+def _usage(raw: dict[str, Any] | None) -> Usage:
+    raw = raw or {}
+    cached = (raw.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
+    return Usage(raw.get("prompt_tokens") or 0, raw.get("completion_tokens") or 0, cache_read_tokens=cached)
+
+
+class StreamAssembler:
+    """Accumulates chat.completion.chunk events into one response, yielding text as it comes."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.thinking: list[str] = []
+        self.calls: dict[int, dict[str, str]] = {}
+        self.finish = "stop"
+        self.usage = Usage()
+        self.done = False
+
+    def feed(self, event: str, data: str) -> list[TextDelta | ThinkingDelta]:
+        if data.strip() == "[DONE]":
+            self.done = True
+            return []
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            raise ProviderProtocolError(f"stream chunk is not JSON: {data[:200]}") from None
+        if "error" in chunk:
+            raise ProviderProtocolError(f"provider sent an error mid-stream: {chunk['error']}")
+        if chunk.get("usage"):
+            self.usage = _usage(chunk["usage"])
+        out: list[TextDelta | ThinkingDelta] = []
+        for choice in chunk.get("choices") or []:
+            delta = choice.get("delta") or {}
+            if delta.get("reasoning_content"):
+                self.thinking.append(delta["reasoning_content"])
+                out.append(ThinkingDelta(delta["reasoning_content"]))
+            if delta.get("content"):
+                self.text.append(delta["content"])
+                out.append(TextDelta(delta["content"]))
+            for call in delta.get("tool_calls") or []:
+                slot = self.calls.setdefault(call.get("index", len(self.calls)), {"id": "", "name": "", "args": ""})
+                fn = call.get("function") or {}
+                slot["id"] = call.get("id") or slot["id"]
+                slot["name"] += fn.get("name") or ""
+                slot["args"] += fn.get("arguments") or ""
+            if choice.get("finish_reason"):
+                self.finish = _FINISH.get(choice["finish_reason"], "stop")
+        return out
+
+    def result(self) -> CompletionResponse:
+        parts: list[Any] = []
+        if self.thinking:
+            parts.append(ThinkingPart("".join(self.thinking)))
+        if self.text:
+            parts.append(TextPart("".join(self.text)))
+        for index in sorted(self.calls):
+            slot = self.calls[index]
+            parts.append(ToolCallPart(slot["id"] or f"call_{index}", slot["name"], slot["args"] or "{}"))
+        finish = "tool_calls" if self.calls and self.finish == "stop" else self.finish
+        return CompletionResponse(Message("assistant", parts), self.usage, finish)  # type: ignore[arg-type]

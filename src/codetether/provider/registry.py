@@ -1,0 +1,114 @@
+"""Turn a model id like `openrouter/stepfun/step-3.5-flash:free` into a ready provider."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+from codetether.config.load import Config
+from codetether.provider.catalog import ALIASES, PREFERENCE, PROVIDERS, canonical, spec_for
+from codetether.provider.client import Provider
+from codetether.provider.errors import NoProvidersError, UnknownModelError
+from codetether.secrets.env import env_fallback_enabled, secrets_from_env
+from codetether.secrets.model import ProviderSecret
+from codetether.secrets.vault import VaultClient, VaultSettings
+
+NO_PROVIDERS_CHECKLIST = """\
+CodeTether can run, but it found no provider API keys in Vault.
+Copy/paste checklist:
+  # 1) Set Vault connection details (replace with your real values)
+  export VAULT_ADDR="https://vault.example.com:8200"
+  export VAULT_TOKEN="hvs.your-token"
+  export VAULT_MOUNT="secret"
+  export VAULT_SECRETS_PATH="codetether/providers"
+  # 2) Add one provider key (example: OpenRouter)
+  vault kv put secret/codetether/providers/openrouter api_key="sk-or-v1-..."
+  # 3) Verify the key exists
+  vault kv list secret/codetether/providers
+  # 4) Test CodeTether
+  codetether run --model openrouter/stepfun/step-3.5-flash:free "hello"
+(To read OPENAI_API_KEY-style environment variables instead, opt in with CODETETHER_ENV_FALLBACK=1.)"""
+
+
+def parse_model_id(model_id: str) -> tuple[str | None, str]:
+    """Split at the first '/': everything after it, ':' suffixes included, is the model."""
+    provider, sep, model = model_id.partition("/")
+    return (provider, model) if sep else (None, model_id)
+
+
+@dataclass
+class ResolvedModel:
+    provider: Provider
+    model: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.provider.id}/{self.model}"
+
+
+async def load_secrets(config: Config, wanted: str | None = None,
+                       env: dict[str, str] | None = None) -> dict[str, ProviderSecret]:
+    """Provider secrets from Vault (only `wanted`'s when given), then the opt-in environment fallback."""
+    env = os.environ if env is None else env
+    secrets: dict[str, ProviderSecret] = {}
+    settings = VaultSettings.from_env(env)
+    if settings is not None:
+        async with VaultClient(settings) as vault:
+            ids = _secret_ids(wanted) if wanted else None
+            secrets = await vault.read_all(ids)
+    if env_fallback_enabled(config.get("secrets.env_fallback"), env):
+        for pid, secret in secrets_from_env(skip={canonical(i) for i in secrets}, env=env).items():
+            if wanted is None or canonical(wanted) == pid:
+                print(f"warning: using {secret.source[4:]} from the environment for provider '{pid}' "
+                      "(env fallback is on); storing keys in Vault is safer", file=sys.stderr)
+                secrets[pid] = secret
+    return secrets
+
+
+def _secret_ids(provider_id: str) -> list[str]:
+    target = canonical(provider_id)
+    return list(dict.fromkeys([provider_id, target, *(a for a, c in ALIASES.items() if c == target)]))
+
+
+async def resolve_model(model_id: str | None, config: Config, env: dict[str, str] | None = None) -> ResolvedModel:
+    """Pick provider and model from the id (or the configured default) and the available secrets."""
+    model_id = (model_id or config.default_model or "").strip()
+    provider_id, model = parse_model_id(model_id) if model_id else (None, "")
+    provider_id = provider_id or config.get("default.provider") or None
+    secrets = await load_secrets(config, provider_id, env)
+    if provider_id is None:
+        if not secrets:
+            raise NoProvidersError("No providers available", NO_PROVIDERS_CHECKLIST)
+        provider_id = _choose_default(secrets)
+    secret = next((secrets[i] for i in _secret_ids(provider_id) if i in secrets), None)
+    if secret is None:
+        raise _missing_provider(provider_id, model_id)
+    spec = spec_for(provider_id, secret.base_url)
+    if spec is None:
+        raise UnknownModelError(
+            f"unknown provider '{provider_id}': it is not a built-in provider and its secret has no base_url",
+            f"Add base_url for an OpenAI-compatible endpoint, or use one of: {', '.join(sorted(PROVIDERS))}.")
+    model = model or spec.default_model
+    if not model:
+        raise UnknownModelError(f"no model given for provider '{provider_id}'",
+                                f"Pass --model {provider_id}/<model-name>.")
+    secret.provider_id = canonical(provider_id) if canonical(provider_id) in PROVIDERS else provider_id
+    return ResolvedModel(Provider(spec, secret), model)
+
+
+def _choose_default(secrets: dict[str, ProviderSecret]) -> str:
+    present = {canonical(i): i for i in secrets}
+    for pid in PREFERENCE:
+        if pid in present:
+            return present[pid]
+    return min(secrets)
+
+
+def _missing_provider(provider_id: str, model_id: str) -> UnknownModelError:
+    known = provider_id in PROVIDERS or canonical(provider_id) in PROVIDERS
+    what = "has no secret" if known else "is not a known provider and has no secret"
+    return UnknownModelError(
+        f"provider '{provider_id}' (from model '{model_id or provider_id}') {what} in Vault",
+        f"Store one: vault kv put secret/codetether/providers/{provider_id} api_key=... "
+        f"{'' if known else 'base_url=https://...'}\nKnown providers: {', '.join(sorted(PROVIDERS))}")

@@ -1,0 +1,1 @@
+"""Provider secrets: read from a Vault KV v2 store, optionally from the environment, never shown."""

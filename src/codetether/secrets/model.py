@@ -1,0 +1,50 @@
+"""What a provider secret holds; its repr never shows the key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from codetether.secrets.redact import remember
+
+KNOWN_FIELDS = ("api_key", "base_url", "organization", "headers")
+
+
+@dataclass(repr=False)
+class ProviderSecret:
+    provider_id: str
+    api_key: str | None = None
+    base_url: str | None = None
+    organization: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    source: str = "vault"
+
+    def __post_init__(self) -> None:
+        remember(self.api_key)
+        for value in self.headers.values():
+            remember(value)
+
+    def __repr__(self) -> str:
+        key = "set" if self.api_key else "none"
+        return f"ProviderSecret({self.provider_id!r}, api_key=<{key}>, base_url={self.base_url!r}, source={self.source})"
+
+    @classmethod
+    def from_fields(cls, provider_id: str, data: dict[str, Any], source: str) -> ProviderSecret:
+        headers = data.get("headers") or {}
+        if isinstance(headers, str):  # `vault kv put ... headers='{"a":"b"}'` stores a string
+            import json
+
+            try:
+                headers = json.loads(headers)
+            except ValueError:
+                headers = {}
+        return cls(
+            provider_id=provider_id,
+            api_key=data.get("api_key") or None,
+            base_url=(data.get("base_url") or None),
+            organization=data.get("organization") or None,
+            headers={str(k): str(v) for k, v in dict(headers).items()},
+            extra={k: v for k, v in data.items() if k not in KNOWN_FIELDS},
+            source=source,
+        )

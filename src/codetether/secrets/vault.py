@@ -1,0 +1,112 @@
+"""A small async client for Vault's KV v2 HTTP API (works with HashiCorp Vault and OpenBao)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from codetether.errors import CodetetherError
+from codetether.secrets.model import ProviderSecret
+from codetether.secrets.redact import remember
+
+
+class VaultError(CodetetherError):
+    pass
+
+
+@dataclass
+class VaultSettings:
+    addr: str
+    token: str
+    mount: str = "secret"
+    path: str = "codetether/providers"
+    namespace: str | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> VaultSettings | None:
+        """None when Vault is not configured at all (no VAULT_ADDR)."""
+        env = os.environ if env is None else env
+        addr = env.get("VAULT_ADDR", "").strip()
+        if not addr:
+            return None
+        token = env.get("VAULT_TOKEN", "").strip()
+        if not token:
+            raise VaultError(f"VAULT_ADDR is set ({addr}) but VAULT_TOKEN is empty",
+                             "Export VAULT_TOKEN with a token that can read your provider secrets.")
+        remember(token)
+        return cls(addr.rstrip("/"), token, env.get("VAULT_MOUNT", "secret").strip("/") or "secret",
+                   env.get("VAULT_SECRETS_PATH", "codetether/providers").strip("/"),
+                   env.get("VAULT_NAMESPACE") or None)
+
+
+class VaultClient:
+    """Reads provider secrets; every failure becomes one clear line, never a traceback."""
+
+    def __init__(self, settings: VaultSettings, timeout: float = 10.0):
+        self.settings = settings
+        headers = {"X-Vault-Token": settings.token}
+        if settings.namespace:
+            headers["X-Vault-Namespace"] = settings.namespace
+        self._http = httpx.AsyncClient(base_url=settings.addr, headers=headers, timeout=timeout)
+
+    async def __aenter__(self) -> VaultClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._http.aclose()
+
+    async def list_providers(self) -> list[str]:
+        s = self.settings
+        data = await self._request("LIST", f"/v1/{s.mount}/metadata/{s.path}", f"{s.mount}/{s.path}")
+        keys = (data or {}).get("data", {}).get("keys", [])
+        return sorted(k for k in keys if not k.endswith("/"))
+
+    async def read_provider(self, provider_id: str) -> ProviderSecret | None:
+        s = self.settings
+        data = await self._request("GET", f"/v1/{s.mount}/data/{s.path}/{provider_id}",
+                                   f"{s.mount}/{s.path}/{provider_id}")
+        if data is None:
+            return None
+        fields = (data.get("data") or {}).get("data") or {}
+        return ProviderSecret.from_fields(provider_id, fields, source="vault")
+
+    async def read_all(self, only: list[str] | None = None) -> dict[str, ProviderSecret]:
+        ids = only if only is not None else await self.list_providers()
+        found = await asyncio.gather(*(self.read_provider(i) for i in ids))
+        return {i: sec for i, sec in zip(ids, found) if sec is not None}
+
+    async def _request(self, method: str, url: str, where: str) -> dict[str, Any] | None:
+        addr = self.settings.addr
+        for attempt in range(3):
+            try:
+                resp = await self._http.request(method, url)
+            except httpx.TransportError as exc:
+                raise VaultError(f"Vault at {addr} is unreachable ({type(exc).__name__})",
+                                 "Check VAULT_ADDR and that the Vault server is running.") from None
+            if resp.status_code in (502, 503, 504) and attempt < 2:
+                await asyncio.sleep(0.25 * (attempt + 1))
+                continue
+            break
+        if resp.status_code == 404:
+            return None
+        if resp.status_code in (401, 403):
+            raise VaultError(f"Vault at {addr} rejected the token (HTTP {resp.status_code}) reading {where}",
+                             "Check VAULT_TOKEN (and VAULT_NAMESPACE); the token needs read and list on that path.")
+        if resp.status_code >= 400:
+            raise VaultError(f"Vault at {addr} answered HTTP {resp.status_code} reading {where}: "
+                             f"{_vault_errors(resp)}")
+        try:
+            return resp.json()
+        except ValueError:
+            raise VaultError(f"Vault at {addr} sent a response that is not JSON for {where}") from None
+
+
+def _vault_errors(resp: httpx.Response) -> str:
+    try:
+        return "; ".join(resp.json().get("errors", [])) or resp.reason_phrase
+    except ValueError:
+        return resp.reason_phrase

@@ -1,0 +1,102 @@
+"""File helpers shared by the tools: atomic writes, text reads that refuse binary, all-or-nothing commits."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from codetether.tool.base import ToolContext, ToolError
+
+BINARY_SNIFF_BYTES = 8192
+# surrogateescape lets a file with stray non-UTF-8 bytes round-trip through an edit unchanged.
+_ERRORS = "surrogateescape"
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Replace path's content via a temp file in the same directory, so readers never see half a file."""
+    raw = data.encode("utf-8", _ERRORS) if isinstance(data, str) else data
+    try:
+        mode: int | None = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None  # a new file gets 0o666 minus the umask, as open() would give it
+    fd, tmp = _create_temp(path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    while True:
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+
+
+def is_binary(data: bytes) -> bool:
+    """A NUL byte near the start is the same heuristic git and ripgrep use."""
+    return b"\0" in data[:BINARY_SNIFF_BYTES]
+
+
+def decode(data: bytes) -> str:
+    return data.decode("utf-8", _ERRORS)
+
+
+def read_text(path: Path, shown: str | None = None) -> str:
+    """Read a text file; a directory, a missing file or binary content raises ToolError."""
+    shown = shown or str(path)
+    if path.is_dir():
+        raise ToolError(f"'{shown}' is a directory, not a file; use the list tool to see its entries")
+    if not path.exists():
+        raise ToolError(f"file '{shown}' does not exist; check the path (the glob tool can find files)")
+    data = path.read_bytes()
+    if is_binary(data):
+        raise ToolError(f"'{shown}' is a binary file ({len(data)} bytes); only text files can be read or edited")
+    return decode(data)
+
+
+def display_text(text: str) -> str:
+    """Text safe to show the model: undecodable bytes become U+FFFD instead of lone surrogates."""
+    return text.encode("utf-8", _ERRORS).decode("utf-8", "replace")
+
+
+def commit_files(ctx: ToolContext, changes: dict[Path, str | None]) -> None:
+    """Write (or delete, for None) every file, restoring the originals if any step fails midway."""
+    originals: dict[Path, bytes | None] = {}
+    for path in changes:
+        originals[path] = path.read_bytes() if path.is_file() else None
+    done: list[Path] = []
+    try:
+        for path, content in changes.items():
+            ctx.before_write(path)
+            if content is None:
+                if originals[path] is not None:
+                    path.unlink()
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write(path, content)
+            done.append(path)
+    except BaseException:
+        for path in done:
+            old = originals[path]
+            try:
+                if old is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    atomic_write(path, old)
+            except OSError:
+                pass  # best effort: the original error is the one worth reporting
+        raise

@@ -1,0 +1,202 @@
+"""The grep tool: search file contents with ripgrep when present, else an equivalent pure-Python scan."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Callable, NamedTuple
+
+from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
+from codetether.tool.fsutil import is_binary
+from codetether.tool.ignore import IgnoreMatcher, compile_name_glob, matcher_for, walk_files
+
+MAX_FILES = 10_000
+MAX_FILE_BYTES = 1024 * 1024
+MAX_LINE_CHARS = 500
+
+PARAMETERS: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "pattern": {"type": "string", "description": "Text to find (a regex only if is_regex)"},
+        "path": {"type": "string", "description": "File or directory (default: current directory)"},
+        "is_regex": {"type": "boolean", "description": "Treat pattern as a regex (default false)"},
+        "include": {"type": "string", "description": "Only files matching this glob, e.g. *.py"},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 500, "description": "Max matches (default 50)"},
+        "timeout_secs": {"type": "integer", "minimum": 1, "maximum": 120, "description": "Default 15"},
+    },
+    "required": ["pattern"],
+}
+
+
+class Match(NamedTuple):
+    path: Path
+    line: int
+    text: str
+
+
+class Search(NamedTuple):
+    matches: list[Match]
+    timed_out: bool = False
+    capped: bool = False  # stopped at MAX_FILES
+
+
+def _line_text(raw: bytes) -> str:
+    return raw.rstrip(b"\n").rstrip(b"\r").decode("utf-8", "replace")
+
+
+def search_python(base: Path, matcher: IgnoreMatcher, matches: Callable[[str], bool],
+                  include: re.Pattern[str] | None, want: int, deadline: float) -> Search:
+    """Scan files in path order, the same order `rg --sort path` reports them."""
+    found: list[Match] = []
+    files = [base] if base.is_file() else walk_files(base, matcher)
+    for count, file in enumerate(files):
+        if count >= MAX_FILES:
+            return Search(found, capped=True)
+        if time.monotonic() > deadline:
+            return Search(found, timed_out=True)
+        if file is not base:
+            if include and not include.fullmatch(file.relative_to(base).as_posix()):
+                continue
+            try:
+                if file.stat().st_size > MAX_FILE_BYTES:
+                    continue
+            except OSError:
+                continue
+        try:
+            with open(file, "rb") as handle:
+                if is_binary(handle.read(8192)):
+                    continue
+                handle.seek(0)
+                for number, raw in enumerate(handle, 1):
+                    # Match before dropping \r, as ripgrep does, so `x$` behaves the same on CRLF files.
+                    if matches(raw.rstrip(b"\n").decode("utf-8", "replace")):
+                        found.append(Match(file, number, _line_text(raw)))
+                        if len(found) >= want:
+                            return Search(found)
+        except OSError:
+            continue
+    return Search(found)
+
+
+async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: str | None,
+                    include_re: re.Pattern[str] | None, want: int, deadline: float) -> Search | None:
+    """Run ripgrep with ignore settings matching the Python scan; None when it could not run the search."""
+    cmd = [rg, "--json", "--sort", "path", "--no-config", "--hidden", "--no-require-git",
+           "--no-ignore-global", "--no-ignore-exclude", "--no-ignore-dot", "--max-filesize", "1M",
+           "--glob", "!.git"]
+    if not is_regex:
+        cmd.append("--fixed-strings")
+    if include and "/" not in include:
+        # A file type filters after .gitignore; --glob would override it and search ignored files.
+        cmd += ["--type-add", f"ctinclude:{include}", "--type", "ctinclude"]
+    cmd += ["--regexp", pattern, "--", str(base)]
+    proc = await asyncio.create_subprocess_exec(
+        *cmd, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL, limit=32 * 1024 * 1024)
+    assert proc.stdout is not None
+    found: list[Match] = []
+    timed_out = False
+    try:
+        while len(found) < want:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            try:
+                raw = await asyncio.wait_for(proc.stdout.readline(), remaining)
+            except asyncio.TimeoutError:
+                timed_out = True
+                break
+            if not raw:
+                break
+            event = json.loads(raw)
+            if event.get("type") != "match":
+                continue
+            data = event["data"]
+            path = Path(_field(data["path"]))
+            if include_re and not include_re.fullmatch(path.relative_to(base).as_posix()):
+                continue
+            found.append(Match(path, data["line_number"], _field(data["lines"]).rstrip("\n").rstrip("\r")))
+    finally:
+        if proc.returncode is None:
+            try:
+                proc.kill()
+            except ProcessLookupError:
+                pass
+        code = await proc.wait()
+    if code == 2 and not found and not timed_out:
+        return None  # e.g. a regex ripgrep's engine rejects but Python's accepts
+    return Search(found, timed_out=timed_out)
+
+
+def _field(value: dict[str, str]) -> str:
+    if "text" in value:
+        return value["text"]
+    return base64.b64decode(value["bytes"]).decode("utf-8", "replace")
+
+
+def _matcher(pattern: str, is_regex: bool) -> Callable[[str], bool]:
+    if not is_regex:
+        return lambda line: pattern in line
+    try:
+        regex = re.compile(pattern)
+    except re.error as exc:
+        raise ToolError(f"'pattern' is not a valid regex ({exc}); fix it or set is_regex=false "
+                        "to search for the literal text") from None
+    return lambda line: regex.search(line) is not None
+
+
+async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+    pattern: str = args["pattern"]
+    if not pattern:
+        raise ToolError("'pattern' is empty; give the text to search for")
+    is_regex = bool(args.get("is_regex", False))
+    base = ctx.resolve(args.get("path") or ".")
+    if not base.exists():
+        raise ToolError(f"'path' {ctx.display(base)!r} does not exist")
+    include: str | None = args.get("include") or None
+    if base.is_file():
+        include = None  # an explicitly named file is always searched
+        with open(base, "rb") as handle:
+            if is_binary(handle.read(8192)):
+                raise ToolError(f"'{ctx.display(base)}' is a binary file; grep searches text files only")
+    include_re = compile_name_glob(include) if include else None
+    limit = int(args.get("limit") or 50)
+    deadline = time.monotonic() + float(args.get("timeout_secs") or 15)
+    matches = _matcher(pattern, is_regex)
+    matcher = matcher_for(ctx.root, base)
+    rg = shutil.which("rg")
+    result: Search | None = None
+    if rg and base.is_dir():
+        result = await search_rg(rg, base, pattern, is_regex, include,
+                                 include_re if include and "/" in include else None, limit + 1, deadline)
+    engine = "rg" if result is not None else "python"
+    if result is None:
+        result = await asyncio.to_thread(search_python, base, matcher, matches, include_re, limit + 1, deadline)
+    return _report(ctx, result, limit, pattern, engine)
+
+
+def _report(ctx: ToolContext, result: Search, limit: int, pattern: str, engine: str) -> ToolResult:
+    shown = result.matches[:limit]
+    lines = []
+    for m in shown:
+        text = m.text if len(m.text) <= MAX_LINE_CHARS else m.text[:MAX_LINE_CHARS] + "…"
+        lines.append(f"{ctx.display(m.path)}:{m.line}: {text}")
+    out = "\n".join(lines) if lines else f"no matches for {pattern!r}"
+    more = len(result.matches) > limit
+    if more:
+        out += f"\n[limit of {limit} matches reached; narrow the pattern, path or include, or raise 'limit']"
+    if result.timed_out:
+        out += "\n[search timed out; results are partial. Narrow 'path' or 'include', or raise 'timeout_secs']"
+    if result.capped:
+        out += f"\n[stopped after {MAX_FILES} files; results are partial. Search a smaller 'path']"
+    return ToolResult(out, metadata={"matches": len(shown), "truncated": more or result.timed_out or result.capped,
+                                     "timed_out": result.timed_out, "engine": engine})
+
+
+TOOL = Tool(name="grep", description=description_for(__file__), parameters=PARAMETERS, run=run, read_only=True)

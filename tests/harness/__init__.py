@@ -1,0 +1,1 @@
+"""Test harness: stand-ins for the outside world (LLM providers, OpenBao). Never imports codetether."""

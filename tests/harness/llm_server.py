@@ -1,0 +1,293 @@
+"""Scripted LLM server speaking the OpenAI Chat Completions and Anthropic Messages wire protocols.
+
+A test-only stand-in for real providers: stdlib only, never imports codetether, also runs standalone (``main``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import signal
+import socket
+import sys
+import threading
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+
+try:
+    from .wire import (
+        HttpError,
+        Reply,
+        ScriptItem,
+        Stall,
+        ToolCall,
+        anthropic_turn,
+        error_body,
+        openai_turn,
+        parse_reply,
+    )
+except ImportError:  # run as a script (python tests/harness/llm_server.py): wire.py sits beside it
+    from wire import (
+        HttpError,
+        Reply,
+        ScriptItem,
+        Stall,
+        ToolCall,
+        anthropic_turn,
+        error_body,
+        openai_turn,
+        parse_reply,
+    )
+
+__all__ = ["HttpError", "LLMServer", "RecordedRequest", "Reply", "ScriptItem", "Stall", "ToolCall", "parse_reply"]
+
+
+@dataclass
+class RecordedRequest:
+    """One received request; ``body`` is parsed JSON (raw text if not JSON, None if empty)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    raw_bytes: int
+
+    def __getitem__(self, key: str) -> Any:  # records read like dicts too: req["body"]
+        return getattr(self, key)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    llm: LLMServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], OSError):  # client disconnects are routine in tests
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _HTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+        pass
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.llm._track(self.connection, True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.llm._track(self.connection, False)
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.server.llm._record(self.command, self.path, dict(self.headers.items()), raw)
+        route = self.path.split("?", 1)[0].rstrip("/")
+        if self.command == "GET" and route.endswith("/models"):
+            models = [{"id": "scripted-model", "object": "model", "created": 0, "owned_by": "llm_server"}]
+            self._json(200, {"object": "list", "data": models})
+        elif self.command == "POST" and route.endswith("/chat/completions"):
+            self._model_turn("openai", body if isinstance(body, dict) else {}, len(raw))
+        elif self.command == "POST" and route.endswith("/messages"):
+            self._model_turn("anthropic", body if isinstance(body, dict) else {}, len(raw))
+        else:
+            self._json(404, error_body("openai", 404, f"llm_server: no route for {self.command} {route}"))
+
+    def _model_turn(self, dialect: str, body: dict[str, Any], raw_len: int) -> None:
+        llm = self.server.llm
+        turn, item = llm._next()
+        while isinstance(item, Stall):
+            if llm._stopping.wait(item.seconds):
+                self.close_connection = True  # server is stopping: drop the request unanswered
+                return
+            item = item.then or llm._next()[1]
+        if item is None:
+            msg = "llm_server: script exhausted (no reply queued and no default_reply)"
+            return self._json(500, error_body(dialect, 500, msg))
+        if isinstance(item, HttpError):
+            payload = item.body if item.body is not None else error_body(dialect, item.status, "scripted error")
+            return self._json(item.status, payload, item.headers)
+        out_len = len(item.text) + sum(len(c.name) + len(c.arguments_json) for c in item.tool_calls)
+        usage = item.usage or (max(1, raw_len // 4), max(1, out_len // 4))  # rough 4-bytes-a-token estimate
+        answer = (openai_turn if dialect == "openai" else anthropic_turn)(item, body, turn, usage)
+        if isinstance(answer, dict):
+            self._json(200, answer)
+        else:
+            self._stream(answer)
+
+    def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _stream(self, events: Iterator[str]) -> None:
+        # Chunked like the real APIs, so HTTP/1.1 keep-alive keeps working after a stream.
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for text in events:
+                data = text.encode()
+                self.wfile.write(b"%X\r\n%s\r\n" % (len(data), data))
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            self.close_connection = True  # client went away mid-stream: nothing to report
+
+
+class LLMServer:
+    """Scripted OpenAI/Anthropic-compatible server on 127.0.0.1; a context manager, or start()/stop()."""
+
+    def __init__(self, port: int = 0, default_reply: ScriptItem | None = None, log_path: str | None = None):
+        self.default_reply = default_reply
+        self.port = port
+        self._log_path = log_path
+        self._cond = threading.Condition()
+        self._script: deque[ScriptItem] = deque()
+        self._requests: list[RecordedRequest] = []
+        self._conns: set[socket.socket] = set()
+        self._turns = 0
+        self._stopping = threading.Event()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Self:
+        self._stopping.clear()
+        self._httpd = _HTTPServer(("127.0.0.1", self.port), _Handler)
+        self._httpd.llm = self
+        self.port = self._httpd.server_address[1]
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="llm-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is None:
+            return
+        self._stopping.set()  # wakes stalled handlers
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        with self._cond:
+            conns = list(self._conns)
+        for conn in conns:  # also end keep-alive and in-flight connections, like a dying server would
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        if self._thread is not None:
+            self._thread.join(5)
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url_openai(self) -> str:
+        return self.url + "/v1"
+
+    @property
+    def base_url_anthropic(self) -> str:
+        return self.url
+
+    def script(self, *replies: ScriptItem) -> Self:
+        """Queue replies; each model request consumes the next one."""
+        with self._cond:
+            self._script.extend(replies)
+        return self
+
+    @property
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._script)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._cond:
+            return list(self._requests)
+
+    @property
+    def last_request(self) -> RecordedRequest | None:
+        with self._cond:
+            return self._requests[-1] if self._requests else None
+
+    def wait_for_requests(self, n: int, timeout: float = 5.0) -> list[RecordedRequest]:
+        """Block until at least ``n`` requests were received; raise TimeoutError otherwise."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(self._requests) >= n, timeout):
+                raise TimeoutError(f"llm_server: expected {n} requests, got {len(self._requests)}")
+            return list(self._requests)
+
+    def _next(self) -> tuple[int, ScriptItem | None]:
+        with self._cond:
+            self._turns += 1
+            return self._turns, self._script.popleft() if self._script else self.default_reply
+
+    def _track(self, conn: socket.socket, add: bool) -> None:
+        with self._cond:
+            (self._conns.add if add else self._conns.discard)(conn)
+
+    def _record(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Any:
+        text = raw.decode("utf-8", "replace")
+        try:
+            body = json.loads(text) if raw else None
+        except ValueError:
+            body = text
+        rec = RecordedRequest(method, path, {k.lower(): v for k, v in headers.items()}, body, len(raw))
+        with self._cond:
+            self._requests.append(rec)
+            if self._log_path:
+                with open(self._log_path, "a", encoding="utf-8") as f:
+                    f.write(json.dumps(asdict(rec)) + "\n")
+            self._cond.notify_all()
+        return body
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run standalone: print ``LISTENING <url>`` once ready, serve until SIGTERM/SIGINT."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--script", help="JSON file holding a list of reply objects")
+    ap.add_argument("--log", help="append every request as one JSON line to this file")
+    ap.add_argument("--default-text", help="answer with this text once the script is exhausted (else 500)")
+    args = ap.parse_args(argv)
+    default = Reply(args.default_text) if args.default_text is not None else None
+    server = LLMServer(args.port, default, args.log)
+    if args.script:
+        with open(args.script, encoding="utf-8") as f:
+            server.script(*(parse_reply(obj) for obj in json.load(f)))
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    with server:
+        print(f"LISTENING {server.url}", flush=True)
+        while not done.wait(0.5):
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
