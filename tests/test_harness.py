@@ -235,24 +235,25 @@ def test_standalone_process(tmp_path: Path, isolated_env: dict[str, str], client
     (tmp_path / "script.json").write_text(json.dumps(script))
     log = tmp_path / "requests.jsonl"
     server_py = Path(__file__).parent / "harness" / "llm_server.py"
-    proc = subprocess.Popen([sys.executable, str(server_py), "--port", "0", "--script", str(tmp_path / "script.json"),
-                             "--log", str(log), "--default-text", "Done."],
-                            stdout=subprocess.PIPE, text=True, env=isolated_env)
-    try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        assert line.startswith("LISTENING http://127.0.0.1:")
-        url = line.split()[1]
-        msg = client.post(url + "/v1/chat/completions", json=OPENAI_BODY).json()["choices"][0]["message"]
-        assert msg["content"] == "hello" and json.loads(msg["tool_calls"][0]["function"]["arguments"]) == {"path": "a.py"}
-        r = client.post(url + "/v1/messages", json=ANTHROPIC_BODY)
-        assert r.status_code == 429 and r.headers["retry-after"] == "0"
-        assert client.post(url + "/v1/messages", json=ANTHROPIC_BODY).json()["content"][0]["text"] == "slow"
-        assert client.post(url + "/v1/messages", json=ANTHROPIC_BODY).json()["content"][0]["text"] == "Done."
-        records = [json.loads(x) for x in log.read_text().splitlines()]
-        assert len(records) == 4 and records[0]["body"] == OPENAI_BODY and records[1]["path"] == "/v1/messages"
-    finally:
-        proc.terminate()
-        assert proc.wait(5) == 0
+    cmd = [sys.executable, str(server_py), "--port", "0", "--script", str(tmp_path / "script.json"),
+           "--log", str(log), "--default-text", "Done."]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=isolated_env) as proc:
+        try:
+            line = proc.stdout.readline() if proc.stdout else ""
+            assert line.startswith("LISTENING http://127.0.0.1:")
+            url = line.split()[1]
+            msg = client.post(url + "/v1/chat/completions", json=OPENAI_BODY).json()["choices"][0]["message"]
+            assert msg["content"] == "hello"
+            assert json.loads(msg["tool_calls"][0]["function"]["arguments"]) == {"path": "a.py"}
+            r = client.post(url + "/v1/messages", json=ANTHROPIC_BODY)
+            assert r.status_code == 429 and r.headers["retry-after"] == "0"
+            assert client.post(url + "/v1/messages", json=ANTHROPIC_BODY).json()["content"][0]["text"] == "slow"
+            assert client.post(url + "/v1/messages", json=ANTHROPIC_BODY).json()["content"][0]["text"] == "Done."
+            records = [json.loads(x) for x in log.read_text().splitlines()]
+            assert len(records) == 4 and records[0]["body"] == OPENAI_BODY and records[1]["path"] == "/v1/messages"
+        finally:
+            proc.terminate()
+        assert proc.wait(5) == 0  # SIGTERM is a clean shutdown
 
 
 def test_isolated_env(isolated_env: dict[str, str], tmp_path: Path) -> None:

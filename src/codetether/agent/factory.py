@@ -38,7 +38,7 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
         resolved = await resolve_model(model_id, config)
     finally:
         system_prompt, root = await prompt_task
-    settings = AgentSettings(model=resolved.model, max_steps=max_steps or spec.max_steps,
+    settings = AgentSettings(model=resolved.model, agent=spec.name, max_steps=max_steps or spec.max_steps,
                              context_window=context_window_for(resolved.model), stream=stream)
     agent = Agent(resolved.provider, ToolSet.named(spec.tools), ToolContext(root=root, cwd=cwd), settings,
                   messages=[Message.text("system", system_prompt)], sink=sink)

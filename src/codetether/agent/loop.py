@@ -16,7 +16,7 @@ from codetether.provider.model import (
 )
 from codetether.secrets.redact import redact
 from codetether.tool.base import ToolContext, ToolResult
-from codetether.tool.registry import ToolSet
+from codetether.tool.registry import CORE_TOOLS, ToolSet
 
 
 class ChatModel(Protocol):
@@ -27,6 +27,7 @@ class ChatModel(Protocol):
 @dataclass
 class AgentSettings:
     model: str  # the name the provider knows, without the provider prefix
+    agent: str = "build"
     max_steps: int = 100
     context_window: int = 128_000
     stream: bool = True
@@ -143,6 +144,9 @@ class Agent:
 
     async def _invoke(self, call: ToolCallPart) -> ToolResult:
         tool = self.tools.get(call.name)
+        if tool is None and call.name in CORE_TOOLS:
+            return ToolResult(f"tool '{call.name}' is not available to the {self.settings.agent} agent; "
+                              f"use one of: {', '.join(self.tools.names) or 'none'}", success=False)
         if tool is None:
             return ToolResult(f"unknown tool '{call.name}'. Available tools: {', '.join(self.tools.names) or 'none'}",
                               success=False)

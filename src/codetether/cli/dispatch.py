@@ -25,3 +25,24 @@ def dispatch(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug must still not show a user a traceback
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    import traceback
+
+    from codetether.config.paths import data_dir
+    from codetether.secrets.redact import redact
+
+    log = data_dir() / "crash.log"
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(redact("".join(traceback.format_exception(exc))) + "\n")
+        where = f"details in {log}"
+    except OSError:
+        where = "no crash log could be written"
+    print(f"codetether hit an internal error ({type(exc).__name__}: {redact(str(exc))[:300]}); {where}. "
+          "Please report it.", file=sys.stderr)
+    return 70

@@ -114,6 +114,7 @@ def save_raw(raw: dict[str, Any], path: Path) -> None:
 
     from codetether.tool.fsutil import atomic_write
 
+    path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, tomli_w.dumps(raw))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Mapping
 
 from codetether.tool.base import ToolContext, ToolError
 
@@ -73,7 +74,7 @@ def display_text(text: str) -> str:
     return text.encode("utf-8", _ERRORS).decode("utf-8", "replace")
 
 
-def commit_files(ctx: ToolContext, changes: dict[Path, str | None]) -> None:
+def commit_files(ctx: ToolContext, changes: Mapping[Path, str | None]) -> None:
     """Write (or delete, for None) every file, restoring the originals if any step fails midway."""
     originals: dict[Path, bytes | None] = {}
     for path in changes:

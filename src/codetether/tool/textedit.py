@@ -1,0 +1,151 @@
+"""String replacement shared by edit and multiedit: exact first, then whitespace-tolerant, plus diffs."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import NamedTuple
+
+from codetether.tool.base import ToolError
+from codetether.tool.fsutil import display_text, read_text
+
+MAX_DIFF_CHARS = 4000
+
+
+class Replaced(NamedTuple):
+    content: str
+    count: int
+    how: str  # "exact", "whitespace" or "created"
+
+
+def current_text(path: Path, shown: str) -> str | None:
+    """The file's text, or None when it does not exist yet (an edit with empty old_string creates it)."""
+    return None if not path.exists() else read_text(path, shown)
+
+
+def apply_edit(current: str | None, shown: str, old: str, new: str, replace_all: bool = False) -> Replaced:
+    """Replace old with new in current; raises ToolError with a message the model can act on."""
+    if old == new:
+        raise ToolError("old_string and new_string are identical; there is nothing to change")
+    if not old:
+        if current:
+            raise ToolError(f"old_string is empty but '{shown}' already has content; give the text to "
+                            "replace, or use the write tool to replace the whole file")
+        return Replaced(new, 1, "created")
+    if current is None:
+        raise ToolError(f"file '{shown}' does not exist; check the path, or use an empty old_string to create it")
+    # Models write \n; a CRLF file should still match and keep its line endings.
+    crlf = "\r\n" in current and "\r\n" not in old
+    text = current.replace("\r\n", "\n") if crlf else current
+    if crlf:
+        new = new.replace("\r\n", "\n")
+    result = _exact(text, shown, old, new, replace_all) or _tolerant(text, shown, old, new, replace_all)
+    if result is None:
+        raise ToolError(_not_found(text, shown, old))
+    if crlf:
+        result = result._replace(content=result.content.replace("\n", "\r\n"))
+    return result
+
+
+def _exact(text: str, shown: str, old: str, new: str, replace_all: bool) -> Replaced | None:
+    count = text.count(old)
+    if count == 0:
+        return None
+    if count > 1 and not replace_all:
+        raise ToolError(_ambiguous(shown, count))
+    return Replaced(text.replace(old, new) if replace_all else text.replace(old, new, 1), count, "exact")
+
+
+def _ambiguous(shown: str, count: int) -> str:
+    return (f"old_string matches {count} places in '{shown}'; add surrounding lines to old_string so it "
+            "matches exactly one, or set replace_all=true to change every occurrence")
+
+
+def _norm(line: str) -> str:
+    return " ".join(line.split())
+
+
+def _tolerant(text: str, shown: str, old: str, new: str, replace_all: bool) -> Replaced | None:
+    """Match old line by line ignoring indentation and spacing, and re-indent new to the found block."""
+    want = old.split("\n")
+    if want[-1] == "":
+        want.pop()
+    want_norm = [_norm(w) for w in want]
+    if not any(want_norm):
+        return None
+    lines = text.splitlines(keepends=True)
+    norm = [_norm(line) for line in lines]
+    starts: list[int] = []
+    i = 0
+    while i + len(want) <= len(lines):
+        if norm[i:i + len(want)] == want_norm:
+            starts.append(i)
+            i += len(want)
+        else:
+            i += 1
+    if not starts:
+        return None
+    if len(starts) > 1 and not replace_all:
+        raise ToolError(_ambiguous(shown, len(starts)))
+    for start in reversed(starts):
+        block = lines[start:start + len(want)]
+        replacement = _reindent(new, want, block)
+        if replacement and block[-1].endswith("\n"):
+            replacement += "\n"
+        lines[start:start + len(want)] = [replacement]
+    return Replaced("".join(lines), len(starts), "whitespace")
+
+
+def _indent(line: str) -> str:
+    return line[:len(line) - len(line.lstrip())]
+
+
+def _reindent(new: str, want: list[str], block: list[str]) -> str:
+    if not new:
+        return ""
+    first = next(k for k, w in enumerate(want) if w.strip())
+    given, actual = _indent(want[first]), _indent(block[first].rstrip("\r\n"))
+    new_lines = new.split("\n")
+    if new_lines[-1] == "":
+        new_lines.pop()
+    out = []
+    for line in new_lines:
+        if not line.strip():
+            out.append("")
+        elif line.startswith(given):
+            out.append(actual + line[len(given):])
+        else:
+            # Less indented than old_string's first line: keep the same relative outdent.
+            cut = len(given) - len(_indent(line))
+            out.append(actual[:max(0, len(actual) - cut)] + line.lstrip())
+    return "\n".join(out)
+
+
+def _not_found(text: str, shown: str, old: str) -> str:
+    msg = f"old_string was not found in '{shown}' (not even ignoring whitespace)"
+    probe = next((line.strip() for line in old.split("\n") if line.strip()), "")
+    lines = text.split("\n")
+    stripped = [line.strip() for line in lines]
+    close = difflib.get_close_matches(probe, stripped, n=1, cutoff=0.6) if probe else []
+    if close:
+        number = stripped.index(close[0]) + 1
+        msg += f"; the closest line is {number}: {display_text(lines[number - 1].strip())[:200]!r}"
+    return msg + ". Read the file to copy the exact current text"
+
+
+def unified_diff(shown: str, before: str, after: str) -> str:
+    """A small unified diff for display, cut at MAX_DIFF_CHARS."""
+    diff = "".join(difflib.unified_diff(_diff_lines(before), _diff_lines(after),
+                                        fromfile=f"a/{shown}", tofile=f"b/{shown}", n=3))
+    diff = display_text(diff)
+    if len(diff) > MAX_DIFF_CHARS:
+        diff = diff[:MAX_DIFF_CHARS] + f"\n… [diff cut, {len(diff)} chars in all]"
+    return diff
+
+
+def _diff_lines(text: str) -> list[str]:
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1] + "\n\\ No newline at end of file\n")
+    return lines
