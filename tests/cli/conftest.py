@@ -19,7 +19,7 @@ class Cli:
 
     def __call__(self, *args: str, timeout: float = 60, env: dict[str, str] | None = None,
                  input: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "codetether", *args], cwd=self.cwd, env=env or self.env,
+        return subprocess.run([sys.executable, "-m", "codetether", *args], cwd=self.cwd, env=env or self.env, check=False,
                               capture_output=True, text=True, timeout=timeout, input=input)
 
 
@@ -32,7 +32,7 @@ def workspace(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def cli(isolated_env: dict[str, str], vault_clean, workspace: Path) -> Cli:  # noqa: ANN001
+def cli(isolated_env: dict[str, str], vault_clean, workspace: Path) -> Cli:
     return Cli({**isolated_env, **vault_clean.env()}, workspace)
 
 

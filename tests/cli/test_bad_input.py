@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import socket
 
 from tests.cli.conftest import API_KEY, assert_clean_failure
 from tests.harness.llm_server import HttpError, Reply, ToolCall
 
 
-def _openai(vault, server):  # noqa: ANN001
+def _openai(vault, server):
     vault.put_provider("openai", api_key=API_KEY, base_url=server.base_url_openai)
 
 
-def _tool_results(request) -> list[str]:  # noqa: ANN001
+def _tool_results(request) -> list[str]:
     return [m["content"] for m in request.body["messages"] if m["role"] == "tool"]
 
 
@@ -104,7 +103,8 @@ def test_secrets_never_reach_tool_output(cli, vault_clean, llm_server):
     llm_server.script(Reply(tool_calls=[ToolCall("bash", {"command": f"echo {API_KEY}"})]), Reply(text="ok"))
     proc = cli("run", "--agent", "build", "--model", "openai/m", "print it", "--format", "jsonl")
     assert proc.returncode == 0, proc.stderr
-    assert API_KEY not in json.dumps(llm_server.requests[1].body["messages"][2:])
+    [result] = _tool_results(llm_server.requests[1])
+    assert "[REDACTED]" in result and API_KEY not in result
     assert API_KEY not in proc.stdout + proc.stderr
 
 
@@ -120,7 +120,8 @@ def test_broken_toml_names_file_and_line(cli, isolated_env):
     assert_clean_failure(proc, config, "line 3")
     proc = cli("config", "--set", "ui.theme=light")
     assert_clean_failure(proc, config)
-    assert open(config).read() == broken
+    with open(config) as fh:
+        assert fh.read() == broken
 
 
 def test_usage_errors_exit_2(cli):

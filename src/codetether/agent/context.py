@@ -6,7 +6,12 @@ import math
 from dataclasses import replace
 
 from codetether.provider.model import (
-    ImagePart, Message, TextPart, ThinkingPart, ToolCallPart, ToolResultPart,
+    ImagePart,
+    Message,
+    TextPart,
+    ThinkingPart,
+    ToolCallPart,
+    ToolResultPart,
 )
 
 TRUNCATION_THRESHOLD = 0.85

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Union
+from typing import Any
 
 from codetether.provider.model import Usage
 
@@ -80,8 +81,8 @@ class RunCompleted:
     exit_reason: str  # completed | max_steps | cancelled | error
 
 
-Event = Union[RunStarted, StepStarted, TextChunk, TextComplete, ThinkingChunk, ToolCallStarted,
-              ToolCallCompleted, UsageUpdated, ContextTruncated, AgentError, RunCompleted]
+Event = (RunStarted | StepStarted | TextChunk | TextComplete | ThinkingChunk | ToolCallStarted
+         | ToolCallCompleted | UsageUpdated | ContextTruncated | AgentError | RunCompleted)
 EventSink = Callable[[Event], None]
 
 

@@ -45,5 +45,5 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
     return PreparedAgent(agent, resolved, spec.name)
 
 
-def _prompt_and_root(spec, cwd: Path) -> tuple[str, Path]:  # noqa: ANN001
+def _prompt_and_root(spec, cwd: Path) -> tuple[str, Path]:
     return build_system_prompt(spec, cwd), project_root(cwd)

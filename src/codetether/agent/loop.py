@@ -5,14 +5,22 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from codetether.agent import events as ev
 from codetether.agent.context import RESULT_CHARS, fit_to_window, truncate_text
 from codetether.errors import CodetetherError
 from codetether.provider.model import (
-    CompletionRequest, CompletionResponse, Message, TextDelta, ThinkingDelta, ToolCallPart, ToolResultPart, Usage,
+    CompletionRequest,
+    CompletionResponse,
+    Message,
+    TextDelta,
+    ThinkingDelta,
+    ToolCallPart,
+    ToolResultPart,
+    Usage,
 )
 from codetether.secrets.redact import redact
 from codetether.tool.base import ToolContext, ToolResult
@@ -133,7 +141,7 @@ class Agent:
             self.append(Message("tool", [part]))
 
     async def execute(self, call: ToolCallPart) -> ToolResultPart:
-        self.sink(ev.ToolCallStarted(call.id, call.name, call.arguments))
+        self.sink(ev.ToolCallStarted(call.id, call.name, redact(call.arguments)))
         started = time.monotonic()
         result = await self._invoke(call)
         output = truncate_text(redact(result.output), self.settings.result_chars,

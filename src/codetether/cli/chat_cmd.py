@@ -11,7 +11,7 @@ from codetether.agent.factory import prepare_agent
 from codetether.cli.output import TextRenderer
 from codetether.config.load import load
 
-HELP = "Type a request and press Enter. /new starts over, /exit (or Ctrl-D) quits, Ctrl-C stops the current turn."
+HELP = "Type a request and press Enter. /new starts over, /exit, Ctrl-D or Ctrl-C quits."
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -44,13 +44,7 @@ async def _chat(args: argparse.Namespace) -> int:
                 agent.messages = list(system)
                 print("(new conversation)", file=sys.stderr)
                 continue
-            turn = asyncio.create_task(agent.run(line))
-            try:
-                result = await turn
-            except (KeyboardInterrupt, asyncio.CancelledError):
-                turn.cancel()
-                print("\n(interrupted)", file=sys.stderr)
-                continue
+            result = await agent.run(line)
             if result.error:
                 print(f"error: {result.error}", file=sys.stderr)
     finally:

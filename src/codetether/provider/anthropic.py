@@ -8,8 +8,17 @@ from typing import Any
 from codetether.provider.catalog import ProviderSpec
 from codetether.provider.errors import ProviderProtocolError
 from codetether.provider.model import (
-    CompletionRequest, CompletionResponse, ImagePart, Message, TextDelta, TextPart, ThinkingDelta,
-    ThinkingPart, ToolCallPart, ToolResultPart, Usage,
+    CompletionRequest,
+    CompletionResponse,
+    ImagePart,
+    Message,
+    TextDelta,
+    TextPart,
+    ThinkingDelta,
+    ThinkingPart,
+    ToolCallPart,
+    ToolResultPart,
+    Usage,
 )
 from codetether.secrets.model import ProviderSecret
 

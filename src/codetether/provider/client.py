@@ -8,15 +8,19 @@ import json
 import os
 import random
 import time
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
 from codetether.provider import anthropic, openai_chat
 from codetether.provider.catalog import ProviderSpec
 from codetether.provider.errors import (
-    ProviderAuthError, ProviderProtocolError, ProviderRequestError, ProviderUnavailableError,
+    ProviderAuthError,
+    ProviderProtocolError,
+    ProviderRequestError,
+    ProviderUnavailableError,
 )
 from codetether.provider.model import CompletionRequest, CompletionResponse, TextDelta, ThinkingDelta
 from codetether.provider.sse import iter_sse

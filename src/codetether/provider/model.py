@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -44,7 +44,7 @@ class ToolResultPart:
     type: Literal["tool_result"] = "tool_result"
 
 
-Part = Union[TextPart, ThinkingPart, ImagePart, ToolCallPart, ToolResultPart]
+Part = TextPart | ThinkingPart | ImagePart | ToolCallPart | ToolResultPart
 _PART_TYPES = {c.__dataclass_fields__["type"].default: c for c in
                (TextPart, ThinkingPart, ImagePart, ToolCallPart, ToolResultPart)}
 

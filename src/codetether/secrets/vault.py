@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -53,7 +53,7 @@ class VaultClient:
             headers["X-Vault-Namespace"] = settings.namespace
         self._http = httpx.AsyncClient(base_url=settings.addr, headers=headers, timeout=timeout)
 
-    async def __aenter__(self) -> VaultClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

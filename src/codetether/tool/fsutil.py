@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from codetether.tool.base import ToolContext, ToolError
 
@@ -16,7 +16,7 @@ _ERRORS = "surrogateescape"
 
 def atomic_write(path: Path, data: str | bytes) -> None:
     """Replace path's content via a temp file in the same directory, so readers never see half a file."""
-    raw = data.encode("utf-8", _ERRORS) if isinstance(data, str) else data
+    raw = encode_text(data) if isinstance(data, str) else data
     try:
         mode: int | None = os.stat(path).st_mode & 0o7777
     except FileNotFoundError:
@@ -38,6 +38,13 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         raise
 
 
+def encode_text(text: str) -> bytes:
+    try:
+        return text.encode("utf-8", _ERRORS)
+    except UnicodeEncodeError:  # a lone surrogate that did not come from our own decoding
+        return text.encode("utf-8", "replace")
+
+
 def _create_temp(path: Path) -> tuple[int, str]:
     while True:
         tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
@@ -50,6 +57,11 @@ def _create_temp(path: Path) -> tuple[int, str]:
 def is_binary(data: bytes) -> bool:
     """A NUL byte near the start is the same heuristic git and ripgrep use."""
     return b"\0" in data[:BINARY_SNIFF_BYTES]
+
+
+def file_is_binary(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return is_binary(handle.read(BINARY_SNIFF_BYTES))
 
 
 def decode(data: bytes) -> str:

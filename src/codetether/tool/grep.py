@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import re
 import shutil
+import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.fsutil import is_binary
+from codetether.tool.fsutil import BINARY_SNIFF_BYTES, file_is_binary, is_binary
 from codetether.tool.ignore import IgnoreMatcher, compile_name_glob, matcher_for, walk_files
 
 MAX_FILES = 10_000
@@ -69,7 +72,7 @@ def search_python(base: Path, matcher: IgnoreMatcher, matches: Callable[[str], b
                 continue
         try:
             with open(file, "rb") as handle:
-                if is_binary(handle.read(8192)):
+                if is_binary(handle.read(BINARY_SNIFF_BYTES)):
                     continue
                 handle.seek(0)
                 for number, raw in enumerate(handle, 1):
@@ -100,7 +103,7 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
         stderr=asyncio.subprocess.DEVNULL, limit=32 * 1024 * 1024)
     assert proc.stdout is not None
     found: list[Match] = []
-    timed_out = False
+    timed_out = eof = False
     try:
         while len(found) < want:
             remaining = deadline - time.monotonic()
@@ -109,10 +112,11 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
                 break
             try:
                 raw = await asyncio.wait_for(proc.stdout.readline(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 timed_out = True
                 break
             if not raw:
+                eof = True
                 break
             event = json.loads(raw)
             if event.get("type") != "match":
@@ -123,9 +127,11 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
                 continue
             found.append(Match(path, data["line_number"], _field(data["lines"]).rstrip("\n").rstrip("\r")))
     finally:
-        if proc.returncode is None:
+        if not eof and proc.returncode is None:
+            # Stopped early (limit, timeout, cancel): rg would block on a full pipe. os.kill, not proc.kill:
+            # Popen.send_signal polls first and would reap the exit status asyncio is waiting for.
             try:
-                proc.kill()
+                os.kill(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         code = await proc.wait()
@@ -162,9 +168,8 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     include: str | None = args.get("include") or None
     if base.is_file():
         include = None  # an explicitly named file is always searched
-        with open(base, "rb") as handle:
-            if is_binary(handle.read(8192)):
-                raise ToolError(f"'{ctx.display(base)}' is a binary file; grep searches text files only")
+        if file_is_binary(base):
+            raise ToolError(f"'{ctx.display(base)}' is a binary file; grep searches text files only")
     include_re = compile_name_glob(include) if include else None
     limit = int(args.get("limit") or 50)
     deadline = time.monotonic() + float(args.get("timeout_secs") or 15)

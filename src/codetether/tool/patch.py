@@ -33,12 +33,12 @@ class FilePatch:
 
 def parse_patch(text: str) -> list[FilePatch]:
     """Parse one or more files' unified diffs (git or plain style)."""
-    lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
     patches: list[FilePatch] = []
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line.startswith("Binary files ") or line.startswith("GIT binary patch"):
+        if line.startswith(("Binary files ", "GIT binary patch")):
             raise ToolError("binary patches are not supported; write binary files another way")
         if _is_header(lines, i):
             patch = _paths(_header_path(line[4:]), _header_path(lines[i + 1][4:]))
@@ -88,7 +88,7 @@ def _parse_hunk(lines: list[str], i: int) -> tuple[Hunk, int]:
     last = ""
     while i < len(lines):
         line = lines[i]
-        if line.startswith("@@") or line.startswith("diff ") or _is_header(lines, i):
+        if line.startswith(("@@", "diff ")) or _is_header(lines, i):
             break
         kind = line[:1]
         if kind in (" ", "-", "+"):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
+from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple
 
@@ -101,24 +103,45 @@ def _indent(line: str) -> str:
 
 
 def _reindent(new: str, want: list[str], block: list[str]) -> str:
+    """Give new the file's indentation: learn old-indent -> file-indent from the matched lines, map the rest."""
     if not new:
         return ""
-    first = next(k for k, w in enumerate(want) if w.strip())
-    given, actual = _indent(want[first]), _indent(block[first].rstrip("\r\n"))
+    known: dict[str, str] = {}
+    for w, b in zip(want, block):
+        if w.strip():
+            known.setdefault(_indent(w), _indent(b.rstrip("\r\n")))
+    file_tabs = any("\t" in v for v in known.values())
+    old_unit = _step(k for k in known if "\t" not in k)
+    file_unit = _step(v for v in known.values() if "\t" not in v)
+    old_unit, file_unit = old_unit or file_unit or 4, file_unit or old_unit or 4
     new_lines = new.split("\n")
     if new_lines[-1] == "":
         new_lines.pop()
     out = []
     for line in new_lines:
+        ws = _indent(line)
+        base = max((k for k in known if ws.startswith(k)), key=len, default=None)
         if not line.strip():
             out.append("")
-        elif line.startswith(given):
-            out.append(actual + line[len(given):])
+        elif base is None:
+            # Less indented than anything in old_string: outdent from the first line's mapping.
+            first_old, first_new = next(iter(known.items()))
+            out.append(first_new[:max(0, len(first_new) - (len(first_old) - len(ws)))] + line.lstrip())
         else:
-            # Less indented than old_string's first line: keep the same relative outdent.
-            cut = len(given) - len(_indent(line))
-            out.append(actual[:max(0, len(actual) - cut)] + line.lstrip())
+            extra = ws[len(base):]
+            tabs = extra.count("\t")
+            levels, rem = divmod(len(extra) - tabs, old_unit)
+            levels += tabs
+            out.append(known[base] + ("\t" * levels if file_tabs else " " * (levels * file_unit)) + " " * rem
+                       + line.lstrip())
     return "\n".join(out)
+
+
+def _step(indents: Iterable[str]) -> int:
+    """The indentation unit: the smallest gap between distinct indent widths (0 when unknown)."""
+    widths = sorted({len(i) for i in indents})
+    gaps = [b - a for a, b in pairwise(widths)]
+    return min(gaps) if gaps else 0
 
 
 def _not_found(text: str, shown: str, old: str) -> str:
@@ -129,7 +152,7 @@ def _not_found(text: str, shown: str, old: str) -> str:
     close = difflib.get_close_matches(probe, stripped, n=1, cutoff=0.6) if probe else []
     if close:
         number = stripped.index(close[0]) + 1
-        msg += f"; the closest line is {number}: {display_text(lines[number - 1].strip())[:200]!r}"
+        msg += f"; the closest is line {number}: {display_text(lines[number - 1].strip())[:200]!r}"
     return msg + ". Read the file to copy the exact current text"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.fsutil import atomic_write
+from codetether.tool.fsutil import atomic_write, encode_text
 
 PARAMETERS: dict[str, Any] = {
     "type": "object",
@@ -27,7 +27,7 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     ctx.before_write(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, content)
-    size = len(content.encode("utf-8", "surrogateescape"))
+    size = len(encode_text(content))
     lines = content.count("\n") + (1 if content and not content.endswith("\n") else 0)
     verb = "Created" if created else "Wrote"
     return ToolResult(f"{verb} {shown} ({lines} lines, {size} bytes)",
