@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from codetether.net import async_client
 from codetether.provider import anthropic, openai_chat
 from codetether.provider.catalog import ProviderSpec
 from codetether.provider.errors import (
@@ -55,7 +56,7 @@ class Provider:
         self.max_attempts = max_attempts or int(os.environ.get("CODETETHER_PROVIDER_MAX_ATTEMPTS", "4"))
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
         step_timeout = float(os.environ.get("CODETETHER_STEP_TIMEOUT_SECS", "300"))
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(step_timeout, connect=10.0))
+        self._http = async_client(self.url, timeout=httpx.Timeout(step_timeout, connect=10.0))
         self._headers = {**spec.headers, **self.dialect.headers(secret), **secret.headers,
                          "Content-Type": "application/json"}
 

@@ -10,6 +10,7 @@ from typing import Any, Self
 import httpx
 
 from codetether.errors import CodetetherError
+from codetether.net import async_client
 from codetether.secrets.model import ProviderSecret
 from codetether.secrets.redact import remember
 
@@ -51,7 +52,7 @@ class VaultClient:
         headers = {"X-Vault-Token": settings.token}
         if settings.namespace:
             headers["X-Vault-Namespace"] = settings.namespace
-        self._http = httpx.AsyncClient(base_url=settings.addr, headers=headers, timeout=timeout)
+        self._http = async_client(settings.addr, base_url=settings.addr, headers=headers, timeout=timeout)
 
     async def __aenter__(self) -> Self:
         return self
