@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.harness.llm_server import LLMServer, Reply  # noqa: E402
-from tests.harness.vault import VaultDevServer  # noqa: E402
+from tests.harness.llm_server import LLMServer, Reply
+from tests.harness.vault import VaultDevServer
 
 PEERS = [  # (name, median wall s, process-tree peak RSS MB, main request bytes) from bench-peers/RESULTS.md
     ("Codex CLI", 0.22, 186, 55_274), ("Claude Code", 0.38, 202, 49_236),
