@@ -88,3 +88,13 @@ EventSink = Callable[[Event], None]
 
 def discard(_event: Event) -> None:
     """A sink that drops every event."""
+
+
+def fanout(*sinks: EventSink) -> EventSink:
+    """One sink that hands every event to each of `sinks` in order."""
+
+    def emit(event: Event) -> None:
+        for sink in sinks:
+            sink(event)
+
+    return emit

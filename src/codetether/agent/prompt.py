@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 import os
 import platform
-import subprocess
 from pathlib import Path
 
 from codetether.agent.agents import AgentSpec
+from codetether.gitinfo import branch_and_dirty, git_root
 
 INSTRUCTIONS_CAP = 32 * 1024
 
@@ -22,7 +22,7 @@ def build_system_prompt(agent: AgentSpec, cwd: Path) -> str:
 
 
 def environment_block(cwd: Path) -> str:
-    branch, dirty = _git_state(cwd)
+    branch, dirty = branch_and_dirty(cwd)
     lines = [f"Working directory: {cwd}", f"Platform: {platform.system().lower()}",
              f"Date: {datetime.date.today().isoformat()}"]
     if branch:
@@ -39,7 +39,7 @@ def project_instructions(cwd: Path) -> str:
     global_file = home / "AGENTS.md"
     if global_file.is_file():
         files.append(global_file)
-    root = _git_root(cwd) or cwd
+    root = git_root(cwd) or cwd
     chain = [cwd, *cwd.parents]
     dirs = list(reversed(chain[: chain.index(root) + 1])) if root in chain else [cwd]
     for d in dirs:
@@ -62,29 +62,6 @@ def project_instructions(cwd: Path) -> str:
     return "## Project Instructions (AGENTS.md)\n\n" + "\n\n".join(parts) if parts else ""
 
 
-def _git(cwd: Path, *args: str) -> str | None:
-    try:
-        out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
-
-
-def _git_root(cwd: Path) -> Path | None:
-    root = _git(cwd, "rev-parse", "--show-toplevel")
-    return Path(root).resolve() if root else None
-
-
-def _git_state(cwd: Path) -> tuple[str | None, bool]:
-    status = _git(cwd, "status", "--porcelain=v1", "--branch", "--untracked-files=no")
-    if status is None:
-        return None, False
-    lines = status.splitlines()
-    head = lines[0][3:] if lines and lines[0].startswith("## ") else ""
-    branch = head.split("...")[0].replace("No commits yet on ", "") or "HEAD"
-    return branch, len(lines) > 1
-
-
 def project_root(cwd: Path) -> Path:
     """The workspace the tools may touch: the enclosing git repository, else cwd."""
-    return _git_root(cwd) or cwd.resolve()
+    return git_root(cwd) or cwd.resolve()

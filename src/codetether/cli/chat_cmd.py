@@ -7,9 +7,10 @@ import asyncio
 import sys
 from pathlib import Path
 
-from codetether.agent.factory import prepare_agent
 from codetether.cli.output import TextRenderer
+from codetether.cli.run_cmd import session_ref
 from codetether.config.load import load
+from codetether.session.turn import SessionRun
 
 HELP = "Type a request and press Enter. /new starts over, /exit, Ctrl-D or Ctrl-C quits."
 
@@ -20,33 +21,33 @@ def execute(args: argparse.Namespace) -> int:
 
 async def _chat(args: argparse.Namespace) -> int:
     config = load()
-    renderer = TextRenderer()
-    prepared = await prepare_agent(config, model_id=getattr(args, "model", None),
-                                   agent_name=getattr(args, "agent", None) or "build", cwd=Path.cwd(),
-                                   sink=renderer, max_steps=getattr(args, "max_steps", None),
-                                   stream=not getattr(args, "no_stream", False))
-    agent = prepared.agent
-    system = agent.messages[:1]
-    print(f"codetether · {prepared.resolved.id} · agent {prepared.agent_name} · {agent.ctx.root}\n{HELP}",
+    options = dict(model_id=getattr(args, "model", None), agent_name=getattr(args, "agent", None) or "build",
+                   max_steps=getattr(args, "max_steps", None), stream=not getattr(args, "no_stream", False))
+    run = await SessionRun.open(config, cwd=Path.cwd(), session_ref=_ref(args), sink=TextRenderer(), **options)
+    print(f"codetether · {run.prepared.resolved.id} · agent {run.prepared.agent_name} · {run.project.root}\n{HELP}",
           file=sys.stderr)
     try:
         while True:
             try:
-                line = await asyncio.to_thread(input, "\n> ")
+                line = (await asyncio.to_thread(input, "\n> ")).strip()
             except EOFError:
                 break
-            line = line.strip()
-            if not line:
-                continue
             if line in ("/exit", "/quit"):
                 break
             if line == "/new":
-                agent.messages = list(system)
-                print("(new conversation)", file=sys.stderr)
-                continue
-            result = await agent.run(line)
-            if result.error:
-                print(f"error: {result.error}", file=sys.stderr)
+                await run.aclose()
+                run = await SessionRun.open(config, cwd=Path.cwd(), sink=TextRenderer(), **options)
+                print("(new session)", file=sys.stderr)
+            elif line:
+                result = await run.turn(line)
+                if result.error:
+                    print(f"error: {result.error}", file=sys.stderr)
     finally:
-        await prepared.aclose()
+        await run.aclose()
+        if run.session_id:
+            print(f"[Session: {run.session_id} | Continue with: codetether chat -c]", file=sys.stderr)
     return 0
+
+
+def _ref(args: argparse.Namespace) -> str | None:
+    return session_ref(args) if hasattr(args, "continue_session") else None

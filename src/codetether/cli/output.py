@@ -57,8 +57,8 @@ def _brief(arguments: str, limit: int = 120) -> str:
 class JsonlRenderer:
     """One JSON object per line, named as in the original's `run --format jsonl`."""
 
-    def __init__(self, session_id: str, out: IO[str] = sys.stdout):
-        self.session_id, self.out = session_id, out
+    def __init__(self, out: IO[str] = sys.stdout):
+        self.out = out
         self.item = 0
 
     def emit(self, type_: str, **fields: object) -> None:
@@ -67,7 +67,9 @@ class JsonlRenderer:
         self.out.flush()
 
     def __call__(self, event: ev.Event) -> None:
-        if isinstance(event, ev.StepStarted):
+        if isinstance(event, ev.RunStarted):
+            self.emit("run.started", session_id=event.session_id, model=event.model, agent=event.agent)
+        elif isinstance(event, ev.StepStarted):
             self.item += 1
             self.emit("run.item_started", item_id=self._item())
         elif isinstance(event, ev.TextChunk):

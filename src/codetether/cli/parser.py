@@ -41,6 +41,10 @@ def _model_flags(p: argparse.ArgumentParser, default_agent: str | None = None) -
                    help="run the tool loop as this agent" + ("" if default_agent else " (default: chat, no tools)"))
     p.add_argument("--max-steps", type=_positive, help="stop after this many model steps")
     p.add_argument("--no-stream", action="store_true", help="ask the provider for whole responses, not a stream")
+    resume = p.add_mutually_exclusive_group()
+    resume.add_argument("-c", "--continue", dest="continue_session", action="store_true",
+                        help="continue this project's most recent session")
+    resume.add_argument("-s", "--session", metavar="ID", help="continue the session with this id (or id prefix)")
 
 
 def _positive(text: str) -> int:

@@ -6,14 +6,14 @@ import argparse
 import asyncio
 import json
 import sys
-import uuid
 from pathlib import Path
 
 from codetether.agent import events as ev
-from codetether.agent.factory import prepare_agent
 from codetether.cli.output import JsonlRenderer, TextRenderer, usage_dict
 from codetether.config.load import load
 from codetether.errors import CodetetherError, UsageError
+from codetether.provider.pricing import cost_usd
+from codetether.session.turn import CONTINUE_LATEST, SessionRun
 
 EXIT_CODES = {"completed": 0, "error": 1, "max_steps": 3, "cancelled": 130}
 
@@ -24,26 +24,29 @@ def execute(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace) -> int:
     config = load()
-    session_id = str(uuid.uuid4())
     message = " ".join(args.message) + _attachments(args.file)
-    jsonl = JsonlRenderer(session_id) if args.format == "jsonl" else None
+    jsonl = JsonlRenderer() if args.format == "jsonl" else None
     sink: ev.EventSink = jsonl or (TextRenderer() if args.format == "default" else ev.discard)
-    if jsonl:
-        jsonl.emit("run.started", session_id=session_id)
     try:
-        prepared = await prepare_agent(config, model_id=args.model, agent_name=args.agent or "chat",
-                                       cwd=Path.cwd(), sink=sink, max_steps=args.max_steps,
-                                       stream=not args.no_stream)
+        run = await SessionRun.open(config, cwd=Path.cwd(), model_id=args.model, agent_name=args.agent or "chat",
+                                    session_ref=session_ref(args), sink=sink, max_steps=args.max_steps,
+                                    stream=not args.no_stream)
     except CodetetherError as exc:
         if jsonl:
             jsonl.emit("run.failed", error=exc.message)
         raise
     try:
-        result = await prepared.agent.run(message)
+        result = await run.turn(message)
+        info = run.store.get(run.session_id)
     finally:
-        await prepared.aclose()
+        await run.aclose()
+    session_id = info.id
+    prepared = run.prepared
     summary = {"session_id": session_id, "model": prepared.resolved.id, "agent": prepared.agent_name,
-               "steps": result.steps, "exit_reason": result.exit_reason, "usage": usage_dict(result.usage)}
+               "steps": result.steps, "exit_reason": result.exit_reason, "usage": usage_dict(result.usage),
+               "cost_usd": round(cost_usd(prepared.resolved.model, result.usage), 6),
+               "session_usage": {"prompt_tokens": info.prompt_tokens, "completion_tokens": info.completion_tokens,
+                                 "cost_usd": round(info.cost_usd, 6)}}
     if args.format == "json":
         print(json.dumps({"text": result.text, **summary, "error": result.error}, indent=2, ensure_ascii=False))
     elif jsonl:
@@ -55,7 +58,13 @@ async def _run(args: argparse.Namespace) -> int:
         print(f"error: {result.error}", file=sys.stderr)
     elif result.exit_reason == "max_steps":
         print(f"stopped after {result.steps} steps (--max-steps); the task may be unfinished", file=sys.stderr)
+    if args.format == "default":
+        print(f'[Session: {session_id} | Continue with: codetether run -c "..."]', file=sys.stderr)
     return EXIT_CODES.get(result.exit_reason, 1)
+
+
+def session_ref(args: argparse.Namespace) -> str | None:
+    return CONTINUE_LATEST if args.continue_session else args.session
 
 
 def _attachments(paths: list[str]) -> str:

@@ -1,0 +1,33 @@
+"""Write a running turn into the store as it happens: messages, tool calls and notable events."""
+
+from __future__ import annotations
+
+from codetether.agent import events as ev
+from codetether.provider.model import Message
+from codetether.session.store import SessionStore
+
+
+class TurnRecorder:
+    """An event sink plus an on_message hook for one turn of one session."""
+
+    def __init__(self, store: SessionStore, session_id: str, turn: int):
+        self.store, self.session_id, self.turn = store, session_id, turn
+        self._arguments: dict[str, str] = {}
+
+    def on_message(self, message: Message) -> None:
+        if message.role != "system":
+            self.store.append_message(self.session_id, self.turn, message)
+
+    def __call__(self, event: ev.Event) -> None:
+        if isinstance(event, ev.ToolCallStarted):
+            self._arguments[event.call_id] = event.arguments
+        elif isinstance(event, ev.ToolCallCompleted):
+            self.store.record_tool_call(self.session_id, self.turn, event.call_id, event.name,
+                                        self._arguments.pop(event.call_id, ""), event.output, event.success,
+                                        event.duration_ms)
+            if event.metadata.get("refused"):
+                self.store.record_event(self.session_id, self.turn, "refusal",
+                                        {"tool": event.name, "reason": event.output})
+        elif isinstance(event, ev.ContextTruncated):
+            self.store.record_event(self.session_id, self.turn, "context_truncated",
+                                    {"removed_messages": event.removed_messages})

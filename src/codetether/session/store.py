@@ -1,0 +1,176 @@
+"""The session store: SQLite in WAL mode; each append is its own transaction, so a crash loses one step at most."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codetether.config.paths import data_dir
+from codetether.errors import CodetetherError
+from codetether.provider.model import Message
+from codetether.secrets.redact import redact
+
+SCHEMA = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
+
+
+class SessionNotFound(CodetetherError):
+    pass
+
+
+@dataclass
+class SessionInfo:
+    id: str
+    title: str
+    project_root: str
+    project_id: str
+    model: str
+    agent: str
+    created_at: float
+    updated_at: float
+    message_count: int
+    turn_count: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+_SESSION_COLUMNS = ", ".join(SessionInfo.__dataclass_fields__)
+
+
+def default_db_path() -> Path:
+    return data_dir() / "sessions.db"
+
+
+class SessionStore:
+    def __init__(self, path: Path | None = None):
+        self.path = path or default_db_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise CodetetherError(f"the session database {self.path} cannot be opened: {exc}",
+                                  "Move it aside to start a fresh one; earlier sessions stay in the moved file.") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _tx(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        with self.db:  # one atomic transaction
+            self.db.execute("BEGIN IMMEDIATE")
+            for sql, params in statements:
+                self.db.execute(sql, params)
+
+    # --- sessions -------------------------------------------------------------------------------------------
+    def create(self, project_root: str, project_id: str, model: str, agent: str, title: str = "") -> SessionInfo:
+        now = time.time()
+        sid = str(uuid.uuid4())
+        self._tx([("INSERT INTO sessions (id, title, project_root, project_id, model, agent, created_at, updated_at)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (sid, title, project_root, project_id, model, agent, now, now))])
+        return self.get(sid)
+
+    def get(self, session_id: str) -> SessionInfo:
+        row = self.db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise SessionNotFound(f"no session with id '{session_id}'",
+                                  "List sessions with `codetether sessions list`.")
+        return SessionInfo(*row)
+
+    def resolve_id(self, prefix: str) -> str:
+        """A full id from an unambiguous prefix of at least 4 characters."""
+        if len(prefix) < 4 or not all(c in "0123456789abcdef-" for c in prefix.lower()):
+            raise SessionNotFound(f"'{prefix}' is not a session id (expected a UUID or at least 4 of its leading "
+                                  "characters)", "List sessions with `codetether sessions list`.")
+        rows = self.db.execute("SELECT id FROM sessions WHERE id >= ? AND id < ? LIMIT 2",
+                               (prefix.lower(), prefix.lower() + "\uffff")).fetchall()
+        if len(rows) != 1:
+            what = "no session" if not rows else "more than one session"
+            raise SessionNotFound(f"{what} matches id '{prefix}'", "List sessions with `codetether sessions list`.")
+        return rows[0][0]
+
+    def latest_for_project(self, project_id: str) -> SessionInfo | None:
+        row = self.db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE project_id = ? "
+                              "ORDER BY updated_at DESC LIMIT 1", (project_id,)).fetchone()
+        return SessionInfo(*row) if row else None
+
+    def list(self, project_id: str | None = None, limit: int = 50) -> list[SessionInfo]:
+        where, params = ("WHERE project_id = ?", (project_id,)) if project_id else ("", ())
+        rows = self.db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions {where} ORDER BY updated_at DESC LIMIT ?",
+                               (*params, limit)).fetchall()
+        return [SessionInfo(*r) for r in rows]
+
+    def delete(self, session_id: str) -> None:
+        self._tx([("DELETE FROM sessions WHERE id = ?", (session_id,))])
+
+    def set_title(self, session_id: str, title: str) -> None:
+        self._tx([("UPDATE sessions SET title = ? WHERE id = ? AND title = ''", (title[:120], session_id))])
+
+    # --- turns and messages ---------------------------------------------------------------------------------
+    def begin_turn(self, session_id: str, model: str, agent: str, branch: str | None) -> int:
+        turn = self.db.execute("SELECT turn_count FROM sessions WHERE id = ?", (session_id,)).fetchone()[0] + 1
+        now = time.time()
+        self._tx([("INSERT INTO turns (session_id, turn, started_at, branch, model, agent) VALUES (?, ?, ?, ?, ?, ?)",
+                   (session_id, turn, now, branch, model, agent)),
+                  ("UPDATE sessions SET turn_count = ?, model = ?, agent = ?, updated_at = ? WHERE id = ?",
+                   (turn, model, agent, now, session_id))])
+        return turn
+
+    def end_turn(self, session_id: str, turn: int, prompt_tokens: int, completion_tokens: int, cost_usd: float,
+                 exit_reason: str) -> None:
+        now = time.time()
+        self._tx([("UPDATE turns SET ended_at = ?, prompt_tokens = ?, completion_tokens = ?, cost_usd = ?, "
+                   "exit_reason = ? WHERE session_id = ? AND turn = ?",
+                   (now, prompt_tokens, completion_tokens, cost_usd, exit_reason, session_id, turn)),
+                  ("UPDATE sessions SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, "
+                   "cost_usd = cost_usd + ?, updated_at = ? WHERE id = ?",
+                   (prompt_tokens, completion_tokens, cost_usd, now, session_id))])
+
+    def append_message(self, session_id: str, turn: int, message: Message) -> None:
+        now = time.time()
+        parts = redact(json.dumps(message.to_dict()["parts"], ensure_ascii=False))
+        self._tx([("INSERT INTO messages (session_id, seq, turn, role, parts, created_at) "
+                   "SELECT ?, message_count, ?, ?, ?, ? FROM sessions WHERE id = ?",
+                   (session_id, turn, message.role, parts, now, session_id)),
+                  ("UPDATE sessions SET message_count = message_count + 1, updated_at = ? WHERE id = ?",
+                   (now, session_id))])
+
+    def messages(self, session_id: str) -> list[Message]:
+        rows = self.db.execute("SELECT role, parts FROM messages WHERE session_id = ? ORDER BY seq",
+                               (session_id,)).fetchall()
+        return [Message.from_dict({"role": role, "parts": json.loads(parts)}) for role, parts in rows]
+
+    def record_tool_call(self, session_id: str, turn: int, call_id: str, name: str, arguments: str, output: str,
+                         success: bool, duration_ms: int) -> None:
+        self._tx([("INSERT OR REPLACE INTO tool_calls VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (session_id, turn, call_id, name, redact(arguments), redact(output), int(success), duration_ms,
+                    time.time()))])
+
+    def record_event(self, session_id: str, turn: int, kind: str, detail: dict[str, Any]) -> None:
+        self._tx([("INSERT INTO events VALUES (?, ?, ?, ?, ?)",
+                   (session_id, turn, kind, redact(json.dumps(detail, ensure_ascii=False)), time.time()))])
+
+    def turns(self, session_id: str) -> list[dict[str, Any]]:
+        cur = self.db.execute("SELECT * FROM turns WHERE session_id = ? ORDER BY turn", (session_id,))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def tool_calls(self, session_id: str) -> list[dict[str, Any]]:
+        cur = self.db.execute("SELECT * FROM tool_calls WHERE session_id = ? ORDER BY created_at", (session_id,))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def events(self, session_id: str) -> list[dict[str, Any]]:
+        cur = self.db.execute("SELECT turn, kind, detail, created_at FROM events WHERE session_id = ? "
+                              "ORDER BY created_at", (session_id,))
+        return [{"turn": t, "kind": k, "detail": json.loads(d), "created_at": c} for t, k, d, c in cur.fetchall()]

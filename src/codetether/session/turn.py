@@ -1,0 +1,78 @@
+"""An agent bound to a persisted session: each `turn()` is one recorded user turn. Shared by every front end."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from codetether.agent import events as ev
+from codetether.agent.factory import PreparedAgent, prepare_agent
+from codetether.agent.loop import AgentResult
+from codetether.config.load import Config
+from codetether.errors import CodetetherError
+from codetether.gitinfo import Project, project_for
+from codetether.provider.pricing import cost_usd
+from codetether.session.recorder import TurnRecorder
+from codetether.session.store import SessionInfo, SessionStore
+
+CONTINUE_LATEST = "latest"
+
+
+@dataclass
+class SessionRun:
+    store: SessionStore
+    prepared: PreparedAgent
+    project: Project
+    info: SessionInfo | None  # created lazily, so a run that fails to start leaves no empty session
+    sink: ev.EventSink
+
+    @classmethod
+    async def open(cls, config: Config, *, cwd: Path, model_id: str | None, agent_name: str,
+                   session_ref: str | None = None, sink: ev.EventSink = ev.discard, max_steps: int | None = None,
+                   stream: bool = True, store: SessionStore | None = None) -> SessionRun:
+        """Start a new session, or resume one: session_ref is 'latest' (this project's newest) or an id."""
+        project = await asyncio.to_thread(project_for, cwd)
+        store = store or SessionStore()
+        info = _find(store, project, session_ref)
+        history = store.messages(info.id) if info else []
+        prepared = await prepare_agent(config, model_id=model_id or (info.model if info else None),
+                                       agent_name=agent_name, cwd=cwd, sink=sink, max_steps=max_steps, stream=stream)
+        prepared.agent.messages.extend(m for m in history if m.role != "system")
+        return cls(store, prepared, project, info, sink)
+
+    @property
+    def session_id(self) -> str | None:
+        return self.info.id if self.info else None
+
+    async def turn(self, message: str) -> AgentResult:
+        agent = self.prepared.agent
+        if self.info is None:
+            self.info = self.store.create(str(self.project.root), self.project.id, self.prepared.resolved.id,
+                                          self.prepared.agent_name, title=message.strip().splitlines()[0][:80])
+        branch = await asyncio.to_thread(lambda: project_for(self.project.root).branch)
+        number = self.store.begin_turn(self.info.id, self.prepared.resolved.id, self.prepared.agent_name, branch)
+        recorder = TurnRecorder(self.store, self.info.id, number)
+        agent.on_message, agent.sink = recorder.on_message, ev.fanout(recorder, self.sink)
+        self.sink(ev.RunStarted(self.info.id, self.prepared.resolved.id, self.prepared.agent_name))
+        result = await agent.run(message)
+        cost = cost_usd(self.prepared.resolved.model, result.usage)
+        self.store.end_turn(self.info.id, number, result.usage.prompt_tokens, result.usage.completion_tokens, cost,
+                            result.exit_reason)
+        return result
+
+    async def aclose(self) -> None:
+        await self.prepared.aclose()
+        self.store.close()
+
+
+def _find(store: SessionStore, project: Project, ref: str | None) -> SessionInfo | None:
+    if ref is None:
+        return None
+    if ref == CONTINUE_LATEST:
+        info = store.latest_for_project(project.id)
+        if info is None:
+            raise CodetetherError(f"there is no earlier session for {project.root} to continue",
+                                  "Run without --continue to start one.")
+        return info
+    return store.get(store.resolve_id(ref))
