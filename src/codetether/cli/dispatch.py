@@ -25,7 +25,7 @@ def dispatch(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - a bug must still not show a user a traceback
+    except Exception as exc:
         return _internal_error(exc)
 
 
