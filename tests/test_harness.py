@@ -170,6 +170,16 @@ def test_exhausted_script_and_default_reply(llm_server: LLMServer, client: httpx
         assert data["content"][0]["text"] == "Done."
 
 
+def test_router_answers_matching_requests_outside_the_script(llm_server: LLMServer, client: httpx.Client) -> None:
+    llm_server.router = lambda body: Reply(text="routed") if "tools" not in body else None
+    llm_server.script(Reply(text="scripted"))
+    url = llm_server.url + "/v1/chat/completions"
+    assert client.post(url, json=OPENAI_BODY).json()["choices"][0]["message"]["content"] == "routed"
+    with_tools = {**OPENAI_BODY, "tools": []}
+    assert client.post(url, json=with_tools).json()["choices"][0]["message"]["content"] == "scripted"
+    assert llm_server.pending == 0
+
+
 def test_models_and_unknown_route(llm_server: LLMServer, client: httpx.Client) -> None:
     models = client.get(llm_server.base_url_openai + "/models").json()
     assert models["object"] == "list" and models["data"][0]["object"] == "model"

@@ -46,8 +46,10 @@ def test_plan_agent_cannot_write(cli, vault_clean, llm_server, workspace):
     proc = cli("run", "--agent", "plan", "--model", "openai/m", "plan it")
     assert proc.returncode == 0, proc.stderr
     offered = {t["function"]["name"] for t in llm_server.requests[0].body["tools"]}
-    assert offered == {"read", "list", "glob", "grep"}
-    assert all("not available to the plan agent" in r for r in _tool_results(llm_server.requests[1]))
+    assert offered == {"read", "list", "glob", "grep", "bash"}  # bash limited to read-only commands
+    write, bash = _tool_results(llm_server.requests[1])
+    assert "not available to the plan agent" in write
+    assert "refused" in bash and "read-only" in bash
     assert not (workspace / "new.txt").exists() and (workspace / "app.py").exists()
 
 

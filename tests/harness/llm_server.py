@@ -13,7 +13,7 @@ import socket
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -108,7 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _model_turn(self, dialect: str, body: dict[str, Any], raw_len: int) -> None:
         llm = self.server.llm
-        turn, item = llm._next()
+        turn, item = llm._next(body)
         while isinstance(item, Stall):
             if llm._stopping.wait(item.seconds):
                 self.close_connection = True  # server is stopping: drop the request unanswered
@@ -159,6 +159,9 @@ class LLMServer:
 
     def __init__(self, port: int = 0, default_reply: ScriptItem | None = None, log_path: str | None = None):
         self.default_reply = default_reply
+        # Answers a model request from its parsed body before the script is consulted; None falls through.
+        # For requests whose position in a run is not fixed (e.g. context summaries).
+        self.router: Callable[[dict[str, Any]], ScriptItem | None] | None = None
         self.port = port
         self._log_path = log_path
         self._cond = threading.Condition()
@@ -241,9 +244,12 @@ class LLMServer:
                 raise TimeoutError(f"llm_server: expected {n} requests, got {len(self._requests)}")
             return list(self._requests)
 
-    def _next(self) -> tuple[int, ScriptItem | None]:
+    def _next(self, body: dict[str, Any] | None = None) -> tuple[int, ScriptItem | None]:
+        routed = self.router(body) if self.router is not None and body is not None else None
         with self._cond:
             self._turns += 1
+            if routed is not None:
+                return self._turns, routed
             return self._turns, self._script.popleft() if self._script else self.default_reply
 
     def _track(self, conn: socket.socket, add: bool) -> None:

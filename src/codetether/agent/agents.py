@@ -24,7 +24,8 @@ class AgentSpec:
 
 AGENTS: dict[str, AgentSpec] = {a.name: a for a in (
     AgentSpec("build", READ_ONLY_TOOLS + WRITE_TOOLS, 100, "Full access: reads, edits, runs commands."),
-    AgentSpec("plan", READ_ONLY_TOOLS, 50, "Read-only analysis and planning."),
+    # plan's bash runs only allow-listed read-only commands (tool/readonly_shell.py); the policy enforces it.
+    AgentSpec("plan", READ_ONLY_TOOLS + ("bash",), 50, "Read-only analysis and planning."),
     AgentSpec("explore", READ_ONLY_TOOLS, 20, "Fast code navigation and discovery."),
     AgentSpec("chat", (), 1, "Plain chat, no tools."),
 )}

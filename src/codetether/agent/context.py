@@ -56,9 +56,10 @@ def target_tokens(context_window: int) -> int:
     return max(1024, int(context_window * TRUNCATION_THRESHOLD) - min(RESPONSE_RESERVE_TOKENS, context_window // 4))
 
 
-def fit_to_window(messages: list[Message], context_window: int) -> tuple[list[Message], int]:
-    """Return a copy that fits ~85% of the window and how many messages were dropped."""
-    target = target_tokens(context_window)
+def fit_to_window(messages: list[Message], context_window: int,
+                  target: int | None = None) -> tuple[list[Message], int]:
+    """Return a copy that fits ~85% of the window (or `target` tokens) and how many messages were dropped."""
+    target = target or target_tokens(context_window)
     if total_tokens(messages) <= target:
         return messages, 0
     fitted = [_shrink_tool_results(m, 2000 * 3) for m in messages]

@@ -68,6 +68,22 @@ class ContextTruncated:
 
 
 @dataclass
+class CompactionCompleted:
+    """Older messages of the request were replaced by a model-written summary (the transcript is kept)."""
+
+    messages_summarised: int
+    tokens_before: int
+    tokens_after: int
+
+
+@dataclass
+class CompactionFailed:
+    """The summary call failed; the request fell back to truncation."""
+
+    reason: str
+
+
+@dataclass
 class AgentError:
     message: str
     fatal: bool = False
@@ -82,7 +98,8 @@ class RunCompleted:
 
 
 Event = (RunStarted | StepStarted | TextChunk | TextComplete | ThinkingChunk | ToolCallStarted
-         | ToolCallCompleted | UsageUpdated | ContextTruncated | AgentError | RunCompleted)
+         | ToolCallCompleted | UsageUpdated | ContextTruncated | CompactionCompleted | CompactionFailed | AgentError
+         | RunCompleted)
 EventSink = Callable[[Event], None]
 
 

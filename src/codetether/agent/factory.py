@@ -15,6 +15,7 @@ from codetether.provider.limits import context_window_for
 from codetether.provider.model import Message
 from codetether.provider.registry import ResolvedModel, resolve_model
 from codetether.tool.base import ToolContext
+from codetether.tool.permission import Approvals, PermissionPolicy
 from codetether.tool.registry import ToolSet
 
 
@@ -30,7 +31,7 @@ class PreparedAgent:
 
 async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str, cwd: Path,
                         sink: ev.EventSink = ev.discard, max_steps: int | None = None,
-                        stream: bool = True) -> PreparedAgent:
+                        stream: bool = True, approvals: Approvals | None = None) -> PreparedAgent:
     spec = get_agent(agent_name)
     # Secrets come over the network while the prompt is read from disk and git.
     prompt_task = asyncio.create_task(asyncio.to_thread(_prompt_and_root, spec, cwd))
@@ -40,7 +41,11 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
         system_prompt, root = await prompt_task
     settings = AgentSettings(model=resolved.model, agent=spec.name, max_steps=max_steps or spec.max_steps,
                              context_window=context_window_for(resolved.model), stream=stream)
-    agent = Agent(resolved.provider, ToolSet.named(spec.tools), ToolContext(root=root, cwd=cwd), settings,
+    approvals = approvals or Approvals()
+    policy = PermissionPolicy(config.permission, agent=spec.name, assume_yes=approvals.assume_yes,
+                              approver=approvals.approver)
+    ctx = ToolContext(root=root, cwd=cwd, policy=policy)
+    agent = Agent(resolved.provider, ToolSet.named(spec.tools), ctx, settings,
                   messages=[Message.text("system", system_prompt)], sink=sink)
     return PreparedAgent(agent, resolved, spec.name)
 

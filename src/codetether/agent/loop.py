@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from codetether.agent import events as ev
-from codetether.agent.context import RESULT_CHARS, fit_to_window, truncate_text
+from codetether.agent.compaction import Compactor, LargeOutputHandler, shrink_large_output
+from codetether.agent.context import RESULT_CHARS
 from codetether.errors import CodetetherError
 from codetether.provider.model import (
     CompletionRequest,
@@ -42,6 +43,9 @@ class AgentSettings:
     temperature: float | None = None
     max_tokens: int | None = None
     result_chars: int = RESULT_CHARS
+    compaction: bool = True  # summarise older turns with the model when the window fills; False: truncate
+    # The future RLM hook: async (tool, output) -> summary | None for outputs over 50,000 chars; None: truncate.
+    large_output_handler: LargeOutputHandler | None = None
 
 
 @dataclass
@@ -73,6 +77,7 @@ class Agent:
         self.sink = sink
         self.on_message = on_message
         self.usage = Usage()
+        self.compactor = Compactor(settings)  # holds the cached summary of older turns between steps
         self.steps = 0
         self.last_text = ""
 
@@ -109,10 +114,10 @@ class Agent:
         await self.execute_actions(calls)
 
     async def query(self) -> CompletionResponse:
-        messages, dropped = fit_to_window(self.messages, self.settings.context_window)
-        if dropped:
-            self.sink(ev.ContextTruncated(dropped, 0, 0))
-        request = CompletionRequest(self.settings.model, messages, self.tools.definitions(),
+        tools = self.tools.definitions()
+        messages, summary_usage = await self.compactor.fit(self.model, self.messages, tools, self.sink)
+        self.usage.add(summary_usage)
+        request = CompletionRequest(self.settings.model, messages, tools,
                                     self.settings.temperature, self.settings.max_tokens, self.settings.stream)
         response = await self.model.complete(request, self._on_delta)
         self.usage.add(response.usage)
@@ -144,8 +149,9 @@ class Agent:
         self.sink(ev.ToolCallStarted(call.id, call.name, redact(call.arguments)))
         started = time.monotonic()
         result = await self._invoke(call)
-        output = truncate_text(redact(result.output), self.settings.result_chars,
-                               "Narrow the request (offset/limit, a tighter pattern) to see the rest.")
+        output = await shrink_large_output(call.name, redact(result.output), self.settings.large_output_handler,
+                                           self.settings.result_chars,
+                                           "Narrow the request (offset/limit, a tighter pattern) to see the rest.")
         self.sink(ev.ToolCallCompleted(call.id, call.name, result.success,
                                        int((time.monotonic() - started) * 1000), output, result.metadata))
         return ToolResultPart(call.id, output, is_error=not result.success)
@@ -153,8 +159,9 @@ class Agent:
     async def _invoke(self, call: ToolCallPart) -> ToolResult:
         tool = self.tools.get(call.name)
         if tool is None and call.name in CORE_TOOLS:
-            return ToolResult(f"tool '{call.name}' is not available to the {self.settings.agent} agent; "
-                              f"use one of: {', '.join(self.tools.names) or 'none'}", success=False)
+            reason = f"tool '{call.name}' is not available to the {self.settings.agent} agent"
+            return ToolResult(f"{reason}; use one of: {', '.join(self.tools.names) or 'none'}", success=False,
+                              metadata={"refused": True, "reason": reason})  # recorded like any refusal
         if tool is None:
             return ToolResult(f"unknown tool '{call.name}'. Available tools: {', '.join(self.tools.names) or 'none'}",
                               success=False)

@@ -4,6 +4,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("run", "Run one prompt (chat; with --agent, the full tool loop) and print the answer"),
     ("chat", "Interactive line-mode agent session in the current project (also the default)"),
     ("config", "Show, initialise or change the configuration file"),
+    ("sessions", "List, show, export or delete recorded sessions, and undo their file changes"),
 )
 
 DESCRIPTION = "CodeTether Agent: a terminal AI coding agent with first-class A2A support."

@@ -7,7 +7,8 @@ import sys
 
 from codetether.errors import CodetetherError
 
-HANDLERS = {"run": "codetether.cli.run_cmd", "chat": "codetether.cli.chat_cmd", "config": "codetether.cli.config_cmd"}
+HANDLERS = {"run": "codetether.cli.run_cmd", "chat": "codetether.cli.chat_cmd", "config": "codetether.cli.config_cmd",
+            "sessions": "codetether.cli.sessions_cmd"}
 
 
 def dispatch(argv: list[str]) -> int:

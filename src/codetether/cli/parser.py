@@ -32,7 +32,28 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--init", action="store_true", help="write a default config file if none exists")
     group.add_argument("--set", metavar="KEY=VALUE", help="set one key, e.g. default.model=openai/gpt-4o")
     group.add_argument("--path", action="store_true", help="print the config file's path")
+
+    _sessions_parser(sub.add_parser("sessions", help=SUMMARY["sessions"], description=SUMMARY["sessions"]))
     return parser
+
+
+def _sessions_parser(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="sessions_command", metavar="<action>", required=True)
+    ls = sub.add_parser("list", help="this project's sessions, newest first")
+    ls.add_argument("--all", action="store_true", help="sessions of every project")
+    ls.add_argument("--json", action="store_true", help="print a JSON array")
+    ls.add_argument("--limit", type=_positive, default=50, help="at most this many (default 50)")
+    show = sub.add_parser("show", help="a session's turns, usage and messages")
+    show.add_argument("id", help="session id or unique prefix")
+    show.add_argument("--json", action="store_true", help="print one JSON object")
+    export = sub.add_parser("export", help="the whole session as JSON")
+    export.add_argument("id", help="session id or unique prefix")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    delete = sub.add_parser("delete", help="delete a session and everything recorded with it")
+    delete.add_argument("id", help="session id or unique prefix")
+    undo = sub.add_parser("undo", help="restore the files the last turn(s) changed")
+    undo.add_argument("id", nargs="?", help="session id or prefix (default: this project's latest session)")
+    undo.add_argument("--turns", type=_positive, default=1, help="how many turns to undo (default 1)")
 
 
 def _model_flags(p: argparse.ArgumentParser, default_agent: str | None = None) -> None:
@@ -41,6 +62,8 @@ def _model_flags(p: argparse.ArgumentParser, default_agent: str | None = None) -
                    help="run the tool loop as this agent" + ("" if default_agent else " (default: chat, no tools)"))
     p.add_argument("--max-steps", type=_positive, help="stop after this many model steps")
     p.add_argument("--no-stream", action="store_true", help="ask the provider for whole responses, not a stream")
+    p.add_argument("-y", "--yes", action="store_true",
+                   help="approve every action a [permission] rule would ask about (deny rules still apply)")
     resume = p.add_mutually_exclusive_group()
     resume.add_argument("-c", "--continue", dest="continue_session", action="store_true",
                         help="continue this project's most recent session")

@@ -14,6 +14,7 @@ from codetether.config.load import load
 from codetether.errors import CodetetherError, UsageError
 from codetether.provider.pricing import cost_usd
 from codetether.session.turn import CONTINUE_LATEST, SessionRun
+from codetether.tool.permission import Approvals
 
 EXIT_CODES = {"completed": 0, "error": 1, "max_steps": 3, "cancelled": 130}
 
@@ -30,7 +31,7 @@ async def _run(args: argparse.Namespace) -> int:
     try:
         run = await SessionRun.open(config, cwd=Path.cwd(), model_id=args.model, agent_name=args.agent or "chat",
                                     session_ref=session_ref(args), sink=sink, max_steps=args.max_steps,
-                                    stream=not args.no_stream)
+                                    stream=not args.no_stream, approvals=Approvals(assume_yes=args.yes))
     except CodetetherError as exc:
         if jsonl:
             jsonl.emit("run.failed", error=exc.message)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from codetether.config.paths import config_file
+from codetether.config.permission import PermissionRules, parse_permission
 from codetether.config.schema import BY_NAME, KEYS, SECTIONS, Key
 from codetether.errors import ConfigError
 
@@ -27,6 +28,10 @@ class Config:
     @property
     def default_model(self) -> str:
         return self.values["default.model"]
+
+    @property
+    def permission(self) -> PermissionRules:
+        return parse_permission(self.extra.get("permission"), str(self.path or "defaults"))
 
 
 def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
@@ -50,6 +55,7 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
     for key in KEYS:
         if key.env and env.get(key.env) not in (None, ""):
             values[key.dotted] = parse_value(key, env[key.env], source=f"environment variable {key.env}")
+    parse_permission(extra.get("permission"), str(path))  # fail at load, not at the first tool call
     return Config(values, extra, path)
 
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from codetether.provider.catalog import ProviderSpec
-from codetether.provider.errors import ProviderProtocolError
+from codetether.provider.errors import ProviderProtocolError, StreamError
 from codetether.provider.model import (
     CompletionRequest,
     CompletionResponse,
@@ -41,8 +41,11 @@ def headers(secret: ProviderSecret) -> dict[str, str]:
 
 def build_body(request: CompletionRequest, spec: ProviderSpec) -> dict[str, Any]:
     system = "\n\n".join(m.text_content for m in request.messages if m.role == "system")
+    history = [m for m in request.messages if m.role != "system"]
+    if not request.tools:
+        history = [_as_text(m) for m in history]
     body: dict[str, Any] = {"model": request.model, "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
-                            "messages": _messages([m for m in request.messages if m.role != "system"])}
+                            "messages": _messages(history)}
     if system:
         body["system"] = system
     if request.tools:
@@ -70,9 +73,23 @@ def _messages(messages: list[Message]) -> list[dict[str, Any]]:
     return out
 
 
+def _as_text(message: Message) -> Message:
+    """Tool calls and results rendered as plain text, for requests that define no tools."""
+    parts: list[Any] = []
+    for p in message.parts:
+        if isinstance(p, ToolCallPart):
+            parts.append(TextPart(f"[called tool {p.name} with {p.arguments}]"))
+        elif isinstance(p, ToolResultPart):
+            parts.append(TextPart(f"[tool result]\n{p.content}"))
+        else:
+            parts.append(p)
+    return Message(message.role, parts)
+
+
 def _block(part: Any) -> dict[str, Any] | None:
     if isinstance(part, TextPart):
-        return {"type": "text", "text": part.text} if part.text else None
+        # Anthropic rejects text blocks that are empty or only whitespace.
+        return {"type": "text", "text": part.text} if part.text.strip() else None
     if isinstance(part, ToolCallPart):
         try:
             args = json.loads(part.arguments or "{}")
@@ -95,7 +112,7 @@ def _block(part: Any) -> dict[str, Any] | None:
 
 def parse_response(data: dict[str, Any]) -> CompletionResponse:
     if data.get("type") == "error":
-        raise ProviderProtocolError(f"provider error: {data.get('error')}")
+        raise ProviderProtocolError(f"answered with an error: {data.get('error')}")
     parts: list[Any] = []
     for block in data.get("content") or []:
         kind = block.get("type")
@@ -132,10 +149,10 @@ class StreamAssembler:
         try:
             payload = json.loads(data)
         except ValueError:
-            raise ProviderProtocolError(f"stream event is not JSON: {data[:200]}") from None
+            raise ProviderProtocolError(f"sent a stream event that is not JSON: {data[:200]}") from None
         kind = payload.get("type", event)
         if kind == "error":
-            raise ProviderProtocolError(f"provider sent an error mid-stream: {payload.get('error')}")
+            raise StreamError(payload.get("error"))
         if kind == "message_start":
             self.usage = _usage((payload.get("message") or {}).get("usage"))
         elif kind == "content_block_start":

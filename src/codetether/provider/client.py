@@ -22,6 +22,7 @@ from codetether.provider.errors import (
     ProviderProtocolError,
     ProviderRequestError,
     ProviderUnavailableError,
+    StreamError,
 )
 from codetether.provider.model import CompletionRequest, CompletionResponse, TextDelta, ThinkingDelta
 from codetether.provider.sse import iter_sse
@@ -87,12 +88,21 @@ class Provider:
         except httpx.TransportError as exc:
             raise _Retry(f"{type(exc).__name__} contacting {self.url}") from None
         self._check_status(resp.status_code, resp.headers, resp.text)
+        return self._parse(lambda: self.dialect.parse_response(json.loads(resp.text)))
+
+    def _parse(self, parse: Callable[..., Any], *args: Any) -> Any:
+        """Run a dialect parser; anything malformed becomes one error naming the provider."""
         try:
-            data = resp.json()
-        except ValueError:
-            raise ProviderProtocolError(f"provider '{self.id}' sent a response that is not JSON: "
-                                        f"{redact(resp.text[:200])}") from None
-        return self.dialect.parse_response(data)
+            return parse(*args)
+        except StreamError as exc:
+            if exc.transient:
+                raise _Retry(f"{exc}") from None
+            raise ProviderProtocolError(f"provider '{self.id}' {exc}") from None
+        except ProviderProtocolError as exc:
+            raise ProviderProtocolError(f"provider '{self.id}' {exc.message}") from None
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+            raise ProviderProtocolError(f"provider '{self.id}' sent a response that could not be read "
+                                        f"({type(exc).__name__}: {redact(str(exc))[:200]})") from None
 
     async def _stream(self, body: bytes, on_delta: DeltaCallback | None, emitted: list[bool]) -> CompletionResponse:
         assembler = self.dialect.StreamAssembler()
@@ -104,9 +114,9 @@ class Provider:
                 if "json" in resp.headers.get("content-type", "") and "event-stream" not in resp.headers.get(
                         "content-type", ""):
                     await resp.aread()  # a provider that ignored stream=true
-                    return self.dialect.parse_response(resp.json())
+                    return self._parse(lambda: self.dialect.parse_response(json.loads(resp.text)))
                 async for event, data in iter_sse(resp.aiter_lines()):
-                    for delta in assembler.feed(event, data):
+                    for delta in self._parse(assembler.feed, event, data):
                         emitted[0] = True
                         if on_delta:
                             on_delta(delta)
@@ -114,7 +124,10 @@ class Provider:
                         break
         except httpx.TransportError as exc:
             raise _Retry(f"{type(exc).__name__} while streaming from {self.url}") from None
-        return assembler.result()
+        if not assembler.done:
+            # A cut-off stream is not an answer: retry it (if nothing was shown yet) rather than accept half.
+            raise _Retry("the stream ended before the response was complete")
+        return self._parse(assembler.result)
 
     def _check_status(self, status: int, headers: httpx.Headers, text: str) -> None:
         if status < 400:

@@ -31,3 +31,14 @@ class ProviderUnavailableError(ProviderError):
 
 class ProviderProtocolError(ProviderError):
     """The provider's response could not be understood."""
+
+
+class StreamError(Exception):
+    """An error event inside a stream; transient ones (overload, rate limit) may be retried."""
+
+    TRANSIENT = ("overloaded", "rate_limit", "rate limit", "api_error", "server_error", "timeout", "unavailable")
+
+    def __init__(self, detail: object):
+        text = str(detail)
+        super().__init__(f"sent an error mid-stream: {text[:300]}")
+        self.transient = any(word in text.lower() for word in self.TRANSIENT)

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from codetether.provider.catalog import ProviderSpec
-from codetether.provider.errors import ProviderProtocolError
+from codetether.provider.errors import ProviderProtocolError, StreamError
 from codetether.provider.model import (
     CompletionRequest,
     CompletionResponse,
@@ -78,7 +78,7 @@ def parse_response(data: dict[str, Any]) -> CompletionResponse:
         choice = data["choices"][0]
         raw = choice.get("message") or {}
     except (KeyError, IndexError, TypeError):
-        raise ProviderProtocolError(f"response has no choices: {json.dumps(data)[:300]}") from None
+        raise ProviderProtocolError(f"sent a response without choices: {json.dumps(data)[:300]}") from None
     parts: list[Any] = []
     if raw.get("reasoning_content"):
         parts.append(ThinkingPart(raw["reasoning_content"]))
@@ -116,9 +116,11 @@ class StreamAssembler:
         try:
             chunk = json.loads(data)
         except ValueError:
-            raise ProviderProtocolError(f"stream chunk is not JSON: {data[:200]}") from None
+            raise ProviderProtocolError(f"sent a stream chunk that is not JSON: {data[:200]}") from None
+        if not isinstance(chunk, dict):
+            raise ProviderProtocolError(f"sent a stream chunk that is not an object: {data[:200]}")
         if "error" in chunk:
-            raise ProviderProtocolError(f"provider sent an error mid-stream: {chunk['error']}")
+            raise StreamError(chunk["error"])
         if chunk.get("usage"):
             self.usage = _usage(chunk["usage"])
         out: list[TextDelta | ThinkingDelta] = []
@@ -131,7 +133,14 @@ class StreamAssembler:
                 self.text.append(delta["content"])
                 out.append(TextDelta(delta["content"]))
             for call in delta.get("tool_calls") or []:
-                slot = self.calls.setdefault(call.get("index", len(self.calls)), {"id": "", "name": "", "args": ""})
+                index = call.get("index", len(self.calls))
+                slot = self.calls.get(index)
+                if slot is not None and call.get("id") and slot["id"] and call["id"] != slot["id"]:
+                    # Some compatible servers reuse index 0 for parallel calls; a new id means a new call.
+                    index = max(self.calls) + 1
+                    slot = None
+                if slot is None:
+                    slot = self.calls[index] = {"id": "", "name": "", "args": ""}
                 fn = call.get("function") or {}
                 slot["id"] = call.get("id") or slot["id"]
                 slot["name"] += fn.get("name") or ""

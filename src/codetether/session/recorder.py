@@ -31,3 +31,9 @@ class TurnRecorder:
         elif isinstance(event, ev.ContextTruncated):
             self.store.record_event(self.session_id, self.turn, "context_truncated",
                                     {"removed_messages": event.removed_messages})
+        elif isinstance(event, ev.CompactionCompleted):
+            self.store.record_event(self.session_id, self.turn, "compaction",
+                                    {"messages_summarised": event.messages_summarised,
+                                     "tokens_before": event.tokens_before, "tokens_after": event.tokens_after})
+        elif isinstance(event, ev.CompactionFailed):
+            self.store.record_event(self.session_id, self.turn, "compaction_failed", {"reason": event.reason})

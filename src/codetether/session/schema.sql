@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS turns (
     completion_tokens INTEGER NOT NULL DEFAULT 0,
     cost_usd REAL NOT NULL DEFAULT 0,
     exit_reason TEXT,
+    undone INTEGER NOT NULL DEFAULT 0,  -- 1 once `sessions undo` put its files back
     PRIMARY KEY (session_id, turn)
 ) WITHOUT ROWID;
 

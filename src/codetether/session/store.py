@@ -42,6 +42,15 @@ class SessionInfo:
         return dict(self.__dict__)
 
 
+@dataclass
+class Snapshot:
+    turn: int
+    path: str
+    existed: bool  # False: the turn created the file
+    content: bytes | None
+    mode: int | None
+
+
 _SESSION_COLUMNS = ", ".join(SessionInfo.__dataclass_fields__)
 
 
@@ -59,9 +68,16 @@ class SessionStore:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(SCHEMA)
+            self._migrate()
         except sqlite3.DatabaseError as exc:
             raise CodetetherError(f"the session database {self.path} cannot be opened: {exc}",
                                   "Move it aside to start a fresh one; earlier sessions stay in the moved file.") from None
+
+    def _migrate(self) -> None:
+        """Add columns introduced after a database was created; CREATE IF NOT EXISTS leaves old tables as they were."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(turns)")}
+        if "undone" not in columns:
+            self.db.execute("ALTER TABLE turns ADD COLUMN undone INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         self.db.close()
@@ -145,10 +161,20 @@ class SessionStore:
                   ("UPDATE sessions SET message_count = message_count + 1, updated_at = ? WHERE id = ?",
                    (now, session_id))])
 
-    def messages(self, session_id: str) -> list[Message]:
-        rows = self.db.execute("SELECT role, parts FROM messages WHERE session_id = ? ORDER BY seq",
-                               (session_id,)).fetchall()
+    def messages(self, session_id: str, skip_undone: bool = False) -> list[Message]:
+        """The conversation in order; skip_undone leaves out turns whose changes `sessions undo` reverted."""
+        skip = (" AND turn NOT IN (SELECT turn FROM turns WHERE session_id = ? AND undone = 1)"
+                if skip_undone else "")
+        rows = self.db.execute(f"SELECT role, parts FROM messages WHERE session_id = ?{skip} ORDER BY seq",
+                               (session_id, session_id) if skip_undone else (session_id,)).fetchall()
         return [Message.from_dict({"role": role, "parts": json.loads(parts)}) for role, parts in rows]
+
+    def message_rows(self, session_id: str) -> list[dict[str, Any]]:
+        """Messages with their position, turn and time, parts as plain JSON: for show and export."""
+        rows = self.db.execute("SELECT seq, turn, role, parts, created_at FROM messages WHERE session_id = ? "
+                               "ORDER BY seq", (session_id,)).fetchall()
+        return [{"seq": seq, "turn": turn, "role": role, "parts": json.loads(parts), "created_at": created}
+                for seq, turn, role, parts, created in rows]
 
     def record_tool_call(self, session_id: str, turn: int, call_id: str, name: str, arguments: str, output: str,
                          success: bool, duration_ms: int) -> None:
@@ -174,3 +200,34 @@ class SessionStore:
         cur = self.db.execute("SELECT turn, kind, detail, created_at FROM events WHERE session_id = ? "
                               "ORDER BY created_at", (session_id,))
         return [{"turn": t, "kind": k, "detail": json.loads(d), "created_at": c} for t, k, d, c in cur.fetchall()]
+
+    # --- snapshots and undo ---------------------------------------------------------------------------------
+    def save_snapshot(self, session_id: str, turn: int, path: str, existed: bool, content: bytes | None,
+                      mode: int | None) -> None:
+        """Keep a file's state before a turn first changed it; later saves for the same path are ignored."""
+        self._tx([("INSERT OR IGNORE INTO snapshots VALUES (?, ?, ?, ?, ?, ?)",
+                   (session_id, turn, path, int(existed), content, mode))])
+
+    def snapshots(self, session_id: str, turn: int) -> list[Snapshot]:
+        rows = self.db.execute("SELECT path, existed, content, mode FROM snapshots WHERE session_id = ? AND turn = ? "
+                               "ORDER BY path", (session_id, turn)).fetchall()
+        return [Snapshot(turn, path, bool(existed), content, mode) for path, existed, content, mode in rows]
+
+    def snapshot_index(self, session_id: str) -> list[dict[str, Any]]:
+        """Which files each turn changed, without their content."""
+        cur = self.db.execute("SELECT turn, path, existed, mode, length(content) FROM snapshots WHERE session_id = ? "
+                              "ORDER BY turn, path", (session_id,))
+        return [{"turn": t, "path": p, "existed": bool(e), "mode": m, "bytes": n} for t, p, e, m, n in cur]
+
+    def undoable_turns(self, session_id: str, count: int) -> list[int]:
+        """The newest `count` turns not yet undone, newest first."""
+        rows = self.db.execute("SELECT turn FROM turns WHERE session_id = ? AND undone = 0 ORDER BY turn DESC "
+                               "LIMIT ?", (session_id, count)).fetchall()
+        return [r[0] for r in rows]
+
+    def mark_undone(self, session_id: str, turns: list[int], detail: dict[str, Any]) -> None:
+        """Flag the turns and record an 'undo' event in one transaction, so a crash leaves neither or both."""
+        latest = self.db.execute("SELECT turn_count FROM sessions WHERE id = ?", (session_id,)).fetchone()[0]
+        self._tx([*(("UPDATE turns SET undone = 1 WHERE session_id = ? AND turn = ?", (session_id, t)) for t in turns),
+                  ("INSERT INTO events VALUES (?, ?, ?, ?, ?)",
+                   (session_id, latest, "undo", redact(json.dumps(detail, ensure_ascii=False)), time.time()))])

@@ -15,6 +15,8 @@ from codetether.gitinfo import Project, project_for
 from codetether.provider.pricing import cost_usd
 from codetether.session.recorder import TurnRecorder
 from codetether.session.store import SessionInfo, SessionStore
+from codetether.session.undo import snapshot_hook
+from codetether.tool.permission import Approvals
 
 CONTINUE_LATEST = "latest"
 
@@ -30,14 +32,16 @@ class SessionRun:
     @classmethod
     async def open(cls, config: Config, *, cwd: Path, model_id: str | None, agent_name: str,
                    session_ref: str | None = None, sink: ev.EventSink = ev.discard, max_steps: int | None = None,
-                   stream: bool = True, store: SessionStore | None = None) -> SessionRun:
+                   stream: bool = True, store: SessionStore | None = None,
+                   approvals: Approvals | None = None) -> SessionRun:
         """Start a new session, or resume one: session_ref is 'latest' (this project's newest) or an id."""
         project = await asyncio.to_thread(project_for, cwd)
         store = store or SessionStore()
         info = _find(store, project, session_ref)
-        history = store.messages(info.id) if info else []
+        history = store.messages(info.id, skip_undone=True) if info else []
         prepared = await prepare_agent(config, model_id=model_id or (info.model if info else None),
-                                       agent_name=agent_name, cwd=cwd, sink=sink, max_steps=max_steps, stream=stream)
+                                       agent_name=agent_name, cwd=cwd, sink=sink, max_steps=max_steps, stream=stream,
+                                       approvals=approvals)
         prepared.agent.messages.extend(m for m in history if m.role != "system")
         return cls(store, prepared, project, info, sink)
 
@@ -54,6 +58,7 @@ class SessionRun:
         number = self.store.begin_turn(self.info.id, self.prepared.resolved.id, self.prepared.agent_name, branch)
         recorder = TurnRecorder(self.store, self.info.id, number)
         agent.on_message, agent.sink = recorder.on_message, ev.fanout(recorder, self.sink)
+        agent.ctx.on_file_change = snapshot_hook(self.store, self.info.id, number)  # for `sessions undo`
         self.sink(ev.RunStarted(self.info.id, self.prepared.resolved.id, self.prepared.agent_name))
         result = await agent.run(message)
         cost = cost_usd(self.prepared.resolved.model, result.usage)

@@ -6,13 +6,28 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codetether.tool.schema import validate_arguments
+
+if TYPE_CHECKING:
+    from codetether.tool.permission import ApprovalRequest, PermissionPolicy
 
 
 class ToolError(Exception):
     """A failure the model should read and recover from; never ends the loop."""
+
+
+class PermissionDenied(ToolError):
+    """A call refused by the permission rules; its result is marked refused so the session records it."""
+
+
+class ApprovalNeeded(PermissionDenied):
+    """An 'ask' rule met a path outside the workspace; if the user approves, the call runs again."""
+
+    def __init__(self, message: str, path: Path, request: ApprovalRequest):
+        super().__init__(message)
+        self.path, self.request = path, request
 
 
 @dataclass
@@ -32,6 +47,8 @@ class ToolContext:
     session_id: str = ""
     env: dict[str, str] | None = None
     on_file_change: Callable[[Path], None] | None = None  # snapshot hook, called before a write
+    policy: PermissionPolicy | None = None  # None: no rules, and paths outside the root are refused
+    granted: list[Path] = field(default_factory=list)  # outside paths the user approved this run
 
     def __post_init__(self) -> None:
         self.root = Path(os.path.realpath(self.root))
@@ -41,9 +58,12 @@ class ToolContext:
         """Resolve a model-given path against cwd and refuse one outside the workspace."""
         raw = os.path.expanduser(str(path))
         full = Path(os.path.realpath(os.path.join(self.cwd, raw)))
-        if not self.allow_external and not _within(full, self.root):
-            raise ToolError(f"path '{path}' resolves to {full}, outside the workspace {self.root}; "
-                            "only files inside the workspace can be accessed")
+        if self.allow_external or _within(full, self.root) or any(_within(full, g) for g in self.granted):
+            return full
+        if self.policy is None:
+            raise PermissionDenied(f"path '{path}' resolves to {full}, outside the workspace {self.root}; "
+                                   "only files inside the workspace can be accessed")
+        self.policy.check_external(str(path), full, self.root)
         return full
 
     def before_write(self, path: Path) -> None:
@@ -76,12 +96,31 @@ class Tool:
         if problem:
             return ToolResult(f"invalid arguments for {self.name}: {problem}", success=False)
         try:
-            return await self.run(arguments, ctx)
+            if ctx.policy is not None:
+                await ctx.policy.check(self.name, self.read_only, arguments)
+            return await self._run_approving(arguments, ctx)
+        except PermissionDenied as exc:
+            return ToolResult(f"{self.name} refused: {exc}", success=False,
+                              metadata={"refused": True, "reason": str(exc)})
         except ToolError as exc:
             return ToolResult(f"{self.name} failed: {exc}", success=False)
         except OSError as exc:
             return ToolResult(f"{self.name} failed: {exc.strerror or exc} ({exc.filename or ''})".rstrip(" ()"),
                               success=False)
+
+
+    async def _run_approving(self, arguments: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        """Run; an outside path an 'ask' rule stops on goes to the approver, and once granted the call reruns.
+
+        Rerunning is safe because every tool resolves all its paths before it changes anything."""
+        while True:
+            try:
+                return await self.run(arguments, ctx)
+            except ApprovalNeeded as need:
+                if ctx.policy is None or need.path in ctx.granted:
+                    raise
+                await ctx.policy.approve(need.request)
+                ctx.granted.append(need.path)
 
 
 def description_for(module_file: str) -> str:

@@ -111,7 +111,7 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     if bash is None:
         raise ToolError("bash is not installed on this machine")
     timeout = int(args.get("timeout") or DEFAULT_TIMEOUT)
-    env = {**os.environ, **(ctx.env or {}), **NON_INTERACTIVE}
+    env = {**_scrubbed_environ(), **(ctx.env or {}), **NON_INTERACTIVE}
     # Our own pipe, so we can stop reading (close our end) even while a background job still holds it.
     read_fd, write_fd = os.pipe()
     try:
@@ -159,3 +159,13 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
 
 
 TOOL = Tool(name="bash", description=description_for(__file__), parameters=PARAMETERS, run=run)
+
+
+_SECRET_NAMES = ("VAULT_", "BAO_", "CODETETHER_AUTH_TOKEN", "CODETETHER_TOKEN")
+_SECRET_SUFFIXES = ("_API_KEY",)  # provider keys; other tokens (e.g. GITHUB_TOKEN) are the user's tools' own
+
+
+def _scrubbed_environ() -> dict[str, str]:
+    """The environment minus Vault access and provider keys: commands the model writes must not reach them."""
+    return {k: v for k, v in os.environ.items()
+            if not k.upper().startswith(_SECRET_NAMES) and not k.upper().endswith(_SECRET_SUFFIXES)}

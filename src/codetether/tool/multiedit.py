@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
+from codetether.tool.base import PermissionDenied, Tool, ToolContext, ToolError, ToolResult, description_for
 from codetether.tool.fsutil import commit_files
 from codetether.tool.textedit import apply_edit, current_text, unified_diff
 
@@ -50,6 +50,8 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
             current = after.get(path, before[path])
             result = apply_edit(current, shown, edit["old_string"], edit["new_string"],
                                 bool(edit.get("replace_all")))
+        except PermissionDenied:
+            raise  # kept as is: a refusal must stay a refusal (and an approval request must reach the approver)
         except ToolError as exc:
             raise ToolError(f"{where} (path '{edit['path']}') failed: {exc}. No files were changed") from None
         after[path] = result.content

@@ -64,7 +64,8 @@ def _ambiguous(shown: str, count: int) -> str:
 
 
 def _norm(line: str) -> str:
-    return " ".join(line.split())
+    # Only indentation and trailing blanks are forgiven: spacing inside a line can be meaningful (strings).
+    return line.strip()
 
 
 def _tolerant(text: str, shown: str, old: str, new: str, replace_all: bool) -> Replaced | None:

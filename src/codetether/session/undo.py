@@ -1,0 +1,85 @@
+"""Snapshot files before a turn changes them, and put them back byte for byte on `sessions undo`."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from codetether.errors import CodetetherError
+from codetether.session.store import SessionStore, Snapshot
+from codetether.tool.base import ToolError
+from codetether.tool.fsutil import atomic_write
+
+
+@dataclass
+class Restored:
+    turn: int
+    path: str
+    action: str  # "restored", "recreated", "removed", "already absent" or "failed: <reason>"
+
+
+def snapshot_hook(store: SessionStore, session_id: str, turn: int) -> Callable[[Path], None]:
+    """A ToolContext.on_file_change callback saving each path's state the first time this turn touches it."""
+    seen: set[Path] = set()
+
+    def on_file_change(path: Path) -> None:
+        if path in seen:
+            return
+        try:
+            content: bytes | None = path.read_bytes()
+            mode: int | None = os.stat(path).st_mode & 0o7777
+        except FileNotFoundError:
+            content, mode = None, None
+        try:
+            store.save_snapshot(session_id, turn, str(path), content is not None, content, mode)
+        except sqlite3.Error as exc:
+            # Changing a file we could not snapshot would make undo silently incomplete.
+            raise ToolError(f"cannot record {path} for undo ({exc}); the file was not changed") from None
+        seen.add(path)
+
+    return on_file_change
+
+
+def undo_turns(store: SessionStore, session_id: str, count: int = 1) -> tuple[list[int], list[Restored]]:
+    """Restore the files of the newest `count` turns not yet undone, newest first, and mark those turns undone.
+
+    A turn with a file that cannot be restored is left marked as not undone (so undo can be retried) and
+    older turns are not touched, since their snapshots assume the newer turn was reverted first.
+    """
+    turns = store.undoable_turns(session_id, count)
+    if not turns:
+        raise CodetetherError(f"session {session_id} has no turns left to undo")
+    done: list[int] = []
+    results: list[Restored] = []
+    for turn in turns:
+        restored = [Restored(turn, snap.path, restore(snap)) for snap in store.snapshots(session_id, turn)]
+        results += restored
+        if any(r.action.startswith("failed") for r in restored):
+            break
+        done.append(turn)
+    if done:
+        files = [{"turn": r.turn, "path": r.path, "action": r.action} for r in results if r.turn in done]
+        store.mark_undone(session_id, done, {"turns": done, "files": files})
+    return done, results
+
+
+def restore(snap: Snapshot) -> str:
+    """Put one file back as the snapshot saw it; returns what was done."""
+    path = Path(snap.path)
+    try:
+        if not snap.existed:
+            path.unlink()
+            return "removed"
+        existed_now = path.exists()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, snap.content or b"")
+        if snap.mode is not None:
+            os.chmod(path, snap.mode)
+        return "restored" if existed_now else "recreated"
+    except FileNotFoundError:
+        return "already absent"
+    except OSError as exc:
+        return f"failed: {exc.strerror or exc}"

@@ -1,0 +1,148 @@
+"""The permission policy: before a tool runs, allow it, ask the user (or honour --yes), or refuse naming the rule."""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codetether.config.permission import PermissionRules
+from codetether.tool.base import ApprovalNeeded, PermissionDenied
+from codetether.tool.readonly_shell import read_only_problem
+
+EDIT_TOOLS = frozenset({"write", "edit", "multiedit", "apply_patch"})
+READ_ONLY_AGENTS = frozenset({"plan", "explore"})
+_SEVERITY = {"allow": 0, "ask": 1, "deny": 2}
+# Shell operators that start another command; each part is checked on its own so `ok && rm -rf x` can't hide.
+_SPLIT = re.compile(r"\|\||&&|[;|&\n()`]|\$\(")
+_ENV_PREFIX = re.compile(r"^(?:\w+=\S*\s+)+")
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """What an approver is shown: which tool, what it would do, and the rule that asked."""
+
+    tool: str
+    subject: str
+    rule: str
+
+
+Approver = Callable[[ApprovalRequest], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class Approvals:
+    """How a front end settles 'ask' rules: --yes allows, an approver asks the user, neither refuses."""
+
+    assume_yes: bool = False
+    approver: Approver | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str  # allow | ask | deny
+    subject: str  # what the call would do, as the user reads it
+    rule: str  # where the action came from, as the user would change it
+
+
+class PermissionPolicy:
+    """The rules for one agent run, plus how to settle 'ask': --yes, an interactive approver, or refuse."""
+
+    def __init__(self, rules: PermissionRules | None = None, *, agent: str = "build", assume_yes: bool = False,
+                 approver: Approver | None = None):
+        self.rules = rules or PermissionRules()
+        self.agent, self.assume_yes, self.approver = agent, assume_yes, approver
+        self._ask_lock = asyncio.Lock()  # one question on the terminal at a time, even for parallel calls
+
+    def decide(self, tool: str, read_only: bool, arguments: dict[str, Any]) -> Decision:
+        if self.agent in READ_ONLY_AGENTS and not read_only:
+            return self._read_only_agent(tool, arguments)
+        if tool in EDIT_TOOLS:
+            return Decision(self.rules.edit, f"{tool} (changes files)", self._rule("edit", self.rules.edit))
+        if tool == "bash":
+            return self._bash(str(arguments.get("command", "")))
+        if tool == "webfetch":
+            return Decision(self.rules.webfetch, f"webfetch {arguments.get('url', '')}",
+                            self._rule("webfetch", self.rules.webfetch))
+        return Decision("allow", tool, "read-only tool")
+
+    async def check(self, tool: str, read_only: bool, arguments: dict[str, Any]) -> None:
+        """Return if the call may run; raise PermissionDenied with a reason the model can act on otherwise."""
+        decision = self.decide(tool, read_only, arguments)
+        if decision.action == "deny":
+            raise PermissionDenied(f"{decision.subject} is denied by {decision.rule}. Do not retry it; "
+                                   "choose another approach or ask the user to run it")
+        if decision.action == "ask":
+            await self.approve(ApprovalRequest(tool, decision.subject, decision.rule))
+
+    def check_external(self, given: str, full: Path, root: Path) -> None:
+        """A path outside the root: allowed, refused, or ApprovalNeeded for the caller to settle."""
+        action = self.rules.external_directory
+        if action == "allow" or (action == "ask" and self.assume_yes):
+            return
+        subject = f"path '{given}' resolves to {full}, outside the workspace {root}"
+        rule = self._rule("external_directory", action)
+        if action == "ask":
+            raise ApprovalNeeded(self._cannot_ask(subject, rule), full, ApprovalRequest("external_directory",
+                                                                                       subject, rule))
+        raise PermissionDenied(f"{subject}; only files inside the workspace can be accessed ({rule})")
+
+    async def approve(self, request: ApprovalRequest) -> None:
+        """Settle an 'ask': --yes allows, an approver decides, and without either the call is refused."""
+        if self.assume_yes:
+            return
+        if self.approver is None:
+            raise PermissionDenied(self._cannot_ask(request.subject, request.rule))
+        async with self._ask_lock:
+            granted = await self.approver(request)
+        if not granted:
+            raise PermissionDenied(f"the user declined {request.subject} ({request.rule}); do not retry it")
+
+    def _bash(self, command: str) -> Decision:
+        subject = f"bash command {command.strip()!r}"
+        if not self.rules.bash_patterns:
+            return Decision(self.rules.bash, subject, self._rule("bash", self.rules.bash))
+        worst: tuple[str, str] | None = None
+        for part in _commands(command):
+            found = self._match(part)
+            if worst is None or _SEVERITY[found[0]] > _SEVERITY[worst[0]]:
+                worst = found
+        action, rule = worst or ("allow", "no [permission.bash] pattern matches")
+        return Decision(action, subject, rule)
+
+    def _match(self, command: str) -> tuple[str, str]:
+        """The longest pattern that matches wins: it is the most specific rule the user wrote."""
+        hits = [p for p in self.rules.bash_patterns if fnmatch.fnmatchcase(command, p)]
+        if not hits:
+            return self.rules.bash, "no [permission.bash] pattern matches"
+        best = max(hits, key=len)
+        action = self.rules.bash_patterns[best]
+        return action, f'[permission.bash] "{best}" = "{action}" in {self.rules.source}'
+
+    def _read_only_agent(self, tool: str, arguments: dict[str, Any]) -> Decision:
+        rule = f"the {self.agent} agent, which is read-only"
+        if tool == "bash":
+            command = str(arguments.get("command", ""))
+            problem = read_only_problem(command)
+            if problem is None:
+                return self._bash(command)
+            return Decision("deny", f"bash command {command.strip()!r} ({problem})", rule)
+        return Decision("deny", f"{tool} (changes files or runs commands)", rule)
+
+    def _rule(self, key: str, action: str) -> str:
+        return f'permission.{key} = "{action}" in {self.rules.source}'
+
+    def _cannot_ask(self, subject: str, rule: str) -> str:
+        return (f"{subject} needs the user's approval ({rule}), and this run cannot ask. "
+                f"The user can allow it by re-running with --yes, or by setting the rule to \"allow\" "
+                f"in {self.rules.source}")
+
+
+def _commands(command: str) -> list[str]:
+    """The whole command and every simple command inside it, leading VAR=value assignments dropped."""
+    parts = [command, *_SPLIT.split(command)]
+    return [_ENV_PREFIX.sub("", p.strip()) for p in parts if p.strip()]
