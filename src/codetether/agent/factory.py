@@ -39,7 +39,7 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
         resolved = await resolve_model(model_id, config)
     finally:
         system_prompt, root = await prompt_task
-    settings = AgentSettings(model=resolved.model, agent=spec.name, max_steps=max_steps or spec.max_steps,
+    settings = AgentSettings(model=resolved.model, agent=spec.name, max_steps=max_steps or config.get("session.max_steps") or spec.max_steps,
                              context_window=context_window_for(resolved.model), stream=stream)
     approvals = approvals or Approvals()
     policy = PermissionPolicy(config.permission, agent=spec.name, assume_yes=approvals.assume_yes,

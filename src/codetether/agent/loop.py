@@ -12,6 +12,7 @@ from typing import Protocol
 from codetether.agent import events as ev
 from codetether.agent.compaction import Compactor, LargeOutputHandler, shrink_large_output
 from codetether.agent.context import RESULT_CHARS
+from codetether.agent.repair import INTERRUPTED, unanswered_calls
 from codetether.errors import CodetetherError
 from codetether.provider.model import (
     CompletionRequest,
@@ -92,6 +93,8 @@ class Agent:
         except _Finished:
             exit_reason = "completed"
         except asyncio.CancelledError:
+            for call_id in unanswered_calls(self.messages):  # keep the transcript valid for a later resume
+                self.append(Message("tool", [ToolResultPart(call_id, INTERRUPTED, is_error=True)]))
             self._finish("cancelled")
             raise
         except CodetetherError as exc:

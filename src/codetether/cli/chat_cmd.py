@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 from codetether.cli.output import TextRenderer
 from codetether.cli.run_cmd import session_ref
@@ -13,49 +14,70 @@ from codetether.config.load import load
 from codetether.session.turn import SessionRun
 from codetether.tool.permission import ApprovalRequest, Approvals
 
-HELP = "Type a request and press Enter. /new starts over, /exit, Ctrl-D or Ctrl-C quits."
+HELP = "Type a request and press Enter. Ctrl-C stops a turn; /new starts over; /exit, Ctrl-D or Ctrl-C here quits."
 
 
 def execute(args: argparse.Namespace) -> int:
-    return asyncio.run(_chat(args))
+    # input() runs on the main thread, outside the event loop, so Ctrl-C at the prompt quits at once and
+    # Ctrl-C during a turn cancels just that turn.
+    loop = asyncio.new_event_loop()
+    try:
+        return _chat(loop, args)
+    finally:
+        loop.close()
 
 
-async def _chat(args: argparse.Namespace) -> int:
+def _chat(loop: asyncio.AbstractEventLoop, args: argparse.Namespace) -> int:
     config = load()
-    options = dict(model_id=getattr(args, "model", None), agent_name=getattr(args, "agent", None) or "build",
-                   max_steps=getattr(args, "max_steps", None), stream=not getattr(args, "no_stream", False),
-                   approvals=Approvals(getattr(args, "yes", False), ask_on_terminal))
-    run = await SessionRun.open(config, cwd=Path.cwd(), session_ref=_ref(args), sink=TextRenderer(), **options)
+    options: dict[str, Any] = {
+        "model_id": getattr(args, "model", None), "agent_name": getattr(args, "agent", None) or "build",
+        "max_steps": getattr(args, "max_steps", None), "stream": not getattr(args, "no_stream", False),
+        "approvals": Approvals(getattr(args, "yes", False), ask_on_terminal)}
+    run = loop.run_until_complete(
+        SessionRun.open(config, cwd=Path.cwd(), session_ref=_ref(args), sink=TextRenderer(), **options))
     print(f"codetether · {run.prepared.resolved.id} · agent {run.prepared.agent_name} · {run.project.root}\n{HELP}",
           file=sys.stderr)
     try:
         while True:
             try:
-                line = (await asyncio.to_thread(input, "\n> ")).strip()
+                line = input("\n> ").strip()
             except EOFError:
                 break
             if line in ("/exit", "/quit"):
                 break
             if line == "/new":
-                await run.aclose()
-                run = await SessionRun.open(config, cwd=Path.cwd(), sink=TextRenderer(), **options)
+                loop.run_until_complete(run.aclose())
+                run = loop.run_until_complete(SessionRun.open(config, cwd=Path.cwd(), sink=TextRenderer(), **options))
                 print("(new session)", file=sys.stderr)
             elif line:
-                result = await run.turn(line)
-                if result.error:
-                    print(f"error: {result.error}", file=sys.stderr)
+                _turn(loop, run, line)
     finally:
-        await run.aclose()
+        loop.run_until_complete(run.aclose())
         if run.session_id:
             print(f"[Session: {run.session_id} | Continue with: codetether chat -c]", file=sys.stderr)
     return 0
 
 
+def _turn(loop: asyncio.AbstractEventLoop, run: SessionRun, line: str) -> None:
+    task = loop.create_task(run.turn(line))
+    try:
+        result = loop.run_until_complete(task)
+    except KeyboardInterrupt:
+        task.cancel()
+        try:
+            loop.run_until_complete(task)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            pass
+        print("\n(turn stopped)", file=sys.stderr)
+        return
+    if result.error:
+        print(f"error: {result.error}", file=sys.stderr)
+
+
 async def ask_on_terminal(request: ApprovalRequest) -> bool:
     """The line-mode approver: a y/N question; anything but yes (or end of input) declines."""
-    question = f"\nAllow {request.subject}?\n  ({request.rule}) [y/N] "
     try:
-        answer = await asyncio.to_thread(input, question)
+        answer = input(f"\nAllow {request.subject}?\n  ({request.rule}) [y/N] ")
     except EOFError:
         return False
     return answer.strip().lower() in ("y", "yes")

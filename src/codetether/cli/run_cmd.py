@@ -24,17 +24,24 @@ def execute(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    config = load()
-    message = " ".join(args.message) + _attachments(args.file)
     jsonl = JsonlRenderer() if args.format == "jsonl" else None
     sink: ev.EventSink = jsonl or (TextRenderer() if args.format == "default" else ev.discard)
+    resuming = args.continue_session or args.session
     try:
-        run = await SessionRun.open(config, cwd=Path.cwd(), model_id=args.model, agent_name=args.agent or "chat",
+        config = load()
+        message = " ".join(args.message).strip()
+        if not message:
+            raise UsageError("the message is empty", 'Example: codetether run "explain this repository"')
+        message += _attachments(args.file)
+        run = await SessionRun.open(config, cwd=Path.cwd(), model_id=args.model,
+                                    agent_name=args.agent or (None if resuming else "chat"),
                                     session_ref=session_ref(args), sink=sink, max_steps=args.max_steps,
                                     stream=not args.no_stream, approvals=Approvals(assume_yes=args.yes))
     except CodetetherError as exc:
         if jsonl:
             jsonl.emit("run.failed", error=exc.message)
+        elif args.format == "json":
+            print(json.dumps({"text": "", "exit_reason": "error", "error": exc.message}, indent=2))
         raise
     try:
         result = await run.turn(message)

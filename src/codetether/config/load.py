@@ -69,6 +69,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         # tomllib's message already carries "(at line N, column M)".
         raise ConfigError(f"{path} is not valid TOML: {exc}",
                           "Fix the line above, or move the file away and run `codetether config --init`.") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not valid TOML: it is not UTF-8 text",
+                          "Save it as UTF-8, or move it away and run `codetether config --init`.") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
 
@@ -77,6 +80,8 @@ def _check_type(key: Key, value: Any, source: str) -> Any:
     ok = isinstance(value, key.type) and not (key.type is int and isinstance(value, bool))
     if not ok:
         raise ConfigError(f"{source}: '{key.dotted}' must be {_type_word(key.type)}, got {value!r}")
+    if key.minimum is not None and value < key.minimum:
+        raise ConfigError(f"{source}: '{key.dotted}' must be at least {key.minimum}, got {value}")
     if key.choices and value not in key.choices:
         raise ConfigError(f"{source}: '{key.dotted}' must be one of {', '.join(key.choices)}")
     return value
@@ -93,9 +98,10 @@ def parse_value(key: Key, text: str, source: str) -> Any:
         raise ConfigError(f"{source}: '{key.dotted}' must be true or false, got {text!r}")
     if key.type is int:
         try:
-            return int(text)
+            number = int(text)
         except ValueError:
             raise ConfigError(f"{source}: '{key.dotted}' must be an integer, got {text!r}") from None
+        return _check_type(key, number, source)
     return _check_type(key, text, source)
 
 
@@ -110,7 +116,11 @@ def set_value(assignment: str, path: Path | None = None) -> tuple[Key, Any]:
     value = parse_value(key, text, source="--set")
     path = path or config_file()
     raw = _read_toml(path) if path.exists() else {}
-    raw.setdefault(key.section, {})[key.name] = value
+    table = raw.setdefault(key.section, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: '{key.section}' must be a table ([{key.section}]) to hold '{key.dotted}'",
+                          f"Fix or remove the '{key.section} = ...' line in {path}.")
+    table[key.name] = value
     save_raw(raw, path)
     return key, value
 

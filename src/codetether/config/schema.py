@@ -15,6 +15,7 @@ class Key:
     help: str
     env: str | None = None  # environment variable that overrides the file
     choices: tuple[str, ...] = ()
+    minimum: int | None = None
 
     @property
     def dotted(self) -> str:
@@ -30,7 +31,8 @@ KEYS: tuple[Key, ...] = (
     Key("a2a", "server", str, "", "CodeTether platform URL for worker mode.", "CODETETHER_SERVER"),
     Key("ui", "theme", str, "dark", "TUI theme name."),
     Key("session", "auto_save", bool, True, "Persist sessions after every step."),
-    Key("session", "max_steps", int, 100, "Maximum agent steps per turn.", "CODETETHER_MAX_STEPS"),
+    Key("session", "max_steps", int, 0, "Maximum agent steps per turn; 0 = the agent's own budget.",
+        "CODETETHER_MAX_STEPS", minimum=0),
     Key("telemetry", "crash_reporting", bool, False, "Send crash reports (opt-in)."),
     Key("telemetry", "crash_report_endpoint", str, "", "Where crash reports are sent."),
     Key("secrets", "env_fallback", bool, False,

@@ -79,7 +79,9 @@ async def resolve_model(model_id: str | None, config: Config, env: dict[str, str
     secrets = await load_secrets(config, provider_id, env)
     if provider_id is None:
         if not secrets:
-            raise NoProvidersError("No providers available", NO_PROVIDERS_CHECKLIST)
+            where = (f"no secrets under {_secrets_path()} in Vault at {os.environ['VAULT_ADDR']}"
+                     if os.environ.get("VAULT_ADDR") else "VAULT_ADDR is not set")
+            raise NoProvidersError(f"No providers available ({where})", NO_PROVIDERS_CHECKLIST)
         provider_id = _choose_default(secrets)
     secret = next((secrets[i] for i in _secret_ids(provider_id) if i in secrets), None)
     if secret is None:
@@ -110,5 +112,10 @@ def _missing_provider(provider_id: str, model_id: str) -> UnknownModelError:
     what = "has no secret" if known else "is not a known provider and has no secret"
     return UnknownModelError(
         f"provider '{provider_id}' (from model '{model_id or provider_id}') {what} in Vault",
-        f"Store one: vault kv put secret/codetether/providers/{provider_id} api_key=... "
+        f"Store one: vault kv put {_secrets_path()}/{provider_id} api_key=... "
         f"{'' if known else 'base_url=https://...'}\nKnown providers: {', '.join(sorted(PROVIDERS))}")
+
+
+def _secrets_path() -> str:
+    return f"{os.environ.get('VAULT_MOUNT', 'secret').strip('/')}/" \
+           f"{os.environ.get('VAULT_SECRETS_PATH', 'codetether/providers').strip('/')}"

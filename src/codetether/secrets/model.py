@@ -39,12 +39,21 @@ class ProviderSecret:
                 headers = json.loads(headers)
             except ValueError:
                 headers = {}
+        if not isinstance(headers, dict):
+            headers = {}
         return cls(
             provider_id=provider_id,
-            api_key=data.get("api_key") or None,
-            base_url=(data.get("base_url") or None),
-            organization=data.get("organization") or None,
-            headers={str(k): str(v) for k, v in dict(headers).items()},
+            api_key=_text(data.get("api_key")),
+            base_url=_text(data.get("base_url")),
+            organization=_text(data.get("organization")),
+            headers={str(k): str(v) for k, v in headers.items()},
             extra={k: v for k, v in data.items() if k not in KNOWN_FIELDS},
             source=source,
         )
+
+
+def _text(value: Any) -> str | None:
+    """Secret fields are strings; a number typed into Vault (api_key=12345678) still works as one."""
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else str(value)

@@ -9,9 +9,11 @@ from pathlib import Path
 from codetether.agent import events as ev
 from codetether.agent.factory import PreparedAgent, prepare_agent
 from codetether.agent.loop import AgentResult
+from codetether.agent.repair import pair_tool_calls
 from codetether.config.load import Config
 from codetether.errors import CodetetherError
 from codetether.gitinfo import Project, project_for
+from codetether.provider.model import Usage
 from codetether.provider.pricing import cost_usd
 from codetether.session.recorder import TurnRecorder
 from codetether.session.store import SessionInfo, SessionStore
@@ -30,7 +32,7 @@ class SessionRun:
     sink: ev.EventSink
 
     @classmethod
-    async def open(cls, config: Config, *, cwd: Path, model_id: str | None, agent_name: str,
+    async def open(cls, config: Config, *, cwd: Path, model_id: str | None, agent_name: str | None,
                    session_ref: str | None = None, sink: ev.EventSink = ev.discard, max_steps: int | None = None,
                    stream: bool = True, store: SessionStore | None = None,
                    approvals: Approvals | None = None) -> SessionRun:
@@ -40,9 +42,9 @@ class SessionRun:
         info = _find(store, project, session_ref)
         history = store.messages(info.id, skip_undone=True) if info else []
         prepared = await prepare_agent(config, model_id=model_id or (info.model if info else None),
-                                       agent_name=agent_name, cwd=cwd, sink=sink, max_steps=max_steps, stream=stream,
+                                       agent_name=agent_name or (info.agent if info else "build"), cwd=cwd, sink=sink, max_steps=max_steps, stream=stream,
                                        approvals=approvals)
-        prepared.agent.messages.extend(m for m in history if m.role != "system")
+        prepared.agent.messages.extend(pair_tool_calls([m for m in history if m.role != "system"]))
         return cls(store, prepared, project, info, sink)
 
     @property
@@ -60,11 +62,17 @@ class SessionRun:
         agent.on_message, agent.sink = recorder.on_message, ev.fanout(recorder, self.sink)
         agent.ctx.on_file_change = snapshot_hook(self.store, self.info.id, number)  # for `sessions undo`
         self.sink(ev.RunStarted(self.info.id, self.prepared.resolved.id, self.prepared.agent_name))
-        result = await agent.run(message)
-        cost = cost_usd(self.prepared.resolved.model, result.usage)
-        self.store.end_turn(self.info.id, number, result.usage.prompt_tokens, result.usage.completion_tokens, cost,
-                            result.exit_reason)
+        try:
+            result = await agent.run(message)
+        except asyncio.CancelledError:
+            self._end(number, agent.usage, "cancelled")
+            raise
+        self._end(number, result.usage, result.exit_reason)
         return result
+
+    def _end(self, number: int, usage: Usage, exit_reason: str) -> None:
+        cost = cost_usd(self.prepared.resolved.model, usage)
+        self.store.end_turn(self.info.id, number, usage.prompt_tokens, usage.completion_tokens, cost, exit_reason)
 
     async def aclose(self) -> None:
         await self.prepared.aclose()

@@ -107,7 +107,10 @@ class Tool:
         except OSError as exc:
             return ToolResult(f"{self.name} failed: {exc.strerror or exc} ({exc.filename or ''})".rstrip(" ()"),
                               success=False)
-
+        except Exception as exc:
+            # Input a tool did not anticipate (a NUL byte in a path, a bad glob range) is still the model's
+            # to fix, not a reason to end the run; cancellation (BaseException) still propagates.
+            return ToolResult(f"{self.name} failed: {type(exc).__name__}: {exc}", success=False)
 
     async def _run_approving(self, arguments: dict[str, Any], ctx: ToolContext) -> ToolResult:
         """Run; an outside path an 'ask' rule stops on goes to the approver, and once granted the call reruns.
