@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from codetether.tool.base import ToolError
+from codetether.tool.textedit import is_crlf
 
 _HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 
@@ -119,7 +120,7 @@ class Text:
 
     @classmethod
     def parse(cls, text: str) -> Text:
-        eol = "\r\n" if "\r\n" in text else "\n"
+        eol = "\r\n" if is_crlf(text) else "\n"
         if not text:
             return cls([], eol)
         parts = text.split(eol)

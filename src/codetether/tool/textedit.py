@@ -37,7 +37,7 @@ def apply_edit(current: str | None, shown: str, old: str, new: str, replace_all:
     if current is None:
         raise ToolError(f"file '{shown}' does not exist; check the path, or use an empty old_string to create it")
     # Models write \n; a CRLF file should still match and keep its line endings.
-    crlf = "\r\n" in current and "\r\n" not in old
+    crlf = is_crlf(current) and "\r\n" not in old
     text = current.replace("\r\n", "\n") if crlf else current
     if crlf:
         new = new.replace("\r\n", "\n")
@@ -173,3 +173,8 @@ def _diff_lines(text: str) -> list[str]:
     if parts[-1]:
         lines.append(parts[-1] + "\n\\ No newline at end of file\n")
     return lines
+
+
+def is_crlf(text: str) -> bool:
+    """Whether every line break is CRLF; a file that mixes endings is edited as it is, line by line."""
+    return "\r\n" in text and text.count("\n") == text.count("\r\n")
