@@ -7,40 +7,50 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-def git(cwd: Path, *args: str) -> str | None:
-    try:
-        out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
-
-
-def git_root(cwd: Path) -> Path | None:
-    root = git(cwd, "rev-parse", "--show-toplevel")
-    return Path(root).resolve() if root else None
-
-
-def branch_and_dirty(cwd: Path) -> tuple[str | None, bool]:
-    status = git(cwd, "status", "--porcelain=v1", "--branch", "--untracked-files=no")
-    if status is None:
-        return None, False
-    lines = status.splitlines()
-    head = lines[0][3:] if lines and lines[0].startswith("## ") else ""
-    branch = head.split("...")[0].replace("No commits yet on ", "") or "HEAD"
-    return branch, len(lines) > 1
-
-
 @dataclass(frozen=True)
 class Project:
-    root: Path
+    root: Path  # the enclosing repository's top level, else the directory itself
     id: str  # the repository's first commit, so clones and worktrees of one repo share it; else the path
     branch: str | None
+    dirty: bool = False
+
+
+def git_lines(cwd: Path, *commands: tuple[str, ...]) -> list[str | None]:
+    """Run several read-only git commands at once; each gives its stripped stdout, or None on failure."""
+    procs: list[subprocess.Popen[str] | None] = []
+    for args in commands:
+        try:
+            procs.append(subprocess.Popen(["git", *args], cwd=cwd, stdout=subprocess.PIPE,
+                                          stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True))
+        except OSError:
+            procs.append(None)
+    results: list[str | None] = []
+    for proc in procs:
+        if proc is None:
+            results.append(None)
+            continue
+        try:
+            out, _ = proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            results.append(None)
+            continue
+        results.append(out.strip() if proc.returncode == 0 else None)
+    return results
 
 
 def project_for(cwd: Path) -> Project:
-    root = git_root(cwd)
-    if root is None:
+    top, branch, roots, status = git_lines(
+        cwd, ("rev-parse", "--show-toplevel"), ("symbolic-ref", "--short", "-q", "HEAD"),
+        ("rev-list", "--max-parents=0", "HEAD"), ("status", "--porcelain", "--untracked-files=no"))
+    if top is None:
         return Project(cwd.resolve(), f"path:{cwd.resolve()}", None)
-    first = git(root, "rev-list", "--max-parents=0", "HEAD")
-    branch, _ = branch_and_dirty(root)
-    return Project(root, f"git:{first.splitlines()[0]}" if first else f"path:{root}", branch)
+    root = Path(top).resolve()
+    first = sorted(roots.split())[0] if roots else None
+    return Project(root, f"git:{first}" if first else f"path:{root}", branch or "HEAD (detached)", bool(status))
+
+
+def current_branch(cwd: Path) -> str | None:
+    [branch] = git_lines(cwd, ("symbolic-ref", "--short", "-q", "HEAD"))
+    return branch

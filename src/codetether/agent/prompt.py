@@ -8,21 +8,22 @@ import platform
 from pathlib import Path
 
 from codetether.agent.agents import AgentSpec
-from codetether.gitinfo import branch_and_dirty, git_root
+from codetether.gitinfo import Project, project_for
 
 INSTRUCTIONS_CAP = 32 * 1024
 
 
-def build_system_prompt(agent: AgentSpec, cwd: Path) -> str:
-    sections = [agent.prompt_template().replace("{cwd}", str(cwd)).strip(), environment_block(cwd)]
-    instructions = project_instructions(cwd)
+def build_system_prompt(agent: AgentSpec, cwd: Path, project: Project | None = None) -> str:
+    project = project or project_for(cwd)
+    sections = [agent.prompt_template().replace("{cwd}", str(cwd)).strip(), environment_block(cwd, project)]
+    instructions = project_instructions(cwd, project.root)
     if instructions:
         sections.append(instructions)
     return "\n\n".join(sections)
 
 
-def environment_block(cwd: Path) -> str:
-    branch, dirty = branch_and_dirty(cwd)
+def environment_block(cwd: Path, project: Project) -> str:
+    branch, dirty = project.branch, project.dirty
     lines = [f"Working directory: {cwd}", f"Platform: {platform.system().lower()}",
              f"Date: {datetime.date.today().isoformat()}"]
     if branch:
@@ -32,14 +33,14 @@ def environment_block(cwd: Path) -> str:
     return "<env>\n" + "\n".join(lines) + "\n</env>"
 
 
-def project_instructions(cwd: Path) -> str:
+def project_instructions(cwd: Path, root: Path) -> str:
     """AGENTS.md files: the global one, then git root down to cwd, capped at 32 KiB in all."""
     files: list[Path] = []
     home = Path(os.environ.get("CODEX_HOME") or Path.home() / ".codex")
     global_file = home / "AGENTS.md"
     if global_file.is_file():
         files.append(global_file)
-    root = git_root(cwd) or cwd
+    cwd = cwd.resolve()
     chain = [cwd, *cwd.parents]
     dirs = list(reversed(chain[: chain.index(root) + 1])) if root in chain else [cwd]
     for d in dirs:
@@ -61,7 +62,3 @@ def project_instructions(cwd: Path) -> str:
         used += len(chunk.encode())
     return "## Project Instructions (AGENTS.md)\n\n" + "\n\n".join(parts) if parts else ""
 
-
-def project_root(cwd: Path) -> Path:
-    """The workspace the tools may touch: the enclosing git repository, else cwd."""
-    return git_root(cwd) or cwd.resolve()

@@ -12,7 +12,7 @@ from codetether.agent.loop import AgentResult
 from codetether.agent.repair import pair_tool_calls
 from codetether.config.load import Config
 from codetether.errors import CodetetherError
-from codetether.gitinfo import Project, project_for
+from codetether.gitinfo import Project, current_branch, project_for
 from codetether.provider.model import Usage
 from codetether.provider.pricing import cost_usd
 from codetether.session.recorder import TurnRecorder
@@ -30,6 +30,7 @@ class SessionRun:
     project: Project
     info: SessionInfo | None  # created lazily, so a run that fails to start leaves no empty session
     sink: ev.EventSink
+    _turns: int = 0
 
     @classmethod
     async def open(cls, config: Config, *, cwd: Path, model_id: str | None, agent_name: str | None,
@@ -37,15 +38,17 @@ class SessionRun:
                    stream: bool = True, store: SessionStore | None = None,
                    approvals: Approvals | None = None) -> SessionRun:
         """Start a new session, or resume one: session_ref is 'latest' (this project's newest) or an id."""
-        project = await asyncio.to_thread(project_for, cwd)
         store = store or SessionStore()
-        info = _find(store, project, session_ref)
+        # Finding a session to resume needs the project first; a new one lets git run beside the Vault fetch.
+        project = await asyncio.to_thread(project_for, cwd) if session_ref else None
+        info = _find(store, project, session_ref) if project else None
         history = store.messages(info.id, skip_undone=True) if info else []
         prepared = await prepare_agent(config, model_id=model_id or (info.model if info else None),
-                                       agent_name=agent_name or (info.agent if info else "build"), cwd=cwd, sink=sink, max_steps=max_steps, stream=stream,
-                                       approvals=approvals)
+                                       agent_name=agent_name or (info.agent if info else "build"), cwd=cwd,
+                                       sink=sink, max_steps=max_steps, stream=stream, approvals=approvals,
+                                       project=project)
         prepared.agent.messages.extend(pair_tool_calls([m for m in history if m.role != "system"]))
-        return cls(store, prepared, project, info, sink)
+        return cls(store, prepared, prepared.project, info, sink)
 
     @property
     def session_id(self) -> str | None:
@@ -56,7 +59,9 @@ class SessionRun:
         if self.info is None:
             self.info = self.store.create(str(self.project.root), self.project.id, self.prepared.resolved.id,
                                           self.prepared.agent_name, title=message.strip().splitlines()[0][:80])
-        branch = await asyncio.to_thread(lambda: project_for(self.project.root).branch)
+        # The branch was read when the run opened; later turns (chat) look again, it may have changed.
+        branch = self.project.branch if self._turns == 0 else await asyncio.to_thread(current_branch, self.project.root)
+        self._turns += 1
         number = self.store.begin_turn(self.info.id, self.prepared.resolved.id, self.prepared.agent_name, branch)
         recorder = TurnRecorder(self.store, self.info.id, number)
         agent.on_message, agent.sink = recorder.on_message, ev.fanout(recorder, self.sink)
