@@ -30,7 +30,7 @@ test: $(VENV)/.test lint
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.test
-	$(PY) bench/startup.py
+	$(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache
