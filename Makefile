@@ -6,10 +6,11 @@ PIP    := $(PY) -m pip --disable-pip-version-check -q
 
 .PHONY: run test lint bench install install-test clean
 
-$(VENV)/.runtime: pyproject.toml requirements.lock
+$(VENV)/.runtime: pyproject.toml requirements.lock requirements-nodeps.lock
 	@$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required (found %s)" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -r requirements.lock
+	$(PIP) install --no-deps -r requirements-nodeps.lock
 	$(PIP) install --no-deps -e .
 	@touch $@
 

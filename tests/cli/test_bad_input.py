@@ -46,7 +46,10 @@ def test_plan_agent_cannot_write(cli, vault_clean, llm_server, workspace):
     proc = cli("run", "--agent", "plan", "--model", "openai/m", "plan it")
     assert proc.returncode == 0, proc.stderr
     offered = {t["function"]["name"] for t in llm_server.requests[0].body["tools"]}
-    assert offered == {"read", "list", "glob", "grep", "bash"}  # bash limited to read-only commands
+    from codetether.agent.agents import AGENTS
+
+    assert offered == set(AGENTS["plan"].tools) and "bash" in offered  # bash limited to read-only commands
+    assert not offered & {"write", "edit", "multiedit", "apply_patch", "task", "batch", "todo_write"}
     write, bash = _tool_results(llm_server.requests[1])
     assert "not available to the plan agent" in write
     assert "refused" in bash and "read-only" in bash

@@ -8,7 +8,7 @@ from codetether.session.store import SessionStore
 from tests.cli.conftest import API_KEY
 from tests.harness.llm_server import HttpError, Reply, ToolCall
 
-WINDOW = 8000
+WINDOW = 12000  # room for the full build tool set's definitions (~18 KB) plus a few turns
 READS = 10
 
 

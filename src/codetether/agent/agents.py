@@ -7,8 +7,14 @@ from pathlib import Path
 
 from codetether.errors import UsageError
 
-READ_ONLY_TOOLS = ("read", "list", "glob", "grep")
+READ_ONLY_TOOLS = ("read", "list", "glob", "grep", "lsp", "codesearch")
 WRITE_TOOLS = ("write", "edit", "multiedit", "apply_patch", "bash")
+# Change no files, so every tool-using agent gets them; webfetch still answers to permission.webfetch.
+HELPER_TOOLS = ("webfetch", "websearch", "todo_read", "skill", "question")
+# batch and task can run anything, todo_write keeps state, plan_enter switches to plan: build only.
+# rlm spends many model calls on one question (spec §5.3 gives it to build): build only too.
+# swarm runs parallel sub-agents that edit and merge into the project: build only.
+BUILD_TOOLS = ("batch", "task", "todo_write", "plan_enter", "rlm", "swarm")
 
 
 @dataclass(frozen=True)
@@ -23,10 +29,15 @@ class AgentSpec:
 
 
 AGENTS: dict[str, AgentSpec] = {a.name: a for a in (
-    AgentSpec("build", READ_ONLY_TOOLS + WRITE_TOOLS, 100, "Full access: reads, edits, runs commands."),
+    # a2a delegates to remote agents, which may change things: build only.
+    # prd and ralph write PRDs and start runs that edit and commit: build only too.
+    AgentSpec("build", READ_ONLY_TOOLS + WRITE_TOOLS + ("a2a", "prd", "ralph") + HELPER_TOOLS + BUILD_TOOLS, 100,
+              "Full access: reads, edits, runs commands."),
     # plan's bash runs only allow-listed read-only commands (tool/readonly_shell.py); the policy enforces it.
-    AgentSpec("plan", READ_ONLY_TOOLS + ("bash",), 50, "Read-only analysis and planning."),
-    AgentSpec("explore", READ_ONLY_TOOLS, 20, "Fast code navigation and discovery."),
+    # plan_exit returns to the agent that called plan_enter (it refuses when the run started as plan).
+    AgentSpec("plan", READ_ONLY_TOOLS + ("bash",) + HELPER_TOOLS + ("plan_exit",), 50,
+              "Read-only analysis and planning."),
+    AgentSpec("explore", READ_ONLY_TOOLS + HELPER_TOOLS, 20, "Fast code navigation and discovery."),
     AgentSpec("chat", (), 1, "Plain chat, no tools."),
 )}
 

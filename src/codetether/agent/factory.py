@@ -15,6 +15,7 @@ from codetether.gitinfo import Project, project_for
 from codetether.provider.limits import context_window_for
 from codetether.provider.model import Message
 from codetether.provider.registry import ResolvedModel, resolve_model
+from codetether.rlm.router import attach_rlm
 from codetether.tool.base import ToolContext
 from codetether.tool.permission import Approvals, PermissionPolicy
 from codetether.tool.registry import ToolSet
@@ -28,7 +29,12 @@ class PreparedAgent:
     project: Project
 
     async def aclose(self) -> None:
+        import sys
+
         await self.resolved.provider.aclose()
+        lsp = sys.modules.get("codetether.lsp.manager")  # loaded only if the lsp tool started a server
+        if lsp is not None:
+            await lsp.close_default()  # shutdown + exit, so no language server outlives the run
 
 
 async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str, cwd: Path,
@@ -49,9 +55,10 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
     approvals = approvals or Approvals()
     policy = PermissionPolicy(config.permission, agent=spec.name, assume_yes=approvals.assume_yes,
                               approver=approvals.approver)
-    ctx = ToolContext(root=root, cwd=cwd, policy=policy)
+    ctx = ToolContext(root=root, cwd=cwd, policy=policy, config=config)
     agent = Agent(resolved.provider, ToolSet.named(spec.tools), ctx, settings,
                   messages=[Message.text("system", system_prompt)], sink=sink)
+    attach_rlm(agent, resolved.provider, resolved.model)  # the rlm tool, and oversized webfetch/batch outputs
     return PreparedAgent(agent, resolved, spec.name, project)
 
 

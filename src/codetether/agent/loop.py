@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from codetether.agent import events as ev
+from codetether.agent.agents import get_agent
 from codetether.agent.compaction import Compactor, LargeOutputHandler, shrink_large_output
 from codetether.agent.context import RESULT_CHARS
 from codetether.agent.repair import INTERRUPTED, unanswered_calls
@@ -81,6 +82,19 @@ class Agent:
         self.compactor = Compactor(settings)  # holds the cached summary of older turns between steps
         self.steps = 0
         self.last_text = ""
+        ctx.tools, ctx.switch_agent = tools, self.switch_agent
+        self._tool_sets = {settings.agent: tools}  # switching back restores the set this agent was given
+
+    def switch_agent(self, name: str) -> str:
+        """Become another built-in agent from the next call on, its tools offered and enforced; return the old name."""
+        spec, previous = get_agent(name), self.settings.agent
+        if spec.name not in self._tool_sets:
+            self._tool_sets[spec.name] = ToolSet.named(spec.tools)
+        self.tools = self.ctx.tools = self._tool_sets[spec.name]
+        self.settings.agent = spec.name
+        if self.ctx.policy is not None:
+            self.ctx.policy.agent = spec.name
+        return previous
 
     async def run(self, user_message: Message | str) -> AgentResult:
         """Run one user turn to completion; provider failures end it with exit_reason 'error'."""

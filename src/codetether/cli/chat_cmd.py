@@ -35,6 +35,7 @@ def _chat(loop: asyncio.AbstractEventLoop, args: argparse.Namespace) -> int:
         "approvals": Approvals(getattr(args, "yes", False), ask_on_terminal)}
     run = loop.run_until_complete(
         SessionRun.open(config, cwd=Path.cwd(), session_ref=_ref(args), sink=TextRenderer(), **options))
+    run.prepared.agent.ctx.ask_user = ask_question_on_terminal  # the question tool reaches the user here
     print(f"codetether · {run.prepared.resolved.id} · agent {run.prepared.agent_name} · {run.project.root}\n{HELP}",
           file=sys.stderr)
     try:
@@ -48,6 +49,7 @@ def _chat(loop: asyncio.AbstractEventLoop, args: argparse.Namespace) -> int:
             if line == "/new":
                 loop.run_until_complete(run.aclose())
                 run = loop.run_until_complete(SessionRun.open(config, cwd=Path.cwd(), sink=TextRenderer(), **options))
+                run.prepared.agent.ctx.ask_user = ask_question_on_terminal
                 print("(new session)", file=sys.stderr)
             elif line:
                 _turn(loop, run, line)
@@ -81,6 +83,18 @@ async def ask_on_terminal(request: ApprovalRequest) -> bool:
     except EOFError:
         return False
     return answer.strip().lower() in ("y", "yes")
+
+
+async def ask_question_on_terminal(question: str, options: list[str], default: str | None) -> str:
+    """The question tool in line mode: options numbered, a number or free text answers; Enter takes the default."""
+    lines = [f"\n? {question}", *(f"  {n}. {option}" for n, option in enumerate(options, 1))]
+    try:
+        answer = input("\n".join(lines) + (f"\n  answer [{default}]: " if default else "\n  answer: ")).strip()
+    except EOFError:
+        return ""
+    if answer.isdigit() and 1 <= int(answer) <= len(options):
+        return options[int(answer) - 1]
+    return answer or default or ""
 
 
 def _ref(args: argparse.Namespace) -> str | None:

@@ -2,9 +2,16 @@
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("run", "Run one prompt (chat; with --agent, the full tool loop) and print the answer"),
-    ("chat", "Interactive line-mode agent session in the current project (also the default)"),
+    ("chat", "Interactive line-mode agent session in the current project (the default without a server)"),
     ("config", "Show, initialise or change the configuration file"),
     ("sessions", "List, show, export or delete recorded sessions, and undo their file changes"),
+    ("tools", "List the tools agents can call, with their descriptions and parameter schemas"),
+    ("serve", "Serve this project as an A2A agent (JSON-RPC + agent card) for other agents"),
+    ("a2a", "Talk to another A2A agent: show its card or send it a task"),
+    ("worker", "Process tasks from the CodeTether platform (the default with --server or CODETETHER_SERVER)"),
+    ("ralph", "Autonomous PRD-driven loop: create-prd, run (story by story, checked and committed), status"),
+    ("rlm", "Answer a question over files or text larger than any context window (recursive LM analysis)"),
+    ("swarm", "Split a task into subtasks and run them as parallel sub-agents in git worktrees, merged back"),
 )
 
 DESCRIPTION = "CodeTether Agent: a terminal AI coding agent with first-class A2A support."
@@ -15,6 +22,7 @@ def top_level_help(prog: str = "codetether") -> str:
     lines = [f"usage: {prog} [-h] [--version] <command> ...", "", DESCRIPTION, "", "commands:"]
     lines += [f"  {name.ljust(width)}  {summary}" for name, summary in COMMANDS]
     lines += ["", "options:", "  -h, --help  show this help message and exit",
-              "  --version   show the version and exit", "",
+              "  --version   show the version and exit",
+              "  -s, --server URL  with no command: run as a platform worker (also CODETETHER_SERVER)", "",
               f"Run '{prog} <command> --help' for a command's options. Secrets come from Vault: VAULT_ADDR, VAULT_TOKEN."]
     return "\n".join(lines)

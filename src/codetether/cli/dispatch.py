@@ -8,14 +8,18 @@ import sys
 from codetether.errors import CodetetherError
 
 HANDLERS = {"run": "codetether.cli.run_cmd", "chat": "codetether.cli.chat_cmd", "config": "codetether.cli.config_cmd",
-            "sessions": "codetether.cli.sessions_cmd"}
+            "sessions": "codetether.cli.sessions_cmd", "tools": "codetether.cli.tools_cmd",
+            "serve": "codetether.cli.serve_cmd",
+            "a2a": "codetether.cli.a2a_cmd", "worker": "codetether.cli.worker_cmd",
+            "ralph": "codetether.cli.ralph_cmd", "rlm": "codetether.cli.rlm_cmd",
+            "swarm": "codetether.cli.swarm_cmd"}
 
 
 def dispatch(argv: list[str]) -> int:
     from codetether.cli.parser import build_parser
 
     args = build_parser().parse_args(argv)  # exits 2 with usage on a bad command or flag
-    command = args.command or "chat"
+    command = args.command or _default_command(args)
     try:
         return importlib.import_module(HANDLERS[command]).execute(args)
     except CodetetherError as exc:
@@ -28,6 +32,14 @@ def dispatch(argv: list[str]) -> int:
         return 130
     except Exception as exc:
         return _internal_error(exc)
+
+
+def _default_command(args: object) -> str:
+    """The seed's headless default: with a platform URL (--server or CODETETHER_SERVER) bare `codetether` works
+    as a worker; otherwise it is the interactive chat."""
+    import os
+
+    return "worker" if getattr(args, "root_server", None) or os.environ.get("CODETETHER_SERVER") else "chat"
 
 
 def _internal_error(exc: Exception) -> int:

@@ -6,6 +6,7 @@ import argparse
 
 from codetether import __version__
 from codetether.cli.commands import COMMANDS, DESCRIPTION
+from codetether.cli.worker_args import add_root_worker_flags, add_worker_arguments
 
 SUMMARY = dict(COMMANDS)
 
@@ -13,6 +14,7 @@ SUMMARY = dict(COMMANDS)
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="codetether", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"codetether {__version__}")
+    add_root_worker_flags(parser)
     sub = parser.add_subparsers(dest="command", metavar="<command>")
 
     run = sub.add_parser("run", help=SUMMARY["run"], description=SUMMARY["run"])
@@ -34,7 +36,125 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--path", action="store_true", help="print the config file's path")
 
     _sessions_parser(sub.add_parser("sessions", help=SUMMARY["sessions"], description=SUMMARY["sessions"]))
+    tools = sub.add_parser("tools", help=SUMMARY["tools"], description=SUMMARY["tools"])
+    tools_list = tools.add_subparsers(dest="tools_command", metavar="<action>", required=True).add_parser(
+        "list", help="every tool with its description, parameter schema and the agents that may use it")
+    tools_list.add_argument("--json", action="store_true", help="print a JSON array")
+    _serve_parser(sub.add_parser("serve", help=SUMMARY["serve"], description=SUMMARY["serve"]))
+    _a2a_parser(sub.add_parser("a2a", help=SUMMARY["a2a"], description=SUMMARY["a2a"]))
+    add_worker_arguments(sub.add_parser("worker", help=SUMMARY["worker"], description=SUMMARY["worker"]))
+    _ralph_parser(sub.add_parser("ralph", help=SUMMARY["ralph"], description=SUMMARY["ralph"]))
+    _rlm_parser(sub.add_parser("rlm", help=SUMMARY["rlm"], description=SUMMARY["rlm"]))
+    _swarm_parser(sub.add_parser("swarm", help=SUMMARY["swarm"], description=SUMMARY["swarm"]))
     return parser
+
+
+def _swarm_parser(p: argparse.ArgumentParser) -> None:
+    p.add_argument("task", nargs="+", help="the task to split and run")
+    p.add_argument("-m", "--model", help="provider/model for the orchestrator and every sub-agent")
+    p.add_argument("--strategy", choices=("auto", "domain", "data", "stage", "none"), default="auto",
+                   help="how to decompose the task (default auto; none: one sub-agent)")
+    p.add_argument("--max-subagents", type=_at_most_100, help="at most this many subtasks (1-100, default 100)")
+    p.add_argument("--max-steps", type=_positive, help="model steps per sub-agent (default 100)")
+    p.add_argument("--timeout", type=_positive, metavar="SECS", help="time limit per sub-agent (default 600)")
+    p.add_argument("--json", action="store_true", help="print the SwarmResult as JSON")
+    p.add_argument("--no-worktree", action="store_true",
+                   help="run every sub-agent in this directory instead of its own git worktree")
+    p.add_argument("--execution-mode", choices=("local", "k8s"), default=None,
+                   help="local: asyncio tasks in this process (default); k8s: not available in this build")
+
+
+def _at_most_100(text: str) -> int:
+    value = _positive(text)
+    if value > 100:
+        raise argparse.ArgumentTypeError(f"at most 100 sub-agents, got {value}")
+    return value
+
+
+def _rlm_parser(p: argparse.ArgumentParser) -> None:
+    p.add_argument("query", nargs="+", help="the question")
+    p.add_argument("-f", "--file", action="append", default=[], metavar="PATH",
+                   help="a file or glob (src/**/*.rs) to analyse; repeatable, concatenated with headers")
+    p.add_argument("--content", metavar="TEXT", help="the text to analyse; - reads standard input")
+    p.add_argument("-m", "--model", help="provider/model, e.g. moonshotai/kimi-k2.5")
+    p.add_argument("--max-iterations", type=_positive, default=15, help="root model replies at most (15)")
+    p.add_argument("--content-type", choices=("auto", "code", "logs", "conversation", "documents"),
+                   default="auto", help="how to chunk the context (default: detected)")
+    p.add_argument("--json", action="store_true", help="print one JSON object: answer, iterations, "
+                   "sub_queries, stats")
+
+
+def _ralph_parser(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="ralph_command", metavar="<action>", required=True)
+    create = sub.add_parser("create-prd", help="write a PRD template, or let a model draft the stories (--from)")
+    create.add_argument("--feature", required=True, help="the feature the PRD describes")
+    create.add_argument("--project-name", required=True, help="the project's name")
+    create.add_argument("-o", "--output", default="prd.json", help="where to write it (default prd.json)")
+    create.add_argument("--from", dest="from_text", metavar="DESCRIPTION",
+                        help="have the model draft the user stories from this description")
+    create.add_argument("-m", "--model", help="provider/model for --from")
+    create.add_argument("--force", action="store_true", help="overwrite an existing file")
+    run = sub.add_parser("run", help="implement the PRD story by story until every story passes")
+    run.add_argument("-p", "--prd", default="prd.json", help="the PRD file (default prd.json)")
+    run.add_argument("-m", "--model", help="provider/model, e.g. moonshotai/kimi-k2.5")
+    run.add_argument("--max-iterations", type=_positive, default=10, help="at most this many stories tried (10)")
+    run.add_argument("--max-steps", type=_positive, default=50, help="model steps per iteration (default 50)")
+    run.add_argument("--check-timeout", type=_positive, default=600, metavar="SECS",
+                     help="timeout of each quality check (default 600)")
+    run.add_argument("--json", action="store_true", help="print a JSON summary on stdout at the end")
+    run.add_argument("-y", "--yes", action="store_true",
+                     help="approve every action a [permission] rule would ask about (deny rules still apply)")
+    status = sub.add_parser("status", help="each story's state, attempts and last failure")
+    status.add_argument("-p", "--prd", default="prd.json", help="the PRD file (default prd.json)")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _serve_parser(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-p", "--port", type=_port, default=4096, help="port to listen on (default 4096; 0: any free)")
+    p.add_argument("--hostname", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1; beyond loopback needs CODETETHER_AUTH_TOKEN)")
+    p.add_argument("--public-url", metavar="URL", help="base URL the agent card advertises (default: from the bind)")
+    p.add_argument("--max-wait", type=_positive_float, default=600.0, metavar="SECS",
+                   help="a blocking SendMessage returns the task, still working, after this long (default 600)")
+    p.add_argument("-m", "--model", help="provider/model for every task, e.g. moonshotai/kimi-k2.5")
+    p.add_argument("--agent", choices=("build", "plan", "explore"), default="build",
+                   help="the agent that runs each task (default build)")
+    p.add_argument("--max-steps", type=_positive, help="stop each task after this many model steps")
+    p.add_argument("-y", "--yes", action="store_true",
+                   help="approve every action a [permission] rule would ask about (deny rules still apply)")
+
+
+def _a2a_parser(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="a2a_command", metavar="<action>", required=True)
+    card = sub.add_parser("card", help="fetch and show an agent's card")
+    card.add_argument("url", help="the agent's base URL, e.g. http://127.0.0.1:4096")
+    send = sub.add_parser("send", help="send a task and print the answer")
+    send.add_argument("url", help="the agent's base URL, e.g. http://127.0.0.1:4096")
+    send.add_argument("message", nargs="+", help="the task")
+    send.add_argument("--stream", action="store_true", help="show progress as it streams (SSE)")
+    for q in (card, send):
+        q.add_argument("--token", help="bearer token for the agent (default: $CODETETHER_TOKEN)")
+        q.add_argument("--json", action="store_true", help="print JSON (with --stream: one event per line)")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected more than 0 seconds, got {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535, got {value}")
+    return value
 
 
 def _sessions_parser(p: argparse.ArgumentParser) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codetether.config.lsp import LspServerConfig, parse_lsp
 from codetether.config.paths import config_file
 from codetether.config.permission import PermissionRules, parse_permission
 from codetether.config.schema import BY_NAME, KEYS, SECTIONS, Key
@@ -33,6 +34,11 @@ class Config:
     def permission(self) -> PermissionRules:
         return parse_permission(self.extra.get("permission"), str(self.path or "defaults"))
 
+    @property
+    def lsp_servers(self) -> dict[str, LspServerConfig]:
+        """Configured language servers by language, from the [lsp.<language>] tables."""
+        return parse_lsp(self.extra.get("lsp"), str(self.path or "defaults"))
+
 
 def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
     """Read the config file (if any), then apply environment overrides."""
@@ -56,6 +62,7 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
         if key.env and env.get(key.env) not in (None, ""):
             values[key.dotted] = parse_value(key, env[key.env], source=f"environment variable {key.env}")
     parse_permission(extra.get("permission"), str(path))  # fail at load, not at the first tool call
+    parse_lsp(extra.get("lsp"), str(path))
     return Config(values, extra, path)
 
 

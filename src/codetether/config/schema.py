@@ -37,6 +37,9 @@ KEYS: tuple[Key, ...] = (
     Key("telemetry", "crash_report_endpoint", str, "", "Where crash reports are sent."),
     Key("secrets", "env_fallback", bool, False,
         "Also read provider keys from environment variables when Vault has none.", "CODETETHER_ENV_FALLBACK"),
+    Key("websearch", "backend", str, "", "websearch backend: searxng, brave or tavily (keys from Vault); empty = off.",
+        choices=("", "searxng", "brave", "tavily")),
+    Key("websearch", "searxng_url", str, "", "Base URL of a SearXNG instance with the JSON format enabled."),
 )
 
 BY_NAME: dict[str, Key] = {k.dotted: k for k in KEYS}

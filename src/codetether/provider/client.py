@@ -8,7 +8,7 @@ import json
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import ModuleType
 from typing import Any
 
@@ -63,6 +63,10 @@ class Provider:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    def add_response_hook(self, hook: Callable[[httpx.Response], Awaitable[None]]) -> None:
+        """Observe every HTTP response's status and headers, retried ones included (the swarm limiter's 429s)."""
+        self._http.event_hooks["response"].append(hook)
 
     async def complete(self, request: CompletionRequest, on_delta: DeltaCallback | None = None) -> CompletionResponse:
         """Send one completion request, streaming when asked, retrying transient failures."""

@@ -75,3 +75,12 @@ CREATE TABLE IF NOT EXISTS snapshots (
     mode INTEGER,
     PRIMARY KEY (session_id, turn, path)
 ) WITHOUT ROWID;
+
+-- Small per-session state the tools keep between turns (todo list, plan), as JSON under a key.
+CREATE TABLE IF NOT EXISTS session_state (
+    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (session_id, key)
+) WITHOUT ROWID;

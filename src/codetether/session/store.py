@@ -201,6 +201,17 @@ class SessionStore:
                               "ORDER BY created_at", (session_id,))
         return [{"turn": t, "kind": k, "detail": json.loads(d), "created_at": c} for t, k, d, c in cur.fetchall()]
 
+    # --- tool state (todos, plan) ----------------------------------------------------------------------------
+    def get_state(self, session_id: str, key: str) -> Any:
+        """The JSON value a tool stored under key for this session, or None."""
+        row = self.db.execute("SELECT value FROM session_state WHERE session_id = ? AND key = ?",
+                              (session_id, key)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_state(self, session_id: str, key: str, value: Any) -> None:
+        self._tx([("INSERT OR REPLACE INTO session_state VALUES (?, ?, ?, ?)",
+                   (session_id, key, redact(json.dumps(value, ensure_ascii=False)), time.time()))])
+
     # --- snapshots and undo ---------------------------------------------------------------------------------
     def save_snapshot(self, session_id: str, turn: int, path: str, existed: bool, content: bytes | None,
                       mode: int | None) -> None:

@@ -48,6 +48,8 @@ class SessionRun:
                                        sink=sink, max_steps=max_steps, stream=stream, approvals=approvals,
                                        project=project)
         prepared.agent.messages.extend(pair_tool_calls([m for m in history if m.role != "system"]))
+        if info and agent_name is None and (store.get_state(info.id, "plan") or {}).get("active"):
+            prepared.agent.switch_agent("plan")  # plan_enter's mode lasts until plan_exit, across resumes
         return cls(store, prepared, prepared.project, info, sink)
 
     @property
@@ -62,11 +64,13 @@ class SessionRun:
         # The branch was read when the run opened; later turns (chat) look again, it may have changed.
         branch = self.project.branch if self._turns == 0 else await asyncio.to_thread(current_branch, self.project.root)
         self._turns += 1
-        number = self.store.begin_turn(self.info.id, self.prepared.resolved.id, self.prepared.agent_name, branch)
+        agent_name = agent.settings.agent  # plan_enter/plan_exit may have switched it
+        number = self.store.begin_turn(self.info.id, self.prepared.resolved.id, agent_name, branch)
         recorder = TurnRecorder(self.store, self.info.id, number)
         agent.on_message, agent.sink = recorder.on_message, ev.fanout(recorder, self.sink)
         agent.ctx.on_file_change = snapshot_hook(self.store, self.info.id, number)  # for `sessions undo`
-        self.sink(ev.RunStarted(self.info.id, self.prepared.resolved.id, self.prepared.agent_name))
+        agent.ctx.session_id, agent.ctx.store = self.info.id, self.store  # todo and plan state live here
+        self.sink(ev.RunStarted(self.info.id, self.prepared.resolved.id, agent_name))
         try:
             result = await agent.run(message)
         except asyncio.CancelledError:
@@ -80,6 +84,10 @@ class SessionRun:
         self.store.end_turn(self.info.id, number, usage.prompt_tokens, usage.completion_tokens, cost, exit_reason)
 
     async def aclose(self) -> None:
+        from codetether.tool.task import stop_tasks
+
+        if self.info is not None:
+            await stop_tasks(self.info.id)  # background tasks end with their session
         await self.prepared.aclose()
         self.store.close()
 

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 from codetether.tool.schema import validate_arguments
 
 if TYPE_CHECKING:
+    from codetether.config.load import Config
+    from codetether.rlm.loop import RlmModel
+    from codetether.session.store import SessionStore
     from codetether.tool.permission import ApprovalRequest, PermissionPolicy
+    from codetether.tool.registry import ToolSet
+
+# The question tool's way to the user: (question, options, default) -> the user's answer.
+AskUser = Callable[[str, list[str], str | None], Awaitable[str]]
 
 
 class ToolError(Exception):
@@ -49,6 +56,13 @@ class ToolContext:
     on_file_change: Callable[[Path], None] | None = None  # snapshot hook, called before a write
     policy: PermissionPolicy | None = None  # None: no rules, and paths outside the root are refused
     granted: list[Path] = field(default_factory=list)  # outside paths the user approved this run
+    # Set by the Agent and SessionRun for the tools that act on the run itself (batch, todo, plan, question).
+    tools: ToolSet | None = None  # the tools the agent may call now
+    switch_agent: Callable[[str], str] | None = None  # become another agent; returns the previous one's name
+    store: SessionStore | None = None  # where session_id's state (todos, plan) is kept
+    config: Config | None = None
+    ask_user: AskUser | None = None  # None: no user to ask (headless)
+    llm: RlmModel | None = None  # the agent's own model, for tools that ask it themselves (rlm)
 
     def __post_init__(self) -> None:
         self.root = Path(os.path.realpath(self.root))

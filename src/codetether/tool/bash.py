@@ -81,7 +81,7 @@ async def _pump(stream: asyncio.StreamReader, capture: _Capture) -> None:
         capture.add(chunk)
 
 
-def _killpg(pid: int, sig: int) -> None:
+def killpg(pid: int, sig: int) -> None:
     try:
         os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
@@ -90,12 +90,12 @@ def _killpg(pid: int, sig: int) -> None:
 
 async def _kill_group(proc: asyncio.subprocess.Process) -> None:
     """SIGTERM the group, give it a moment, then SIGKILL whatever is left of it."""
-    _killpg(proc.pid, signal.SIGTERM)
+    killpg(proc.pid, signal.SIGTERM)
     try:
         await asyncio.wait_for(proc.wait(), KILL_GRACE_SECS)
     except TimeoutError:
         pass
-    _killpg(proc.pid, signal.SIGKILL)
+    killpg(proc.pid, signal.SIGKILL)
     await proc.wait()
 
 
@@ -111,7 +111,7 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     if bash is None:
         raise ToolError("bash is not installed on this machine")
     timeout = int(args.get("timeout") or DEFAULT_TIMEOUT)
-    env = {**_scrubbed_environ(), **(ctx.env or {}), **NON_INTERACTIVE}
+    env = {**scrubbed_environ(), **(ctx.env or {}), **NON_INTERACTIVE}
     # Our own pipe, so we can stop reading (close our end) even while a background job still holds it.
     read_fd, write_fd = os.pipe()
     try:
@@ -140,7 +140,7 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         except TimeoutError:
             detached = True
     except asyncio.CancelledError:
-        _killpg(proc.pid, signal.SIGKILL)
+        killpg(proc.pid, signal.SIGKILL)
         raise
     finally:
         reader.cancel()
@@ -165,7 +165,7 @@ _SECRET_NAMES = ("VAULT_", "BAO_", "CODETETHER_AUTH_TOKEN", "CODETETHER_TOKEN")
 _SECRET_SUFFIXES = ("_API_KEY",)  # provider keys; other tokens (e.g. GITHUB_TOKEN) are the user's tools' own
 
 
-def _scrubbed_environ() -> dict[str, str]:
+def scrubbed_environ() -> dict[str, str]:
     """The environment minus Vault access and provider keys: commands the model writes must not reach them."""
     return {k: v for k, v in os.environ.items()
             if not k.upper().startswith(_SECRET_NAMES) and not k.upper().endswith(_SECRET_SUFFIXES)}

@@ -63,8 +63,8 @@ class PermissionPolicy:
             return self._read_only_agent(tool, arguments)
         if tool in EDIT_TOOLS:
             return Decision(self.rules.edit, f"{tool} (changes files)", self._rule("edit", self.rules.edit))
-        if tool == "bash":
-            return self._bash(str(arguments.get("command", "")))
+        if tool == "bash" or (tool == "task" and arguments.get("action") == "start"):
+            return self._bash(str(arguments.get("command", "")))  # a background task is a bash command too
         if tool == "webfetch":
             return Decision(self.rules.webfetch, f"webfetch {arguments.get('url', '')}",
                             self._rule("webfetch", self.rules.webfetch))

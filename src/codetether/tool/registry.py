@@ -19,6 +19,24 @@ CORE_TOOLS: dict[str, str] = {
     "multiedit": "multiedit",
     "apply_patch": "apply_patch",
     "bash": "bash",
+    "lsp": "lsp",
+    "codesearch": "codesearch",
+    "a2a": "a2a_delegate",
+    "prd": "prd_tool",
+    "ralph": "ralph_tool",
+    "webfetch": "webfetch",
+    "websearch": "websearch",
+    "batch": "batch",
+    "task": "task",
+    "todo_read": "todo_read",
+    "todo_write": "todo_write",
+    "plan_enter": "plan_enter",
+    "plan_exit": "plan_exit",
+    "question": "question",
+    "swarm": "swarm",
+    "swarm_share": "swarm_share",  # swarm sub-agents only: it needs the running swarm's result store
+    "skill": "skill",
+    "rlm": "rlm",
 }
 
 

@@ -1,0 +1,1 @@
+"""Worker mode: connect to the CodeTether platform, take tasks over SSE (or polling) and run them (spec §11)."""

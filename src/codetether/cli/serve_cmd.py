@@ -1,0 +1,18 @@
+"""`codetether serve`: accept A2A tasks from other agents and run each through the agent loop."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from codetether.config.load import load
+
+
+def execute(args: argparse.Namespace) -> int:
+    from codetether.a2a.executor import TaskSettings  # the a2a-sdk is heavy: only this command pays for it
+    from codetether.server.serve import serve
+
+    settings = TaskSettings(load(), Path.cwd(), model=args.model, agent=args.agent, assume_yes=args.yes,
+                            max_steps=args.max_steps)
+    serve(settings, args.hostname, args.port, args.public_url, args.max_wait)
+    return 0

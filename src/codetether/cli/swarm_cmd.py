@@ -1,0 +1,53 @@
+"""`codetether swarm "task"`: decompose, run sub-agents in parallel, merge, and print the SwarmResult."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from codetether.config.load import load
+from codetether.errors import CodetetherError
+from codetether.swarm.config import swarm_config
+from codetether.swarm.executor import Progress, Reporter
+from codetether.swarm.result import SwarmResult, SwarmStats, text_summary
+from codetether.swarm.runner import run_swarm
+
+
+def execute(args: argparse.Namespace) -> int:
+    return asyncio.run(_run(args))
+
+
+async def _run(args: argparse.Namespace) -> int:
+    try:
+        config = load()
+        cfg = swarm_config(config.extra, str(config.path or "config")).with_overrides(
+            max_subagents=args.max_subagents, max_steps_per_subagent=args.max_steps,
+            subagent_timeout_secs=args.timeout, execution_mode=args.execution_mode,
+            worktree_enabled=False if args.no_worktree else None)
+        result = await run_swarm(config, cfg, " ".join(args.task), strategy=args.strategy, cwd=Path.cwd(),
+                                 model_id=args.model, report=_progress_reporter())
+    except CodetetherError as exc:
+        if args.json:
+            print(json.dumps(SwarmResult(False, "", [], SwarmStats(), [], exc.message).to_dict(), indent=2))
+        raise
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(text_summary(result))
+    if result.error and not args.json:
+        print(f"error: {result.error}", file=sys.stderr)
+    return 0 if result.success else 1
+
+
+def _progress_reporter() -> Reporter:
+    """Live progress as stderr lines on a terminal; silent when stderr is a pipe or file."""
+    if not sys.stderr.isatty():
+        return lambda _message, _progress: None
+
+    def report(message: str, progress: Progress) -> None:
+        print(f"[swarm] {message}  ({progress.line()})", file=sys.stderr, flush=True)
+
+    return report

@@ -1,0 +1,28 @@
+"""Flags of `codetether worker`, and the root-level --server/--token/--name that make worker the default."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_root_worker_flags(parser: argparse.ArgumentParser) -> None:
+    """`codetether --server URL` (or CODETETHER_SERVER) with no command starts the worker, as in the seed."""
+    parser.add_argument("-s", "--server", dest="root_server", metavar="URL",
+                        help="with no command: run as a worker for this platform (env CODETETHER_SERVER)")
+    parser.add_argument("-t", "--token", dest="root_token", metavar="TOKEN", help=argparse.SUPPRESS)
+    parser.add_argument("-n", "--name", dest="root_name", metavar="NAME", help=argparse.SUPPRESS)
+
+
+def add_worker_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-s", "--server", metavar="URL",
+                   help="the CodeTether platform, e.g. https://api.codetether.run (env CODETETHER_SERVER)")
+    p.add_argument("-t", "--token", help="bearer token for the platform (env CODETETHER_TOKEN)")
+    p.add_argument("-n", "--name", help="worker name (env CODETETHER_WORKER_NAME; default codetether-<pid>)")
+    p.add_argument("-w", "--workspace", action="append", default=[], metavar="DIR",
+                   help="a project directory tasks may run in (repeatable; the first is the default; "
+                        "default: the current directory)")
+    p.add_argument("-c", "--codebases", metavar="P1,P2", help="the same as --workspace, comma-separated (seed name)")
+    p.add_argument("--auto-approve", choices=("all", "safe", "none"), default="safe",
+                   help="all: [permission] 'ask' rules are allowed; safe (default): the rules apply and 'ask' is "
+                        "refused; none: read-only tools only")
+    p.add_argument("-m", "--model", help="provider/model for tasks that name none")

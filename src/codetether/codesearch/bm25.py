@@ -1,0 +1,79 @@
+"""BM25 over identifier-aware tokens: camelCase and snake_case split, lightly stemmed."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+K1 = 1.2
+B = 0.75
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+# Words that say nothing about what code does: English glue and keywords common to many languages.
+STOPWORDS = frozenset("""
+a an and are as at be by do does for from how i in into is it its of on or that the this to was what when
+where which with me my we our you your def self cls return import none true false null function fn func
+var let const class new if else elif for while try except finally raise pass not use using get
+""".split())
+
+
+def stem(word: str) -> str:
+    """A tiny suffix stripper so parse/parses/parsing/parsed meet; good enough for ranking."""
+    for suffix, keep in (("ing", 3), ("ed", 3), ("es", 3), ("s", 3)):
+        if word.endswith(suffix) and len(word) - len(suffix) >= keep and not word.endswith("ss"):
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Identifier parts, lower-cased and stemmed; a compound identifier is kept whole as well."""
+    tokens: list[str] = []
+    for match in _WORD.finditer(text):
+        word = match.group()
+        parts = [p.lower() for piece in word.split("_") for p in _PART.findall(piece)]
+        if len(parts) > 1:
+            tokens.append(word.strip("_").lower())
+        tokens.extend(stem(p) for p in parts if p not in STOPWORDS and len(p) > 1)
+    return tokens
+
+
+class BM25:
+    """An inverted index over documents given as token counts."""
+
+    def __init__(self, documents: Iterable[dict[str, int]]):
+        self.postings: dict[str, list[tuple[int, int]]] = {}
+        self.lengths: list[int] = []
+        for number, counts in enumerate(documents):
+            self.lengths.append(sum(counts.values()))
+            for token, tf in counts.items():
+                self.postings.setdefault(token, []).append((number, tf))
+        self.average = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
+
+    def scores(self, query_tokens: list[str]) -> dict[int, float]:
+        """Document number -> score, for documents that share a token with the query."""
+        total = len(self.lengths)
+        result: dict[int, float] = {}
+        for token, weight in Counter(query_tokens).items():
+            postings = self.postings.get(token)
+            if not postings:
+                continue
+            idf = math.log(1 + (total - len(postings) + 0.5) / (len(postings) + 0.5))
+            for number, tf in postings:
+                norm = tf + K1 * (1 - B + B * self.lengths[number] / self.average)
+                result[number] = result.get(number, 0.0) + weight * idf * tf * (K1 + 1) / norm
+        return result
+
+
+def document_tokens(path: str, name: str, text: str) -> dict[str, int]:
+    """Token counts of a chunk; its name counts three times and its path once, as field boosts."""
+    counts = Counter(tokenize(text))
+    for token in tokenize(name):
+        counts[token] += 3
+    counts.update(tokenize(path.rsplit(".", 1)[0].replace("/", " ")))
+    return dict(counts)

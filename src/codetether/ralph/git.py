@@ -1,0 +1,77 @@
+"""The PRD branch and its commits, through the git CLI."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from codetether.errors import CodetetherError
+
+# Used only when the repository has no identity configured, so a fresh machine can still commit.
+FALLBACK_IDENTITY = ("-c", "user.name=codetether ralph", "-c", "user.email=ralph@codetether.invalid")
+
+
+class GitError(CodetetherError):
+    """A git command Ralph needs failed; the message carries git's own words."""
+
+
+def _git(root: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, check=False)
+    except FileNotFoundError:
+        raise GitError("git is not installed; Ralph needs it for the PRD branch and commits") from None
+    except subprocess.TimeoutExpired:
+        raise GitError(f"`git {' '.join(args)}` did not finish within {timeout:.0f} s") from None
+
+
+def _ok(root: Path, *args: str) -> str:
+    proc = _git(root, *args)
+    if proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).strip().splitlines()
+        raise GitError(f"`git {' '.join(args)}` failed: {' '.join(detail[-3:]) or f'exit {proc.returncode}'}")
+    return proc.stdout.strip()
+
+
+def repo_root(path: Path) -> Path:
+    proc = _git(path, "rev-parse", "--show-toplevel")
+    if proc.returncode != 0:
+        raise GitError(f"{path} is not inside a git repository; Ralph commits each passing story",
+                       "Run `git init` there (and commit your starting point) first.")
+    return Path(proc.stdout.strip()).resolve()
+
+
+def current_branch(root: Path) -> str | None:
+    proc = _git(root, "symbolic-ref", "--short", "-q", "HEAD")
+    return (proc.stdout.strip() or None) if proc.returncode == 0 else None
+
+
+def checkout_branch(root: Path, branch: str) -> str:
+    """Switch to the PRD branch, creating it from the current HEAD if absent; returns what was done."""
+    if _git(root, "check-ref-format", "--branch", branch).returncode != 0:
+        raise GitError(f"the PRD's branch '{branch}' is not a valid git branch name",
+                       "Change 'branch' in the PRD, e.g. feature/my-feature.")
+    if current_branch(root) == branch:
+        return "current"
+    exists = _git(root, "rev-parse", "--verify", "-q", f"refs/heads/{branch}").returncode == 0
+    _ok(root, "checkout", *([branch] if exists else ["-b", branch]))
+    return "switched to" if exists else "created"
+
+
+def commit_all(root: Path, message: str) -> str:
+    """Stage everything (.gitignore applies) and commit; returns the short hash."""
+    _ok(root, "add", "-A")
+    identity = () if _git(root, "config", "user.email").returncode == 0 and \
+        _git(root, "config", "user.name").returncode == 0 else FALLBACK_IDENTITY
+    _ok(root, *identity, "commit", "--allow-empty", "-q", "-m", message)
+    return _ok(root, "rev-parse", "--short", "HEAD")
+
+
+def recent_log(root: Path, count: int = 10) -> str:
+    proc = _git(root, "log", f"-{count}", "--format=%h %s (%cr)")
+    return proc.stdout.strip() if proc.returncode == 0 else ""
+
+
+def short_status(root: Path) -> str:
+    proc = _git(root, "status", "--short")
+    return proc.stdout.strip() if proc.returncode == 0 else ""

@@ -1,0 +1,43 @@
+"""progress.txt: the run's shared notebook; the agent appends learnings, the loop one line per iteration."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from pathlib import Path
+
+TAIL_CHARS = 4000
+TAIL_LINES = 60
+
+
+def append(path: Path, text: str) -> None:
+    """Append text as whole lines; a file the agent left without a final newline gets one first."""
+    with open(path, "a+b") as handle:
+        handle.seek(0, os.SEEK_END)
+        if handle.tell():
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) != b"\n":
+                handle.write(b"\n")
+        handle.write(text.rstrip("\n").encode() + b"\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def iteration_line(iteration: int, story_id: str, title: str, outcome: str) -> str:
+    stamp = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+    return f"[ralph {stamp}] iteration {iteration} · {story_id} {title}: {outcome}"
+
+
+def tail(path: Path, lines: int = TAIL_LINES, chars: int = TAIL_CHARS) -> str:
+    """The last lines of the file, at most `chars` of them; empty when there is no file yet."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - chars * 4))
+            text = handle.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return ""
+    kept = text.splitlines()[-lines:]
+    out = "\n".join(kept)
+    return out[-chars:] if len(out) > chars else out

@@ -1,0 +1,1 @@
+"""`codetether serve`: the A2A server (Starlette on uvicorn) and its bearer-token auth."""

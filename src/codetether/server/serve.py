@@ -1,0 +1,55 @@
+"""Run the A2A server with uvicorn until interrupted."""
+
+from __future__ import annotations
+
+import socket
+import sys
+
+import uvicorn
+
+from codetether.a2a.executor import TaskSettings
+from codetether.errors import CodetetherError, UsageError
+from codetether.server.app import build_app
+from codetether.server.auth import is_loopback, server_token
+
+
+def public_url(host: str, port: int) -> str:
+    """The URL the card advertises. Loopback binds say `localhost`: conformance kits flag a raw 127.0.0.1."""
+    if is_loopback(host):
+        return f"http://localhost:{port}"
+    if host in ("0.0.0.0", "::", ""):
+        host = socket.getfqdn()
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def serve(settings: TaskSettings, host: str, port: int, url: str | None = None, max_wait: float = 600.0) -> None:
+    token = server_token(host)  # refuses beyond loopback without one, before anything binds
+    sock = _listen(host, port)
+    port = sock.getsockname()[1]  # --port 0 picks a free one; the card must name the real one
+    url = (url or public_url(host, port)).rstrip("/")
+    app = build_app(settings, url, token, max_wait)
+    auth = "bearer token required" if token else "no auth (loopback only)"
+    shown = f"[{host}]" if ":" in host else host
+    print(f"CodeTether A2A server on http://{shown}:{port} (card {url}/.well-known/agent-card.json; {auth}; "
+          f"workspace {settings.workspace})", file=sys.stderr, flush=True)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
+                            timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise UsageError(f"cannot resolve --hostname {host!r}: {exc.strerror}") from None
+    family, _, _, _, address = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise CodetetherError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                              "Choose another --port (or stop the process using it).") from None
+    sock.set_inheritable(True)
+    return sock

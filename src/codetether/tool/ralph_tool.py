@@ -1,0 +1,88 @@
+"""The ralph tool: create a PRD template, start a Ralph run in the background, or show a PRD's status."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from typing import Any
+
+from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
+
+PARAMETERS: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "action": {"type": "string", "enum": ["run", "status", "create-prd"]},
+        "prd_path": {"type": "string", "description": "PRD file (default prd.json)"},
+        "feature": {"type": "string", "description": "Feature name (create-prd)"},
+        "project": {"type": "string", "description": "Project name (create-prd)"},
+        "max_iterations": {"type": "integer", "minimum": 1, "maximum": 200, "description": "run: default 10"},
+        "model": {"type": "string", "description": "run: provider/model (default: the configured default)"},
+    },
+    "required": ["action"],
+}
+
+
+async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+    from codetether.ralph.prd import PrdError
+
+    path = ctx.resolve(args.get("prd_path") or "prd.json")
+    try:
+        if args["action"] == "status":
+            from codetether.ralph.report import status_dict, status_text
+
+            return ToolResult(status_text(status_dict(path)))
+        if args["action"] == "create-prd":
+            return await _create(args, ctx, path)
+        return await _start(args, ctx, path)
+    except PrdError as exc:
+        return ToolResult(f"invalid PRD: {exc.message}", success=False)
+
+
+async def _create(args: dict[str, Any], ctx: ToolContext, path: Any) -> ToolResult:
+    from codetether.errors import CodetetherError
+    from codetether.ralph.create import template, write_prd
+
+    if not args.get("feature") or not args.get("project"):
+        raise ToolError("create-prd needs 'feature' and 'project'")
+    if ctx.policy is not None:
+        await ctx.policy.check("write", False, {"path": str(path)})
+    assert ctx.cwd is not None
+    ctx.before_write(path)
+    try:
+        prd = write_prd(path, template(args["feature"], args["project"], ctx.cwd))
+    except CodetetherError as exc:
+        raise ToolError(f"{exc.message}; edit it with the prd tool instead") from None
+    return ToolResult(f"wrote template {ctx.display(path)} (branch {prd.branch}); replace its story with real "
+                      "ones (prd tool, action save) before starting a run")
+
+
+async def _start(args: dict[str, Any], ctx: ToolContext, path: Any) -> ToolResult:
+    from codetether.ralph.prd import Prd
+    from codetether.ralph.state import running_pid, state_path
+
+    prd = Prd.load(path)  # a broken PRD is reported now, not in a log nobody reads
+    pid = running_pid(path)
+    if pid:
+        raise ToolError(f"a Ralph run (pid {pid}) is already working on {ctx.display(path)}; use action status")
+    argv = ["ralph", "run", "-p", str(path), "--max-iterations", str(args.get("max_iterations") or 10), "--json"]
+    if args.get("model"):
+        argv += ["-m", args["model"]]
+    if ctx.policy is not None and ctx.policy.assume_yes:
+        argv.append("--yes")
+    if ctx.policy is not None:  # it runs the PRD's checks and an agent's commands: bash rules apply
+        await ctx.policy.check("bash", False, {"command": "codetether " + shlex.join(argv)})
+    log = state_path(path, ".log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        # Its own session: the run outlives this agent's turn and is not killed with its process group.
+        proc = subprocess.Popen([sys.executable, "-m", "codetether", *argv], cwd=path.parent, stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                                env=dict(os.environ))
+    return ToolResult(f"started a Ralph run on {ctx.display(path)} (pid {proc.pid}, {len(prd.stories)} stories, "
+                      f"{len(prd.passed)} passing); it works in the background, log: {log}. "
+                      "Check it with action status.", metadata={"pid": proc.pid, "log": str(log)})
+
+
+TOOL = Tool(name="ralph", description=description_for(__file__), parameters=PARAMETERS, run=run)

@@ -1,0 +1,32 @@
+"""State the session tools keep per session (todo list, plan), in the session store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codetether.tool.base import ToolContext, ToolError
+
+TODO_MARKS = {"pending": "[ ]", "in_progress": "[~]", "done": "[x]", "blocked": "[!]"}
+
+
+def load(ctx: ToolContext, key: str) -> Any:
+    return _store(ctx).get_state(ctx.session_id, key)
+
+
+def save(ctx: ToolContext, key: str, value: Any) -> None:
+    _store(ctx).set_state(ctx.session_id, key, value)
+
+
+def _store(ctx: ToolContext) -> Any:
+    if ctx.store is None or not ctx.session_id:
+        raise ToolError("this run has no recorded session to keep it in")
+    return ctx.store
+
+
+def render_todos(todos: list[dict[str, Any]]) -> str:
+    if not todos:
+        return "the todo list is empty"
+    lines = [f"{TODO_MARKS[t['status']]} {t['id']}. {t['content']}"
+             + (f" ({t['priority']})" if t["priority"] != "medium" else "") for t in todos]
+    counts = {s: sum(t["status"] == s for t in todos) for s in TODO_MARKS}
+    return "\n".join(lines) + "\n" + ", ".join(f"{n} {s}" for s, n in counts.items() if n)

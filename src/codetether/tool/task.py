@@ -1,0 +1,188 @@
+"""The task tool: background shell commands that outlive one step; output kept in a capped log file."""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
+from codetether.tool.bash import KILL_GRACE_SECS, NON_INTERACTIVE, cap_text, killpg, scrubbed_environ
+
+LOG_CAP_BYTES = 2 * 1024 * 1024
+MAX_RUNNING = 16
+DEFAULT_TAIL = 50
+OUTPUT_CHARS = 20_000
+LOG_KEEP_SECS = 7 * 24 * 3600
+
+PARAMETERS: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "action": {"type": "string", "enum": ["start", "status", "output", "cancel", "list"]},
+        "command": {"type": "string", "description": "Shell command (start)"},
+        "id": {"type": "string", "description": "Task id (status, output, cancel)"},
+        "tail": {"type": "integer", "minimum": 1, "maximum": 2000, "description": "Last lines of output (default 50)"},
+    },
+    "required": ["action"],
+}
+
+
+@dataclass
+class BackgroundTask:
+    id: str
+    session_id: str
+    command: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+    started: float = field(default_factory=time.time)
+    cancelled: bool = False
+    dropped: int = 0  # oldest output bytes removed from the log to keep it under LOG_CAP_BYTES
+
+    def state(self) -> str:
+        code = self.proc.poll()
+        if code is None:
+            return "running"
+        return "cancelled" if self.cancelled else f"exited with code {code}"
+
+    def line(self) -> str:
+        return f"{self.id}  {self.state()}  {time.time() - self.started:.0f}s  {self.command[:80]}"
+
+
+_TASKS: dict[str, BackgroundTask] = {}
+
+
+def _pump(task: BackgroundTask) -> None:
+    """Copy the command's output to its log until the pipe closes; past LOG_CAP_BYTES the oldest half goes."""
+    assert task.proc.stdout is not None
+    fd, size = task.proc.stdout.fileno(), 0
+    with open(task.log, "r+b") as log:
+        while chunk := os.read(fd, 65536):
+            log.write(chunk)
+            log.flush()
+            size += len(chunk)
+            if size > LOG_CAP_BYTES:
+                keep = LOG_CAP_BYTES // 2
+                log.seek(size - keep)
+                recent = log.read(keep)
+                log.seek(0)
+                log.write(recent)
+                log.truncate()
+                log.flush()
+                task.dropped, size = task.dropped + size - keep, keep
+    task.proc.stdout.close()
+
+
+def _start(command: str, ctx: ToolContext) -> BackgroundTask:
+    if not command.strip():
+        raise ToolError("'command' is required for action 'start' (the shell command to run in the background)")
+    if sum(t.proc.poll() is None for t in _TASKS.values()) >= MAX_RUNNING:
+        raise ToolError(f"{MAX_RUNNING} tasks are already running; cancel one first (action 'list' shows them)")
+    bash = shutil.which("bash")
+    if bash is None:
+        raise ToolError("bash is not installed on this machine")
+    from codetether.config.paths import data_dir
+
+    task_id = uuid.uuid4().hex[:8]
+    log = data_dir() / "tasks" / f"{task_id}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    _forget_old_logs(log.parent)
+    log.write_bytes(b"")
+    env = {**scrubbed_environ(), **(ctx.env or {}), **NON_INTERACTIVE}
+    proc = subprocess.Popen([bash, "-c", command], cwd=ctx.cwd, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    task = BackgroundTask(task_id, ctx.session_id, command, proc, log)
+    _TASKS[task_id] = task
+    threading.Thread(target=_pump, args=(task,), name=f"task-{task_id}", daemon=True).start()
+    return task
+
+
+def _forget_old_logs(folder: Path) -> None:
+    """Logs of tasks from earlier runs are kept a week for a look afterwards, then removed."""
+    cutoff = time.time() - LOG_KEEP_SECS
+    for old in folder.glob("*.log"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass
+
+
+def _find(args: dict[str, Any], ctx: ToolContext) -> BackgroundTask:
+    task_id = (args.get("id") or "").strip()
+    if not task_id:
+        raise ToolError(f"'id' is required for action '{args['action']}'; action 'list' shows the task ids")
+    task = _TASKS.get(task_id)
+    if task is None or task.session_id != ctx.session_id:
+        raise ToolError(f"no task with id '{task_id}'; action 'list' shows this session's tasks")
+    return task
+
+
+def _tail(task: BackgroundTask, lines: int) -> str:
+    with open(task.log, "rb") as fh:
+        fh.seek(max(0, task.log.stat().st_size - 512 * 1024))
+        text = fh.read().decode("utf-8", "replace")
+    shown = "\n".join(text.splitlines()[-lines:])
+    return cap_text(shown, OUTPUT_CHARS) or "(no output yet)"
+
+
+async def cancel(task: BackgroundTask) -> None:
+    """SIGTERM the task's process group, then SIGKILL what is left after a grace period."""
+    if task.proc.poll() is not None:
+        return
+    task.cancelled = True
+    killpg(task.proc.pid, signal.SIGTERM)
+    try:
+        await asyncio.wait_for(asyncio.to_thread(task.proc.wait), KILL_GRACE_SECS)
+    except TimeoutError:
+        pass
+    killpg(task.proc.pid, signal.SIGKILL)
+    await asyncio.to_thread(task.proc.wait)
+
+
+async def stop_tasks(session_id: str) -> None:
+    """Cancel the session's running tasks; called when its SessionRun closes."""
+    await asyncio.gather(*(cancel(t) for t in list(_TASKS.values()) if t.session_id == session_id))
+
+
+@atexit.register
+def _kill_all() -> None:
+    for task in _TASKS.values():
+        if task.proc.poll() is None:
+            task.cancelled = True
+            killpg(task.proc.pid, signal.SIGKILL)
+
+
+async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+    action = args["action"]
+    if action == "start":
+        task = _start(args.get("command") or "", ctx)
+        return ToolResult(f"started task {task.id} (pid {task.proc.pid}); check it later with action "
+                          f"'status' or 'output' and id '{task.id}'", metadata={"id": task.id})
+    if action == "list":
+        mine = [t for t in _TASKS.values() if t.session_id == ctx.session_id]
+        return ToolResult("\n".join(t.line() for t in mine) or "no background tasks", metadata={"count": len(mine)})
+    task = _find(args, ctx)
+    if action == "cancel":
+        was_running = task.proc.poll() is None
+        await cancel(task)
+        what = "cancelled; its process group was stopped" if was_running else f"had already {task.state()}"
+        return ToolResult(f"task {task.id} {what}", metadata={"id": task.id, "state": task.state()})
+    header = task.line()
+    if action == "status":
+        return ToolResult(header, metadata={"id": task.id, "state": task.state()})
+    body = await asyncio.to_thread(_tail, task, int(args.get("tail") or DEFAULT_TAIL))
+    if task.dropped:
+        body += f"\n[log capped at {LOG_CAP_BYTES // (1024 * 1024)} MiB; the oldest {task.dropped} bytes were dropped]"
+    return ToolResult(f"{header}\n\n{body}", metadata={"id": task.id, "state": task.state(), "log": str(task.log)})
+
+
+TOOL = Tool(name="task", description=description_for(__file__), parameters=PARAMETERS, run=run)

@@ -1,0 +1,1 @@
+"""Tests of A2A: serve, client mode and the platform worker."""

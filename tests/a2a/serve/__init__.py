@@ -1,0 +1,1 @@
+"""Tests of `codetether serve`, the A2A client commands and the a2a tool."""

@@ -1,0 +1,81 @@
+"""Start `codetether serve` as a real subprocess (port 0) against OpenBao and the scripted LLM server."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import API_KEY, Cli
+
+MODEL = "openai/test-model"
+
+
+@dataclass
+class Served:
+    proc: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    @property
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def start_serve(env: dict[str, str], cwd: Path, log: Path, *args: str) -> Served:
+    with open(log, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "codetether", "serve", "--port", "0", *args], cwd=cwd, env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = re.search(r"on http://127\.0\.0\.1:(\d+)", log.read_text(errors="replace"))
+        if found:
+            return Served(proc, f"http://127.0.0.1:{found.group(1)}", log)
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError(f"serve did not start:\n{log.read_text(errors='replace')}")
+
+
+def stop(served: Served) -> None:
+    served.proc.terminate()
+    try:
+        served.proc.wait(10)
+    except subprocess.TimeoutExpired:
+        served.proc.kill()
+        served.proc.wait(5)
+
+
+@pytest.fixture
+def a2a_env(isolated_env, vault_clean, llm_server) -> dict[str, str]:
+    vault_clean.put_provider("openai", api_key=API_KEY, base_url=llm_server.base_url_openai)
+    return {**isolated_env, **vault_clean.env()}
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "app.py").write_text('def greet():\n    return "helo"\n')
+    return root
+
+
+@pytest.fixture
+def served(a2a_env, workspace, tmp_path) -> Iterator[Served]:
+    s = start_serve(a2a_env, workspace, tmp_path / "serve.log", "--model", MODEL)
+    yield s
+    stop(s)
+
+
+@pytest.fixture
+def client_cli(a2a_env, tmp_path) -> Cli:
+    elsewhere = tmp_path / "client"
+    elsewhere.mkdir()
+    return Cli(a2a_env, elsewhere)

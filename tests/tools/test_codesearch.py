@@ -1,0 +1,277 @@
+"""codesearch: symbol chunks, ranking by meaning on a fixture repo, incremental re-indexing, bad arguments."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from codetether.codesearch.bm25 import tokenize
+from codetether.codesearch.chunker import chunk_file
+from codetether.codesearch.embed import get_embedder, unavailable_reason
+from codetether.codesearch.index import CodeIndex
+from codetether.tool.base import ToolContext
+from tests.tools.conftest import call
+
+FIXTURE: dict[str, str] = {
+    "app/settings.py": '''
+import tomllib
+
+
+def load_settings(location):
+    """Read the TOML file at location and return its tables as a dict."""
+    with open(location, "rb") as handle:
+        return tomllib.load(handle)
+
+
+def merge_overrides(base, overrides):
+    merged = dict(base)
+    merged.update({k: v for k, v in overrides.items() if v is not None})
+    return merged
+''',
+    "app/net.py": '''
+import time
+import urllib.request
+
+
+def fetch_with_backoff(url, attempts=5):
+    delay = 0.5
+    for attempt in range(attempts):
+        try:
+            return urllib.request.urlopen(url).read()
+        except OSError:
+            time.sleep(delay)
+            delay *= 2
+    raise RuntimeError("gave up on " + url)
+
+
+def build_query_string(params):
+    return "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+''',
+    "app/text.py": '''
+import re
+import unicodedata
+
+
+def slugify(title):
+    normal = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", normal.lower()).strip("-")
+
+
+def truncate_words(sentence, count):
+    words = sentence.split()
+    return " ".join(words[:count]) + (" ..." if len(words) > count else "")
+
+
+def count_vowels(word):
+    return sum(1 for ch in word.lower() if ch in "aeiou")
+''',
+    "app/dates.py": '''
+from datetime import datetime, timezone
+
+
+def humanize_timestamp(seconds):
+    moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return moment.strftime("%d %B %Y, %H:%M")
+
+
+def days_between(first, second):
+    return abs((second - first).days)
+''',
+    "app/export.py": '''
+import csv
+
+
+def write_rows(rows, destination):
+    with open(destination, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        for row in rows:
+            writer.writerow(row)
+
+
+def chunked(items, size):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+''',
+    "app/security.py": '''
+import hashlib
+import hmac
+import os
+
+
+def hash_secret(plain):
+    salt = os.urandom(16)
+    digest = hashlib.pbkdf2_hmac("sha256", plain.encode(), salt, 200_000)
+    return salt.hex() + ":" + digest.hex()
+
+
+def constant_time_equals(left, right):
+    return hmac.compare_digest(left, right)
+''',
+    "app/memo.py": '''
+from collections import OrderedDict
+
+
+class BoundedStore:
+    """Keeps the most recently used entries and evicts the oldest beyond capacity."""
+
+    def __init__(self, capacity):
+        self.capacity = capacity
+        self.entries = OrderedDict()
+
+    def get(self, key):
+        if key not in self.entries:
+            return None
+        self.entries.move_to_end(key)
+        return self.entries[key]
+
+    def put(self, key, value):
+        self.entries[key] = value
+        self.entries.move_to_end(key)
+        if len(self.entries) > self.capacity:
+            self.entries.popitem(last=False)
+''',
+    "app/mail.py": '''
+import re
+
+PATTERN = re.compile(r"^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$", re.I)
+
+
+def is_valid_address(candidate):
+    return bool(PATTERN.match(candidate))
+
+
+def send_digest(smtp, recipients, body):
+    for person in recipients:
+        smtp.sendmail("noreply@example.org", person, body)
+''',
+    "app/files.py": '''
+import os
+
+
+def disk_usage(folder):
+    total = 0
+    for base, _dirs, names in os.walk(folder):
+        total += sum(os.path.getsize(os.path.join(base, n)) for n in names)
+    return total
+
+
+def atomic_save(target, data):
+    temporary = target + ".tmp"
+    with open(temporary, "w") as handle:
+        handle.write(data)
+    os.replace(temporary, target)
+''',
+}
+
+# (query, path, function) — the query's words deliberately differ from the code's.
+QUERIES = [
+    ("parse the config file", "app/settings.py", "load_settings"),
+    ("retry failed HTTP requests with exponential wait", "app/net.py", "fetch_with_backoff"),
+    ("make a URL-friendly version of a headline", "app/text.py", "slugify"),
+    ("format a unix time as a readable date", "app/dates.py", "humanize_timestamp"),
+    ("export records to a spreadsheet file", "app/export.py", "write_rows"),
+    ("store user passwords securely", "app/security.py", "hash_secret"),
+    ("least recently used cache", "app/memo.py", "BoundedStore"),
+    ("check whether an email is well formed", "app/mail.py", "is_valid_address"),
+    ("total size of a directory in bytes", "app/files.py", "disk_usage"),
+    ("write a file without leaving it half written", "app/files.py", "atomic_save"),
+    ("shorten text to a few words", "app/text.py", "truncate_words"),
+    ("number of days from one date to another", "app/dates.py", "days_between"),
+]
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CODETETHER_DATA_DIR", str(tmp_path / "data"))
+    root = tmp_path / "repo"
+    for rel, text in FIXTURE.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text.lstrip())
+    (root / ".gitignore").write_text("generated/\n")
+    (root / "generated").mkdir()
+    (root / "generated/parse_config.py").write_text("def parse_config_file():\n    pass\n")
+    return root
+
+
+def test_identifier_tokens_split_camel_and_snake_case():
+    assert tokenize("parseHTTPResponse") == ["parsehttpresponse", "pars", "http", "respons"]
+    assert tokenize("load_settings") == ["load_settings", "load", "setting"]
+
+
+def test_chunks_are_functions_classes_and_methods():
+    chunks = chunk_file("memo.py", FIXTURE["app/memo.py"].lstrip().encode())
+    found = [(c.kind, c.name, c.start, c.end) for c in chunks if c.kind != "module"]
+    assert found == [("class", "BoundedStore", 4, 21), ("method", "__init__", 7, 9),
+                     ("method", "get", 11, 15), ("method", "put", 17, 21)]
+    windows = chunk_file("notes.unknownext", ("line\n" * 100).encode())
+    assert [(c.kind, c.start, c.end) for c in windows] == [("lines", 1, 40), ("lines", 41, 80), ("lines", 81, 100)]
+
+
+@pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
+def test_embeddings_put_similar_sentences_closer():
+    vectors = get_embedder().embed(["A man is eating food.", "A man is eating a piece of bread.",
+                                    "A man is riding a horse.", "Read the TOML settings file"])
+    similarity = vectors @ vectors.T
+    assert similarity[0, 1] > 0.7 > similarity[0, 2] + 0.3  # reference model gives 0.755 and 0.247
+    assert abs(float((vectors ** 2).sum(axis=1).max()) - 1.0) < 1e-4
+
+
+def test_queries_find_the_function_that_does_it(repo: Path):
+    ctx = ToolContext(root=repo)
+    hits = 0
+    misses = []
+    for query, path, name in QUERIES:
+        result = call("codesearch", {"query": query, "limit": 3}, ctx)
+        assert result.success, result.output
+        top = [line for line in result.output.splitlines() if line.startswith("app/")]
+        if any(line.startswith(path + ":") and f" {name} " in line for line in top):
+            hits += 1
+        else:
+            misses.append((query, top))
+    assert hits >= 10, misses
+    assert "generated/" not in call("codesearch", {"query": "parse config file", "limit": 50}, ctx).output
+
+
+def test_result_format_and_filters(repo: Path):
+    ctx = ToolContext(root=repo)
+    out = call("codesearch", {"query": "parse the config file", "limit": 1}, ctx).output
+    first = out.splitlines()
+    assert first[0].startswith("app/settings.py:4-7 function load_settings (score ")
+    assert first[1].strip() == "def load_settings(location):"
+    scoped = call("codesearch", {"query": "hash a password", "path": "app/text.py"}, ctx).output
+    assert all(line.startswith("app/text.py:") for line in scoped.splitlines() if line.startswith("app/"))
+    patterned = call("codesearch", {"query": "date", "file_pattern": "dates.py"}, ctx).output
+    assert {line.split(":")[0] for line in patterned.splitlines() if line.startswith("app/")} == {"app/dates.py"}
+
+
+def test_reindex_only_touches_changed_files(repo: Path):
+    ctx = ToolContext(root=repo)
+    first = call("codesearch", {"query": "slug"}, ctx).metadata
+    assert first["reindexed_files"] == len(FIXTURE) and first["files"] == len(FIXTURE)
+    again = call("codesearch", {"query": "slug"}, ctx).metadata
+    assert again["reindexed_files"] == 0 and again["embedded_chunks"] == 0
+    text = repo / "app/text.py"
+    text.write_text(text.read_text() + "\n\ndef reverse_words(sentence):\n    return sentence[::-1]\n")
+    stat = (repo / "app/dates.py").stat()
+    os.utime(repo / "app/dates.py", ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))  # touched only
+    (repo / "app/mail.py").unlink()
+    changed = call("codesearch", {"query": "reverse the words"}, ctx)
+    assert changed.metadata["reindexed_files"] == 1
+    expected = len(chunk_file("app/text.py", text.read_bytes()))
+    if changed.metadata["semantic"]:
+        assert changed.metadata["embedded_chunks"] == expected == 4
+    assert changed.metadata["files"] == len(FIXTURE) - 1
+    assert "reverse_words" in changed.output.splitlines()[0]
+    index = CodeIndex.open(repo.resolve())
+    assert "app/mail.py" not in index.files and index.files["app/dates.py"].mtime_ns == stat.st_mtime_ns + 5_000_000_000
+
+
+def test_bad_arguments_name_the_field(repo: Path):
+    ctx = ToolContext(root=repo)
+    assert "missing required field 'query'" in call("codesearch", {}, ctx).output
+    assert "'limit' must be <= 50" in call("codesearch", {"query": "x", "limit": 99}, ctx).output
+    assert "'query' is empty" in call("codesearch", {"query": "  "}, ctx).output
+    missing = call("codesearch", {"query": "x", "path": "nope"}, ctx)
+    assert not missing.success and "'path' 'nope' does not exist" in missing.output

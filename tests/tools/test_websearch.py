@@ -1,0 +1,133 @@
+"""websearch: the backend chosen in config, against fake SearXNG/Brave/Tavily endpoints on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from codetether.config.load import load
+from codetether.tool.base import ToolContext
+from tests.tools.conftest import call
+
+KEY = "brave-test-key-0123456789"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    seen: list[dict] = []
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _json(self, status: int, body: object) -> None:
+        raw = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query)
+        _Handler.seen.append({"path": parts.path, "query": query, "headers": dict(self.headers)})
+        if parts.path == "/searx/search" and query.get("format") == ["json"]:
+            self._json(200, {"query": query["q"][0], "results": [
+                {"title": f"Result {n} for {query['q'][0]}", "url": f"https://example.org/{n}",
+                 "content": f"snippet <b>{n}</b> &amp; more"} for n in range(1, 9)]})
+        elif parts.path == "/brave/web/search":
+            if self.headers.get("X-Subscription-Token") != KEY:
+                self._json(401, {"error": "bad key"})
+                return
+            self._json(200, {"web": {"results": [{"title": "Brave hit", "url": "https://brave.example/1",
+                                                  "description": "found <strong>it</strong>"}]}})
+        else:
+            self._json(404, {"error": "no such endpoint"})
+
+
+@pytest.fixture
+def fake(isolated_env) -> Iterator[str]:
+    _Handler.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _ctx(tmp_path: Path, toml: str) -> ToolContext:
+    path = tmp_path / "config.toml"
+    path.write_text(toml)
+    return ToolContext(root=tmp_path, config=load(path, env={}))
+
+
+def test_searxng_backend_returns_numbered_results(fake, tmp_path):
+    ctx = _ctx(tmp_path, f'[websearch]\nbackend = "searxng"\nsearxng_url = "{fake}/searx/"\n')
+    result = call("websearch", {"query": "python asyncio", "max_results": 3}, ctx)
+    assert result.success, result.output
+    assert result.output.splitlines()[0] == "1. Result 1 for python asyncio"
+    assert "https://example.org/3" in result.output and "https://example.org/4" not in result.output
+    assert "snippet 1 & more" in result.output  # tags stripped, entities decoded
+    assert result.metadata == {"backend": "searxng", "results": 3}
+    assert _Handler.seen[-1]["query"]["q"] == ["python asyncio"]
+
+
+def test_no_backend_configured_says_how_to_configure_one(isolated_env, tmp_path):
+    result = call("websearch", {"query": "anything"}, _ctx(tmp_path, ""))
+    assert not result.success
+    assert "no web search backend is configured" in result.output
+    assert 'backend = "searxng"' in result.output and "vault kv put" in result.output
+
+
+def test_searxng_without_url_names_the_key(isolated_env, tmp_path):
+    result = call("websearch", {"query": "x"}, _ctx(tmp_path, '[websearch]\nbackend = "searxng"\n'))
+    assert not result.success and "searxng_url is empty" in result.output
+
+
+def test_searxng_error_status_is_reported(fake, tmp_path):
+    ctx = _ctx(tmp_path, f'[websearch]\nbackend = "searxng"\nsearxng_url = "{fake}/wrong"\n')
+    result = call("websearch", {"query": "x"}, ctx)
+    assert not result.success and "HTTP 404" in result.output
+
+
+def test_brave_key_comes_from_vault(fake, vault_clean, tmp_path, monkeypatch):
+    for name, value in vault_clean.env().items():
+        monkeypatch.setenv(name, value)
+    ctx = _ctx(tmp_path, '[websearch]\nbackend = "brave"\n')
+    missing = call("websearch", {"query": "x"}, ctx)
+    assert not missing.success and "Vault has no api_key for 'brave'" in missing.output
+    vault_clean.put_provider("brave", api_key=KEY, base_url=f"{fake}/brave")
+    result = call("websearch", {"query": "find it"}, ctx)
+    assert result.success, result.output
+    assert "1. Brave hit\n   https://brave.example/1\n   found it" in result.output
+    assert KEY not in result.output
+    vault_clean.put_provider("brave", api_key="wrong-key-123456", base_url=f"{fake}/brave")
+    rejected = call("websearch", {"query": "x"}, ctx)
+    assert not rejected.success and "HTTP 401" in rejected.output
+
+
+def test_tavily_without_vault_explains(isolated_env, tmp_path):
+    result = call("websearch", {"query": "x"}, _ctx(tmp_path, '[websearch]\nbackend = "tavily"\n'))
+    assert not result.success and "VAULT_ADDR is not set" in result.output
+
+
+def test_unknown_backend_is_a_config_error(isolated_env, tmp_path):
+    from codetether.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="websearch.backend"):
+        _ctx(tmp_path, '[websearch]\nbackend = "google"\n')
+
+
+@pytest.mark.parametrize("args, needle", [({}, "'query'"), ({"query": "  "}, "'query'"),
+                                          ({"query": "x", "max_results": 0}, "'max_results'")])
+def test_bad_arguments_name_the_field(isolated_env, tmp_path, args, needle):
+    result = call("websearch", args, _ctx(tmp_path, ""))
+    assert not result.success and needle in result.output
