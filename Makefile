@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run test lint bench install install-test clean
+.PHONY: run test lint bench install install-test clean a2a-tck
 
 $(VENV)/.runtime: pyproject.toml requirements.lock requirements-nodeps.lock
 	@$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required (found %s)" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -35,3 +35,7 @@ bench: $(VENV)/.test
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache
+
+# The official A2A conformance kit (../shared/a2a-tck) against `codetether serve`; prints the compliance summary.
+a2a-tck: $(VENV)/.test
+	$(PY) scripts/a2a_tck.py

@@ -2,7 +2,8 @@
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("run", "Run one prompt (chat; with --agent, the full tool loop) and print the answer"),
-    ("chat", "Interactive line-mode agent session in the current project (the default without a server)"),
+    ("tui", "Interactive terminal UI in the project (the default on a terminal without a server)"),
+    ("chat", "Interactive line-mode agent session (the default when input or output is not a terminal)"),
     ("config", "Show, initialise or change the configuration file"),
     ("sessions", "List, show, export or delete recorded sessions, and undo their file changes"),
     ("tools", "List the tools agents can call, with their descriptions and parameter schemas"),

@@ -12,11 +12,18 @@ HANDLERS = {"run": "codetether.cli.run_cmd", "chat": "codetether.cli.chat_cmd", 
             "serve": "codetether.cli.serve_cmd",
             "a2a": "codetether.cli.a2a_cmd", "worker": "codetether.cli.worker_cmd",
             "ralph": "codetether.cli.ralph_cmd", "rlm": "codetether.cli.rlm_cmd",
-            "swarm": "codetether.cli.swarm_cmd"}
+            "swarm": "codetether.cli.swarm_cmd", "tui": "codetether.cli.tui_cmd"}
 
 
 def dispatch(argv: list[str]) -> int:
+    import signal
+
     from codetether.cli.parser import build_parser
+
+    # A parent that ignores SIGINT (a shell's background job, some CI runners) would leave Ctrl-C and
+    # `kill -INT` without effect; every command relies on it to stop cleanly.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
     args = build_parser().parse_args(argv)  # exits 2 with usage on a bad command or flag
     command = args.command or _default_command(args)
@@ -36,10 +43,12 @@ def dispatch(argv: list[str]) -> int:
 
 def _default_command(args: object) -> str:
     """The seed's headless default: with a platform URL (--server or CODETETHER_SERVER) bare `codetether` works
-    as a worker; otherwise it is the interactive chat."""
+    as a worker; otherwise the TUI on a terminal, and the line-mode chat when stdin or stdout is not one."""
     import os
 
-    return "worker" if getattr(args, "root_server", None) or os.environ.get("CODETETHER_SERVER") else "chat"
+    if getattr(args, "root_server", None) or os.environ.get("CODETETHER_SERVER"):
+        return "worker"
+    return "tui" if sys.stdin.isatty() and sys.stdout.isatty() else "chat"
 
 
 def _internal_error(exc: Exception) -> int:

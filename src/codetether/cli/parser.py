@@ -25,6 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-f", "--file", action="append", default=[], metavar="PATH",
                      help="attach a file's contents to the message (repeatable)")
 
+    tui = sub.add_parser("tui", help=SUMMARY["tui"], description=SUMMARY["tui"])
+    tui.add_argument("project", nargs="?", help="the project directory to open (default: the current one)")
+    _model_flags(tui, default_agent="build")
+
     chat = sub.add_parser("chat", help=SUMMARY["chat"], description=SUMMARY["chat"])
     _model_flags(chat, default_agent="build")
 
