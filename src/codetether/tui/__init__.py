@@ -1,0 +1,1 @@
+"""The Textual TUI: `codetether tui` and bare `codetether` on a terminal."""

@@ -1,0 +1,254 @@
+"""The Textual app: one SessionRun, its turns run as a worker, its events rendered on the main screen."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker
+
+from codetether.agent import events as ev
+from codetether.config.load import Config
+from codetether.errors import CodetetherError
+from codetether.provider.pricing import cost_usd
+from codetether.secrets.redact import redact
+from codetether.session.turn import SessionRun
+from codetether.tool.permission import Approvals
+from codetether.tui import themes
+from codetether.tui.actions import SlashActions
+from codetether.tui.bridge import AgentEvent, approver, asker, event_sink
+from codetether.tui.screens.main import MainScreen
+from codetether.tui.widgets.chat import ChatLog
+from codetether.tui.widgets.prompt import PromptInput
+from codetether.tui.widgets.sidebar import Inspector, Sidebar
+from codetether.tui.widgets.status import StatusBar
+
+WELCOME = "Welcome to CodeTether Agent! Type a request, or /help (F1) for keys and commands."
+AGENTS = ("build", "plan", "explore")
+
+
+class CodetetherApp(SlashActions, App[None]):
+    CSS_PATH = "styles/app.tcss"
+    TITLE = "CodeTether Agent"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("ctrl+c,ctrl+q", "quit", "Quit", priority=True),
+        Binding("escape", "interrupt", "Stop turn"),
+        Binding("tab", "cycle_agent", "Agent", priority=True),
+        Binding("ctrl+m", "model_picker", "Model"),
+        Binding("ctrl+b", "toggle_layout", "Layout"),
+        Binding("f3", "toggle_inspector", "Inspector"),
+        Binding("f2,ctrl+s", "swarm_view", "Swarm"),
+        Binding("f1", "help", "Help"),
+    ]
+
+    def __init__(self, config: Config, cwd: Path, *, model_id: str | None = None, agent_name: str | None = None,
+                 session_ref: str | None = None, assume_yes: bool = False, max_steps: int | None = None,
+                 theme_files: themes.ThemeFiles | None = None) -> None:
+        super().__init__()
+        self.config, self.cwd = config, cwd
+        self.model_id, self.agent_name, self.session_ref = model_id, agent_name, session_ref
+        self.assume_yes, self.max_steps = assume_yes, max_steps
+        self.session: SessionRun | None = None
+        self.turn_worker: Worker | None = None
+        self.layout_name = "webview"
+        self.theme_files = theme_files or themes.ThemeFiles()
+        self.usage_total = 0
+        self.current_tool = "-"
+        self.run_session_id: str | None = None  # the last session used, for the "continue with" line
+
+    # ----- start and stop
+
+    async def on_mount(self) -> None:
+        for theme in (themes.DARK, themes.LIGHT):
+            self.register_theme(theme)
+        self.theme = themes.BUILTIN.get(str(self.config.values.get("ui.theme") or "dark"), themes.DARK).name
+        await self.push_screen(MainScreen())
+        await self.reload_themes()
+        self.set_interval(2.0, self.reload_themes)  # hot reload of theme files
+        await self.chat.add_notice(WELCOME)
+        self.refresh_status()
+        self.run_worker(self.open_session(self.session_ref, self.model_id), group="open", exclusive=True)
+
+    async def open_session(self, session_ref: str | None, model_id: str | None) -> bool:
+        """(Re)open the SessionRun: a new session, or `session_ref` resumed; errors are shown, not raised."""
+        await self.close_session()
+        try:
+            run = await SessionRun.open(
+                self.config, cwd=self.cwd, model_id=model_id, session_ref=session_ref,
+                agent_name=None if session_ref else (self.agent_name or "build"), sink=event_sink(self),
+                max_steps=self.max_steps, approvals=Approvals(self.assume_yes, approver(self)))
+        except CodetetherError as exc:
+            await self.chat.add_notice(redact(exc.render()), "error")
+            return False
+        run.prepared.agent.ctx.ask_user = asker(self)
+        self.session = run
+        self.agent_name = run.prepared.agent.settings.agent
+        if run.info is not None:
+            await self.show_history(run)
+        self.refresh_status()
+        self.refresh_sidebar()
+        return True
+
+    async def show_history(self, run: SessionRun) -> None:
+        chat = self.chat
+        await chat.clear_log()
+        for message in run.prepared.agent.messages:
+            if message.role == "user" and message.text_content:
+                await chat.add_user(message.text_content)
+            elif message.role == "assistant":
+                if message.text_content:
+                    await chat.add_markdown(message.text_content)
+                for call in message.tool_calls:
+                    await chat.add_notice(f"[Tool: {call.name}] {call.arguments[:200]}")
+        count = len([m for m in run.prepared.agent.messages if m.role != "system"])
+        await chat.add_notice(f"Resumed session: {run.info.title or '(untitled)'}\n{count} messages loaded")
+
+    async def close_session(self) -> None:
+        run, self.session = self.session, None
+        if run is not None:
+            self.run_session_id = run.session_id or self.run_session_id
+            await run.aclose()
+
+    async def action_quit(self) -> None:
+        await self.stop_turn()
+        await self.close_session()
+        self.exit()
+
+    # ----- turns
+
+    @property
+    def chat(self) -> ChatLog:
+        return self.screen_stack[1].query_one(ChatLog) if len(self.screen_stack) > 1 else self.query_one(ChatLog)
+
+    @property
+    def busy(self) -> bool:
+        return self.turn_worker is not None and not self.turn_worker.is_finished
+
+    async def on_prompt_input_submitted(self, message: PromptInput.Submitted) -> None:
+        if await self.handle_slash(message.text):
+            return
+        if self.busy:
+            await self.chat.add_notice("A turn is running; wait for it or press Esc to stop it.")
+            return
+        if self.session is None:
+            await self.chat.add_notice("No session is open (see the error above; fix it, then /new).", "error")
+            return
+        await self.chat.add_user(message.text)
+        self.turn_worker = self.run_worker(self._turn(self.session, message.text), group="turn", exclusive=True)
+        self.refresh_status()
+
+    async def _turn(self, run: SessionRun, text: str) -> None:
+        try:
+            result = await run.turn(text)
+        except asyncio.CancelledError:
+            self.call_later(self.chat.add_notice, "(turn stopped)")
+            raise
+        except CodetetherError as exc:
+            await self.chat.add_notice(redact(exc.render()), "error")
+            return
+        finally:
+            self.current_tool = "-"
+            self.call_later(self.after_turn)
+        if result.exit_reason == "max_steps":
+            await self.chat.add_notice(f"Stopped after {result.steps} steps (the step limit).")
+
+    async def after_turn(self) -> None:
+        await self.chat.end_text()
+        self.refresh_status()
+        self.refresh_sidebar()
+
+    async def stop_turn(self) -> None:
+        worker = self.turn_worker
+        if worker is not None and not worker.is_finished:
+            worker.cancel()  # CancelledError reaches the loop, which records the turn as "cancelled"
+
+    async def action_interrupt(self) -> None:
+        if self.busy:
+            await self.stop_turn()
+
+    async def on_agent_event(self, message: AgentEvent) -> None:
+        event, chat = message.event, self.chat
+        if isinstance(event, ev.TextChunk):
+            await chat.text_chunk(event.text)
+        elif isinstance(event, ev.TextComplete):
+            await chat.text_complete(event.text)
+        elif isinstance(event, ev.ToolCallStarted):
+            self.current_tool = event.name
+            await chat.tool_started(event)
+        elif isinstance(event, ev.ToolCallCompleted):
+            self.current_tool = "-"
+            await chat.tool_completed(event)
+        elif isinstance(event, ev.UsageUpdated):
+            self.update_usage(event)
+        elif isinstance(event, ev.AgentError):
+            await chat.add_notice(f"error: {event.message}", "error")
+        elif isinstance(event, ev.ContextTruncated):
+            await chat.add_notice(f"(context trimmed: {event.removed_messages} older messages left out)")
+        elif isinstance(event, ev.CompactionCompleted):
+            await chat.add_notice(f"(compacted {event.messages_summarised} older messages into a summary)")
+        elif isinstance(event, ev.RunCompleted):
+            await chat.end_text()
+        self.refresh_status()
+
+    def update_usage(self, event: ev.UsageUpdated) -> None:
+        run = self.session
+        if run is None:
+            return
+        info = self.screen_stack[1].query_one(StatusBar).info if len(self.screen_stack) > 1 else None
+        if info is None:
+            return
+        info.tokens = event.total.total_tokens
+        info.cost = cost_usd(run.prepared.resolved.model, event.total)
+        window = run.prepared.agent.settings.context_window or 1
+        info.context_pct = 100.0 * event.usage.prompt_tokens / window
+
+    # ----- chrome
+
+    def refresh_status(self) -> None:
+        if len(self.screen_stack) < 2:
+            return
+        main = self.screen_stack[1]
+        bar = main.query_one(StatusBar)
+        run = self.session
+        bar.info.busy = self.busy
+        bar.info.agent = run.prepared.agent.settings.agent if run else (self.agent_name or "build")
+        if run is not None:
+            bar.info.model, bar.info.branch = run.prepared.resolved.id, run.project.branch
+        bar.show()
+        sid = run.session_id[:8] if run and run.session_id else "new"
+        title = (run.info.title if run and run.info else "") or "Workspace Chat"
+        main.query_one("#header").update(f"{title}  #{sid}  {bar.info.model}  ⎇ {bar.info.branch or '-'}")
+        main.query_one("#chat-title").update(f" Chat [{bar.info.agent}] ")
+        messages = len(run.prepared.agent.messages) if run else 0
+        main.query_one(Inspector).show("Processing" if self.busy else "Idle", self.current_tool, sid, messages,
+                                       bar.info.agent)
+
+    def refresh_sidebar(self) -> None:
+        if len(self.screen_stack) < 2 or self.session is None:
+            return
+        run = self.session
+        try:
+            recent = run.store.list(run.project.id, limit=6)
+        except Exception:  # the sidebar is a convenience; a locked database must not break the chat
+            recent = []
+        rows = [(s.id, s.title or "(untitled)", s.id == run.session_id) for s in recent]
+        self.screen_stack[1].query_one(Sidebar).refresh_entries(run.project.root, rows)
+
+    async def reload_themes(self) -> None:
+        changed, errors = self.theme_files.scan()
+        for theme in changed:
+            self.register_theme(theme)
+            if theme.name == self.theme:  # re-apply so an edited active theme shows at once
+                self.theme = themes.DARK.name if theme.name != themes.DARK.name else themes.LIGHT.name
+                self.theme = theme.name
+        for error in errors:
+            self.notify(error, severity="error", timeout=8)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Tab and the chat keys belong to the chat screen; in dialogs Tab moves focus as usual.
+        if action in ("cycle_agent", "model_picker", "interrupt", "toggle_layout", "toggle_inspector"):
+            return isinstance(self.screen, MainScreen)
+        return True

@@ -1,0 +1,1 @@
+"""Screens of the TUI: the main chat screen and its modal pickers and dialogs."""

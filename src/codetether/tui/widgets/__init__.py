@@ -1,0 +1,1 @@
+"""Widgets of the TUI: chat transcript, tool calls, prompt, status bar, sidebar."""

@@ -1,0 +1,71 @@
+"""The message input: Enter sends, Ctrl+J / Alt+Enter add a line, Ctrl+Up/Down walk the history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import events
+from textual.message import Message
+from textual.widgets import TextArea
+
+NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "newline"})
+
+
+class PromptInput(TextArea):
+    """A multi-line input; `Submitted` carries the text, which joins the history."""
+
+    @dataclass
+    class Submitted(Message):
+        text: str
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
+        self.sent: list[str] = []
+        self._cursor: int | None = None  # index into history while browsing it
+        self._draft = ""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":  # exactly Enter: Ctrl+M (its alias) reaches the app's model-picker binding
+            event.stop()
+            event.prevent_default()
+            self._submit()
+        elif event.key in NEWLINE_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.insert("\n")
+        elif event.key in ("ctrl+up", "ctrl+down") or (event.key in ("up", "down") and self._on_edge(event.key)):
+            event.stop()
+            event.prevent_default()
+            self._browse(-1 if event.key.endswith("up") else 1)
+        else:
+            await super()._on_key(event)
+
+    def _on_edge(self, key: str) -> bool:
+        """Up on the first line / Down on the last browses history, as in a shell."""
+        row = self.cursor_location[0]
+        return (key == "up" and row == 0) or (key == "down" and row == self.document.line_count - 1)
+
+    def _submit(self) -> None:
+        text = self.text.strip()
+        if not text:
+            return
+        if not self.sent or self.sent[-1] != text:
+            self.sent.append(text)
+        self._cursor, self._draft = None, ""
+        self.clear()
+        self.post_message(self.Submitted(text))
+
+    def _browse(self, step: int) -> None:
+        if not self.sent:
+            return
+        if self._cursor is None:
+            if step > 0:
+                return
+            self._draft, self._cursor = self.text, len(self.sent)
+        self._cursor = max(0, self._cursor + step)
+        if self._cursor >= len(self.sent):
+            self._cursor, text = None, self._draft
+        else:
+            text = self.sent[self._cursor]
+        self.load_text(text)
+        self.move_cursor(self.document.end)
