@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from tests.harness.llm_server import LLMServer, Reply, Stall  # noqa: E402
 from tests.harness.vault import VaultDevServer  # noqa: E402
 
-KIT = ROOT.parent / "shared" / "a2a-tck"
+KIT = Path(os.environ.get("CODETETHER_A2A_TCK_DIR") or ROOT.parent / "shared" / "a2a-tck")
 VENV = ROOT / ".venv-tck"
 EXTRA = ["python-dotenv", "aiohttp", "pyOpenSSL", "grpcio-status", "proto-plus"]
 LIST = "tests/mandatory/protocol/test_tasks_list_method.py"
@@ -98,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="serve --max-wait: how long a blocking SendMessage waits before returning the WORKING task")
     ap.add_argument("--all-tests", action="store_true", help="do not deselect the known failures")
     args = ap.parse_args(argv)
+    if not (KIT / "requirements.txt").is_file():
+        print(f"error: the A2A TCK is not at {KIT}; set CODETETHER_A2A_TCK_DIR to the kit's folder", file=sys.stderr)
+        return 1
     started = time.monotonic()
     python = ensure_venv()
     with tempfile.TemporaryDirectory(prefix="codetether-tck-") as tmp_name:

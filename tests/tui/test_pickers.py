@@ -56,3 +56,32 @@ def test_sessions_picker_resumes_an_earlier_session(tui_env, llm_server, workspa
     asyncio.run(scenario())
     users = [m["content"] for m in llm_server.requests[-1].body["messages"] if m["role"] == "user"]
     assert users == ["remember this", "and now?"]
+
+
+def test_ctrl_r_history_search_and_question_mark_help(tui_env, llm_server, workspace):
+    from codetether.tui.widgets.prompt import PromptInput
+
+    llm_server.script(Reply(text="one"), Reply(text="two"))
+
+    async def scenario() -> None:
+        app = make_app(workspace)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app.session is not None)
+            await _type(pilot, "explain the parser")
+            await wait_for(pilot, lambda: "one" in _text(app) and not app.busy)
+            await _type(pilot, "add tests")
+            await wait_for(pilot, lambda: "two" in _text(app) and not app.busy)
+            await pilot.press("ctrl+r")
+            await wait_for(pilot, lambda: app.screen.__class__.__name__ == "ModelPicker")
+            for ch in "parser":
+                await pilot.press(ch)
+            await pilot.press("enter")
+            prompt = app.screen.query_one(PromptInput)
+            await wait_for(pilot, lambda: prompt.text == "explain the parser")
+            prompt.clear()
+            await pilot.press("question_mark")
+            await wait_for(pilot, lambda: app.screen.__class__.__name__ == "HelpScreen")
+            await pilot.press("escape")
+            await app.action_quit()
+
+    asyncio.run(scenario())

@@ -36,7 +36,8 @@ def _until(name: str, needle: str, timeout: float = 30.0) -> str:
 def test_tui_in_tmux_completes_a_turn(isolated_env, vault_clean, llm_server, workspace):
     vault_clean.put_provider("openai", api_key=API_KEY, base_url=llm_server.base_url_openai)
     llm_server.script(Reply(text="Scripted answer from the model."))
-    env = {**isolated_env, **vault_clean.env(), "CODETETHER_DEFAULT_MODEL": "openai/m", "TERM": "xterm-256color"}
+    env = {**isolated_env, **vault_clean.env(), "CODETETHER_DEFAULT_MODEL": "openai/m", "TERM": "xterm-256color",
+           "CODETETHER_CRASH_REPORTING": "false"}  # skips the first-run crash-reporting question
     name = f"ct-{uuid.uuid4().hex[:8]}"
     tmux_env = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
     subprocess.run(["tmux", "-L", name, "new-session", "-d", "-s", name, "-x", "80", "-y", "24", *tmux_env,

@@ -11,6 +11,7 @@ from codetether.tui.feeds import RalphFeed, SwarmFeed
 from codetether.tui.screens.dialogs import HelpScreen
 from codetether.tui.screens.pickers import ModelPicker, SessionPicker, model_choices
 from codetether.tui.screens.runs import RalphView, SwarmView
+from codetether.tui.widgets.prompt import PromptInput
 
 
 class SlashActions:
@@ -174,6 +175,19 @@ class SlashActions:
 
     async def action_help(self) -> None:
         await self.cmd_help("")
+
+    def action_scroll_chat(self, lines: int) -> None:
+        self.chat.scroll_relative(y=lines, animate=False)
+
+    def action_scroll_chat_page(self, fraction: float) -> None:
+        self.chat.scroll_relative(y=int(self.chat.size.height * fraction) or 1, animate=False)
+
+    def action_history_search(self) -> None:
+        """Ctrl+R: search the prompts sent so far; the one picked goes back into the input."""
+        prompt = self.screen.query_one(PromptInput)
+        history = list(dict.fromkeys(reversed(prompt.sent)))
+        if history:
+            self.push_screen(ModelPicker(history, None, title="Search history"), prompt.recall)
 
     # ----- swarm and Ralph
 

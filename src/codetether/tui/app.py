@@ -42,6 +42,11 @@ class CodetetherApp(SlashActions, App[None]):
         Binding("f3", "toggle_inspector", "Inspector"),
         Binding("f2,ctrl+s", "swarm_view", "Swarm"),
         Binding("f1", "help", "Help"),
+        Binding("ctrl+r", "history_search", "History", show=False),
+        Binding("alt+j", "scroll_chat(3)", show=False),
+        Binding("alt+k", "scroll_chat(-3)", show=False),
+        Binding("alt+d", "scroll_chat_page(0.5)", show=False),
+        Binding("alt+u", "scroll_chat_page(-0.5)", show=False),
     ]
 
     def __init__(self, config: Config, cwd: Path, *, model_id: str | None = None, agent_name: str | None = None,

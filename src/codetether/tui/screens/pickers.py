@@ -42,13 +42,13 @@ class ModelPicker(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("down", "move(1)", show=False),
                 Binding("up", "move(-1)", show=False)]
 
-    def __init__(self, choices: list[str], current: str | None) -> None:
+    def __init__(self, choices: list[str], current: str | None, title: str = "Select Model") -> None:
         super().__init__(classes="dialog-screen")
-        self.choices, self.current = choices, current
+        self.choices, self.current, self.title_text = choices, current, title
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker", id="model-picker"):
-            yield Static(" Select Model (↑↓ navigate, Enter select, Esc cancel) ", classes="dialog-title")
+            yield Static(f" {self.title_text} (↑↓ navigate, Enter select, Esc cancel) ", classes="dialog-title")
             yield Input(placeholder="filter", id="model-filter")
             yield OptionList(id="model-options")
 

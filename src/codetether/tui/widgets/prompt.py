@@ -25,7 +25,11 @@ class PromptInput(TextArea):
         self._draft = ""
 
     async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter":  # exactly Enter: Ctrl+M (its alias) reaches the app's model-picker binding
+        if event.character == "?" and not self.text:  # `?` on an empty input opens help, as in the seed
+            event.stop()
+            event.prevent_default()
+            await self.app.run_action("help")
+        elif event.key == "enter":  # exactly Enter: Ctrl+M (its alias) reaches the app's model-picker binding
             event.stop()
             event.prevent_default()
             self._submit()
@@ -44,6 +48,13 @@ class PromptInput(TextArea):
         """Up on the first line / Down on the last browses history, as in a shell."""
         row = self.cursor_location[0]
         return (key == "up" and row == 0) or (key == "down" and row == self.document.line_count - 1)
+
+    def recall(self, text: str | None) -> None:
+        """Put a prompt picked from history back into the input, ready to edit or send."""
+        if text:
+            self.load_text(text)
+            self.move_cursor(self.document.end)
+            self.focus()
 
     def _submit(self) -> None:
         text = self.text.strip()
