@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 from codetether.agent.context import estimate_tokens, target_tokens, total_tokens
 from codetether.provider.model import CompletionRequest, Message, Usage
 from codetether.rlm.context import RlmContext
+from codetether.rlm.model import RlmModel
 from codetether.rlm.repl import Interpreter, SubQuery
 
 if TYPE_CHECKING:
-    from codetether.agent.loop import ChatModel
+    pass
 
 MAX_ITERATIONS = 15
 MAX_SUBCALLS = 50
@@ -46,17 +47,6 @@ SUB_SYSTEM = ("You answer one question about an excerpt of a larger text. Answer
               "and exactly; quote names, numbers and lines where they matter. Say so if the excerpt does not tell.")
 LAST_CALL = "\n\nThis was your last command round: reply now with FINAL(\"...\") and the best answer you have."
 ELIDED = "[results of an earlier round, elided to fit the context window; run the command again if you need them]"
-
-
-@dataclass
-class RlmModel:
-    """A model to analyse with: a provider client (or anything with its `complete`), the model name, its window."""
-
-    client: ChatModel
-    model: str
-    window: int
-    temperature: float | None = None
-    on_usage: Callable[[Usage], None] | None = None  # e.g. an agent counting these calls in its own usage
 
 
 @dataclass

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from codetether.agent.compaction import LargeOutputHandler
-from codetether.rlm.context import RlmContext
-from codetether.rlm.loop import RlmModel, analyze
+from codetether.rlm.model import RlmModel
 
 if TYPE_CHECKING:
     from codetether.agent.loop import Agent, ChatModel
@@ -25,6 +24,9 @@ def large_output_handler(model: RlmModel) -> LargeOutputHandler:
     async def handle(tool: str, output: str) -> str | None:
         if tool not in SUMMARISABLE:
             return None
+        from codetether.rlm.context import RlmContext  # the RLM machinery loads only when an output needs it
+        from codetether.rlm.loop import analyze
+
         result = await analyze(ROUTE_QUESTION.format(tool=tool), RlmContext.build(output), model,
                                max_iterations=ROUTE_ITERATIONS)
         return result.answer if result.ok else None
