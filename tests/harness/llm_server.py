@@ -1,4 +1,4 @@
-"""Scripted LLM server speaking the OpenAI Chat Completions and Anthropic Messages wire protocols.
+"""Scripted LLM server speaking the OpenAI Chat Completions, Anthropic Messages, OpenAI Responses and Bedrock Converse wire protocols.
 
 A test-only stand-in for real providers: stdlib only, never imports codetether, also runs standalone (``main``).
 """
@@ -30,6 +30,7 @@ try:
         openai_turn,
         parse_reply,
     )
+    from .wire_extra import bedrock_turn, responses_turn, verify_sigv4
 except ImportError:  # run as a script (python tests/harness/llm_server.py): wire.py sits beside it
     from wire import (
         HttpError,
@@ -42,6 +43,7 @@ except ImportError:  # run as a script (python tests/harness/llm_server.py): wir
         openai_turn,
         parse_reply,
     )
+    from wire_extra import bedrock_turn, responses_turn, verify_sigv4  # type: ignore[no-redef]
 
 __all__ = ["HttpError", "LLMServer", "RecordedRequest", "Reply", "ScriptItem", "Stall", "ToolCall", "parse_reply"]
 
@@ -103,6 +105,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._model_turn("openai", body if isinstance(body, dict) else {}, len(raw))
         elif self.command == "POST" and route.endswith("/messages"):
             self._model_turn("anthropic", body if isinstance(body, dict) else {}, len(raw))
+        elif self.command == "POST" and route.endswith("/responses"):
+            self._model_turn("responses", body if isinstance(body, dict) else {}, len(raw))
+        elif self.command == "POST" and route.endswith(("/converse", "/converse-stream")):
+            reason = self._sigv4_problem(raw)
+            if reason:
+                return self._json(403, {"message": reason})
+            stream = "bedrock-stream" if route.endswith("-stream") else "bedrock"
+            self._model_turn(stream, body if isinstance(body, dict) else {}, len(raw))
         else:
             self._json(404, error_body("openai", 404, f"llm_server: no route for {self.command} {route}"))
 
@@ -122,11 +132,23 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(item.status, payload, item.headers)
         out_len = len(item.text) + sum(len(c.name) + len(c.arguments_json) for c in item.tool_calls)
         usage = item.usage or (max(1, raw_len // 4), max(1, out_len // 4))  # rough 4-bytes-a-token estimate
-        answer = (openai_turn if dialect == "openai" else anthropic_turn)(item, body, turn, usage)
+        if dialect.startswith("bedrock"):
+            answer: Any = bedrock_turn(item, turn, usage, dialect == "bedrock-stream")
+        else:
+            turns = {"openai": openai_turn, "anthropic": anthropic_turn, "responses": responses_turn}
+            answer = turns[dialect](item, body, turn, usage)
         if isinstance(answer, dict):
             self._json(200, answer)
         else:
-            self._stream(answer)
+            self._stream(answer, "application/vnd.amazon.eventstream" if dialect.startswith("bedrock") else None)
+
+    def _sigv4_problem(self, raw: bytes) -> str | None:
+        """With aws_credentials set, Bedrock requests must be SigV4-signed by one of them (checked independently)."""
+        creds = self.server.llm.aws_credentials
+        if not creds:
+            return None
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        return verify_sigv4(self.command, self.path, headers, raw, creds)
 
     def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         data = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
@@ -138,16 +160,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, events: Iterator[str]) -> None:
+    def _stream(self, events: Iterator[str] | Iterator[bytes], content_type: str | None = None) -> None:
         # Chunked like the real APIs, so HTTP/1.1 keep-alive keeps working after a stream.
         self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Content-Type", content_type or "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         try:
             for text in events:
-                data = text.encode()
+                data = text if isinstance(text, bytes) else text.encode()
                 self.wfile.write(b"%X\r\n%s\r\n" % (len(data), data))
             self.wfile.write(b"0\r\n\r\n")
         except OSError:
@@ -162,6 +184,8 @@ class LLMServer:
         # Answers a model request from its parsed body before the script is consulted; None falls through.
         # For requests whose position in a run is not fixed (e.g. context summaries).
         self.router: Callable[[dict[str, Any]], ScriptItem | None] | None = None
+        # Bedrock routes: access key id -> secret key; when set, unsigned or badly signed requests get 403.
+        self.aws_credentials: dict[str, str] = {}
         self.port = port
         self._log_path = log_path
         self._cond = threading.Condition()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from codetether.agent import events as ev
 from codetether.agent.agents import AgentSpec, get_agent
@@ -12,13 +13,15 @@ from codetether.agent.loop import Agent, AgentSettings
 from codetether.agent.prompt import build_system_prompt
 from codetether.config.load import Config
 from codetether.gitinfo import Project, project_for
+from codetether.mcp.client import connect_configured
 from codetether.provider.limits import context_window_for
 from codetether.provider.model import Message
 from codetether.provider.registry import ResolvedModel, resolve_model
 from codetether.rlm.router import attach_rlm
+from codetether.router import router_from_env
 from codetether.tool.base import ToolContext
 from codetether.tool.permission import Approvals, PermissionPolicy
-from codetether.tool.registry import ToolSet
+from codetether.tool.registry import ToolSet, load_tool
 
 
 @dataclass
@@ -27,11 +30,16 @@ class PreparedAgent:
     resolved: ResolvedModel
     agent_name: str
     project: Project
+    mcp: Any = None  # codetether.mcp.client.McpConnections, when [mcp.servers] are configured
 
     async def aclose(self) -> None:
         import sys
 
         await self.resolved.provider.aclose()
+        if self.agent.settings.tool_router is not None:
+            await self.agent.settings.tool_router.aclose()
+        if self.mcp is not None:
+            await self.mcp.aclose()
         lsp = sys.modules.get("codetether.lsp.manager")  # loaded only if the lsp tool started a server
         if lsp is not None:
             await lsp.close_default()  # shutdown + exit, so no language server outlives the run
@@ -51,15 +59,18 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
     root = project.root
     max_steps = max_steps or config.get("session.max_steps") or spec.max_steps
     settings = AgentSettings(model=resolved.model, agent=spec.name, max_steps=max_steps,
-                             context_window=context_window_for(resolved.model), stream=stream)
+                             context_window=context_window_for(resolved.model), stream=stream,
+                             tool_router=router_from_env())
     approvals = approvals or Approvals()
     policy = PermissionPolicy(config.permission, agent=spec.name, assume_yes=approvals.assume_yes,
                               approver=approvals.approver)
     ctx = ToolContext(root=root, cwd=cwd, policy=policy, config=config)
-    agent = Agent(resolved.provider, ToolSet.named(spec.tools), ctx, settings,
+    tools = [load_tool(name) for name in spec.tools]
+    mcp = await connect_configured(config.extra, str(config.path or "config")) if "mcp" in config.extra else None
+    agent = Agent(resolved.provider, ToolSet(tools + (mcp.tools if mcp else [])), ctx, settings,
                   messages=[Message.text("system", system_prompt)], sink=sink)
     attach_rlm(agent, resolved.provider, resolved.model)  # the rlm tool, and oversized webfetch/batch outputs
-    return PreparedAgent(agent, resolved, spec.name, project)
+    return PreparedAgent(agent, resolved, spec.name, project, mcp)
 
 
 def _prompt_and_project(spec: AgentSpec, cwd: Path, project: Project | None) -> tuple[str, Project]:

@@ -22,12 +22,17 @@ from codetether.provider.model import (
     TextDelta,
     ThinkingDelta,
     ToolCallPart,
+    ToolDefinition,
     ToolResultPart,
     Usage,
 )
 from codetether.secrets.redact import redact
 from codetether.tool.base import ToolContext, ToolResult
 from codetether.tool.registry import CORE_TOOLS, ToolSet
+
+
+class ToolRouter(Protocol):
+    async def normalize(self, response: CompletionResponse, tools: list[ToolDefinition]) -> CompletionResponse: ...
 
 
 class ChatModel(Protocol):
@@ -48,6 +53,8 @@ class AgentSettings:
     compaction: bool = True  # summarise older turns with the model when the window fills; False: truncate
     # The future RLM hook: async (tool, output) -> summary | None for outputs over 50,000 chars; None: truncate.
     large_output_handler: LargeOutputHandler | None = None
+    # The tool-call router (codetether.router.ToolRouter): turns a reply that only describes tool use into calls.
+    tool_router: ToolRouter | None = None
 
 
 @dataclass
@@ -137,6 +144,8 @@ class Agent:
         request = CompletionRequest(self.settings.model, messages, tools,
                                     self.settings.temperature, self.settings.max_tokens, self.settings.stream)
         response = await self.model.complete(request, self._on_delta)
+        if self.settings.tool_router is not None:
+            response = await self.settings.tool_router.normalize(response, tools)
         self.usage.add(response.usage)
         self.sink(ev.UsageUpdated(self.steps, response.usage, self.usage))
         return response

@@ -13,6 +13,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("ralph", "Autonomous PRD-driven loop: create-prd, run (story by story, checked and committed), status"),
     ("rlm", "Answer a question over files or text larger than any context window (recursive LM analysis)"),
     ("swarm", "Split a task into subtasks and run them as parallel sub-agents in git worktrees, merged back"),
+    ("models", "List each provider's models with context window, price and whether a key is in Vault"),
+    ("auth", "Sign in to a provider and store its credentials in Vault (auth copilot: GitHub device flow)"),
+    ("mcp", "Model Context Protocol: `mcp serve` offers this project's tools to MCP clients over stdio"),
 )
 
 DESCRIPTION = "CodeTether Agent: a terminal AI coding agent with first-class A2A support."

@@ -12,7 +12,8 @@ HANDLERS = {"run": "codetether.cli.run_cmd", "chat": "codetether.cli.chat_cmd", 
             "serve": "codetether.cli.serve_cmd",
             "a2a": "codetether.cli.a2a_cmd", "worker": "codetether.cli.worker_cmd",
             "ralph": "codetether.cli.ralph_cmd", "rlm": "codetether.cli.rlm_cmd",
-            "swarm": "codetether.cli.swarm_cmd", "tui": "codetether.cli.tui_cmd"}
+            "swarm": "codetether.cli.swarm_cmd", "tui": "codetether.cli.tui_cmd", "mcp": "codetether.cli.mcp_cmd",
+            "models": "codetether.cli.models_cmd", "auth": "codetether.cli.auth_cmd"}
 
 
 def dispatch(argv: list[str]) -> int:
@@ -27,8 +28,11 @@ def dispatch(argv: list[str]) -> int:
 
     args = build_parser().parse_args(argv)  # exits 2 with usage on a bad command or flag
     command = args.command or _default_command(args)
+    from codetether.crash.upload import start_upload
+
+    uploader = start_upload()  # reports queued by an earlier crash, if reporting is on; in the background
     try:
-        return importlib.import_module(HANDLERS[command]).execute(args)
+        return _run(command, args)
     except CodetetherError as exc:
         from codetether.secrets.redact import redact
 
@@ -38,7 +42,24 @@ def dispatch(argv: list[str]) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        return _internal_error(exc)
+        return _internal_error(exc, argv)
+    finally:
+        if uploader is not None:
+            uploader.join(5)  # a short command gives the upload a moment; a daemon thread never blocks exit
+
+
+def _run(command: str, args: object) -> int:
+    import os
+
+    # Test-only: CODETETHER_DEBUG_FORCE_CRASH=<message> fails before the command, =after:<message> after it
+    # (once it has loaded its secrets), so the crash path can be exercised end to end.
+    forced = os.environ.get("CODETETHER_DEBUG_FORCE_CRASH")
+    if forced and not forced.startswith("after:"):
+        raise RuntimeError(f"forced crash: {forced}")
+    code = importlib.import_module(HANDLERS[command]).execute(args)
+    if forced:
+        raise RuntimeError(f"forced crash: {forced.removeprefix('after:')}")
+    return code
 
 
 def _default_command(args: object) -> str:
@@ -51,12 +72,16 @@ def _default_command(args: object) -> str:
     return "tui" if sys.stdin.isatty() and sys.stdout.isatty() else "chat"
 
 
-def _internal_error(exc: Exception) -> int:
+def _internal_error(exc: Exception, argv: list[str]) -> int:
     import traceback
 
     from codetether.config.paths import data_dir
     from codetether.secrets.redact import redact
 
+    queued = _queue_crash_report(exc, argv)
+    if queued:
+        print(f"codetether hit an internal error ({type(exc).__name__}); {queued}", file=sys.stderr)
+        return 70
     log = data_dir() / "crash.log"
     try:
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -66,5 +91,20 @@ def _internal_error(exc: Exception) -> int:
     except OSError:
         where = "no crash log could be written"
     print(f"codetether hit an internal error ({type(exc).__name__}: {redact(str(exc))[:300]}); {where}. "
-          "Please report it.", file=sys.stderr)
+          "Please report it. Crash reporting is disabled (opt-in): "
+          "codetether config --set telemetry.crash_reporting=true", file=sys.stderr)
     return 70
+
+
+def _queue_crash_report(exc: Exception, argv: list[str]) -> str | None:
+    """With crash reporting on, queue a scrubbed report and say where; None when off or it cannot be written."""
+    try:
+        from codetether.config.load import load
+        from codetether.crash.report import build_report, queue_report
+
+        if not load().get("telemetry.crash_reporting"):
+            return None
+        path = queue_report(build_report(exc, argv))
+    except Exception:
+        return None  # a broken config or disk falls back to the local crash log
+    return f"crash report queued at '{path}' and will be sent on next startup."

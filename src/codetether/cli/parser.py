@@ -50,7 +50,24 @@ def build_parser() -> argparse.ArgumentParser:
     _ralph_parser(sub.add_parser("ralph", help=SUMMARY["ralph"], description=SUMMARY["ralph"]))
     _rlm_parser(sub.add_parser("rlm", help=SUMMARY["rlm"], description=SUMMARY["rlm"]))
     _swarm_parser(sub.add_parser("swarm", help=SUMMARY["swarm"], description=SUMMARY["swarm"]))
+    _models_auth_parsers(sub)
+    mcp = sub.add_parser("mcp", help=SUMMARY["mcp"], description=SUMMARY["mcp"])
+    serve = mcp.add_subparsers(dest="mcp_command", metavar="<action>", required=True).add_parser(
+        "serve", help="serve the tools (all but question, batch, plan_enter/plan_exit) over stdio JSON-RPC")
+    serve.add_argument("project", nargs="?", help="the project directory tools work in (default: the current one)")
     return parser
+
+
+def _models_auth_parsers(sub: argparse._SubParsersAction) -> None:
+    models = sub.add_parser("models", help=SUMMARY["models"], description=SUMMARY["models"])
+    models.add_argument("-p", "--provider", help="only this provider (e.g. bedrock, github-copilot)")
+    models.add_argument("--json", action="store_true", help="print a JSON array of providers with their models")
+    models.add_argument("--refresh", action="store_true", help="also ask each provider with a key for its live list")
+    auth = sub.add_parser("auth", help=SUMMARY["auth"], description=SUMMARY["auth"])
+    copilot = auth.add_subparsers(dest="auth_command", metavar="<provider>", required=True).add_parser(
+        "copilot", help="GitHub OAuth device flow; the GitHub token goes to Vault for the github-copilot provider")
+    copilot.add_argument("--enterprise-url", help="GitHub Enterprise domain (stores github-copilot-enterprise)")
+    copilot.add_argument("--client-id", help="OAuth app client id (default: env CODETETHER_COPILOT_OAUTH_CLIENT_ID)")
 
 
 def _swarm_parser(p: argparse.ArgumentParser) -> None:

@@ -27,12 +27,12 @@ _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", 
            "refusal": "content_filter"}
 
 
-def endpoint(base_url: str) -> str:
+def endpoint(base_url: str, secret: ProviderSecret | None = None) -> str:
     base = base_url.rstrip("/")
     return base + ("/messages" if base.endswith("/v1") else "/v1/messages")
 
 
-def headers(secret: ProviderSecret) -> dict[str, str]:
+def headers(secret: ProviderSecret, base_url: str = "") -> dict[str, str]:
     out = {"anthropic-version": "2023-06-01"}
     if secret.api_key:
         out["x-api-key"] = secret.api_key

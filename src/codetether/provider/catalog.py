@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class ProviderSpec:
     id: str
-    dialect: str  # "openai" (chat completions) | "anthropic" (messages)
+    dialect: str  # "openai" (chat completions) | "anthropic" (messages) | "bedrock" (converse) | "responses"
     base_url: str | None
     default_model: str
     env_key: str | None = None
@@ -20,8 +20,12 @@ def _openai(id: str, base: str | None, model: str, env: str | None = None, **kw:
     return ProviderSpec(id, "openai", base, model, env, **kw)  # type: ignore[arg-type]
 
 
-def _anthropic(id: str, base: str, model: str, env: str | None = None) -> ProviderSpec:
+def _anthropic(id: str, base: str | None, model: str, env: str | None = None) -> ProviderSpec:
     return ProviderSpec(id, "anthropic", base, model, env)
+
+
+COPILOT_HEADERS = {"Copilot-Integration-Id": "vscode-chat", "Editor-Version": "codetether/0.1",
+                   "Openai-Intent": "conversation-edits"}
 
 
 PROVIDERS: dict[str, ProviderSpec] = {p.id: p for p in (
@@ -39,15 +43,32 @@ PROVIDERS: dict[str, ProviderSpec] = {p.id: p for p in (
     _openai("google", "https://generativelanguage.googleapis.com/v1beta/openai", "gemini-2.5-pro",
             "GOOGLE_API_KEY"),
     _anthropic("anthropic", "https://api.anthropic.com", "claude-sonnet-4-20250514", "ANTHROPIC_API_KEY"),
+    _anthropic("anthropic-eu", "https://api.anthropic.com", "claude-sonnet-4-20250514"),
+    _anthropic("anthropic-asia", "https://api.anthropic.com", "claude-sonnet-4-20250514"),
     _anthropic("minimax", "https://api.minimax.io/anthropic", "MiniMax-M3", "MINIMAX_API_KEY"),
+    _anthropic("minimax-credits", "https://api.minimax.io/anthropic", "MiniMax-M3"),
+    # Anthropic models hosted on Azure AI Foundry: the resource's .../anthropic base_url comes from the secret.
+    _anthropic("azure-anthropic", None, "claude-sonnet-4-5"),
+    _openai("moonshotai-cn", "https://api.moonshot.cn/v1", "kimi-k2.5"),
+    _openai("usai", "https://api.gsa.usai.gov/api/v1", "", "USAI_API_KEY"),
+    ProviderSpec("bedrock", "bedrock", "https://bedrock-runtime.{region}.amazonaws.com",
+                 "us.anthropic.claude-sonnet-4-20250514-v1:0", "AWS_BEARER_TOKEN_BEDROCK"),
+    ProviderSpec("openai-codex", "responses", "https://api.openai.com/v1", "gpt-5.5"),
+    _openai("github-copilot", "https://api.githubcopilot.com", "gpt-5-mini", "GITHUB_COPILOT_TOKEN",
+            headers=COPILOT_HEADERS),
+    # Enterprise: base_url, or https://copilot-api.<domain> from the secret's enterpriseUrl.
+    _openai("github-copilot-enterprise", None, "gpt-5-mini", headers=COPILOT_HEADERS),
     # OpenAI-compatible services whose endpoint differs per account: base_url must come from the secret.
-    *(_openai(i, None, "") for i in ("togetherai", "fireworks-ai", "mistral", "nvidia", "alibaba", "azure")),
+    *(_openai(i, None, "") for i in ("togetherai", "fireworks-ai", "mistral", "nvidia", "alibaba", "azure", "huggingface",
+                                      "glm5")),
 )}
 
-ALIASES = {"zhipuai": "zai", "z-ai": "zai", "moonshot": "moonshotai", "gemini": "google"}
+ALIASES = {"zhipuai": "zai", "z-ai": "zai", "moonshot": "moonshotai", "gemini": "google", "google-vertex": "google",
+           "aws-bedrock": "bedrock", "codex": "openai-codex", "chatgpt": "openai-codex", "usai-gov": "usai",
+           "gsai": "usai", "copilot": "github-copilot"}
 
 # Order in which a default provider is chosen when the user names none (spec §3.6).
-PREFERENCE = ("openai", "anthropic", "zai", "deepseek", "minimax", "openrouter", "novita", "moonshotai", "google")
+PREFERENCE = ("openai-codex", "openai", "anthropic", "github-copilot", "zai", "deepseek", "minimax", "openrouter", "novita", "moonshotai", "google")
 
 
 def canonical(provider_id: str) -> str:
@@ -62,3 +83,29 @@ def spec_for(provider_id: str, base_url: str | None) -> ProviderSpec | None:
     if base_url:
         return _openai(provider_id, base_url, "")
     return None
+
+
+def is_copilot(provider_id: str) -> bool:
+    return canonical(provider_id).startswith("github-copilot")
+
+
+def dialect_for(spec: ProviderSpec, wire_api: str | None) -> str:
+    """The secret's wire_api = "responses" moves any OpenAI-style provider to the Responses API."""
+    if wire_api == "responses" and spec.dialect in ("openai", "responses"):
+        return "responses"
+    if wire_api in ("chat", "chat_completions") and spec.dialect == "responses":
+        return "openai"
+    return spec.dialect
+
+
+def base_url_for(spec: ProviderSpec, base_url: str | None, extra: dict[str, object]) -> str | None:
+    """The secret's base_url wins; else the row's, with the region filled in, or one derived from enterpriseUrl."""
+    if base_url:
+        return base_url
+    enterprise = extra.get("enterpriseUrl") or extra.get("enterprise_url")
+    if is_copilot(spec.id) and enterprise:
+        domain = str(enterprise).removeprefix("https://").removeprefix("http://").strip("/")
+        return f"https://copilot-api.{domain}"
+    if spec.base_url and "{region}" in spec.base_url:
+        return spec.base_url.replace("{region}", str(extra.get("region") or "us-east-1"))
+    return spec.base_url

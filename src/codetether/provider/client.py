@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import importlib
 import json
 import os
 import random
@@ -15,8 +16,8 @@ from typing import Any
 import httpx
 
 from codetether.net import async_client
-from codetether.provider import anthropic, openai_chat
-from codetether.provider.catalog import ProviderSpec
+from codetether.provider.auth import make_auth
+from codetether.provider.catalog import ProviderSpec, base_url_for, dialect_for
 from codetether.provider.errors import (
     ProviderAuthError,
     ProviderProtocolError,
@@ -29,7 +30,9 @@ from codetether.provider.sse import iter_sse
 from codetether.secrets.model import ProviderSecret
 from codetether.secrets.redact import redact
 
-DIALECTS: dict[str, ModuleType] = {"openai": openai_chat, "anthropic": anthropic}
+# Dialect name -> module; only the one a provider speaks is imported.
+DIALECTS: dict[str, str] = {"openai": "openai_chat", "anthropic": "anthropic", "bedrock": "bedrock",
+                            "responses": "openai_responses"}
 RETRYABLE = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
 DeltaCallback = Callable[[TextDelta | ThinkingDelta], None]
 
@@ -47,36 +50,68 @@ class Provider:
         self.spec = spec
         self.secret = secret
         self.id = secret.provider_id
-        self.dialect = DIALECTS[spec.dialect]
-        base = secret.base_url or spec.base_url
+        self.dialect: ModuleType = importlib.import_module(
+            f"codetether.provider.{DIALECTS[dialect_for(spec, secret.field('wire_api'))]}")
+        base = base_url_for(spec, secret.base_url, secret.extra)
         if not base:
             raise ProviderRequestError(f"provider '{self.id}' needs a base_url",
                                        f"Add base_url to its Vault secret: vault kv patch <mount>/<path>/{self.id} "
                                        "base_url=https://...")
-        self.url = self.dialect.endpoint(base)
+        self.base_url = base
+        self.url = self.dialect.endpoint(base, secret)
         self.max_attempts = max_attempts or int(os.environ.get("CODETETHER_PROVIDER_MAX_ATTEMPTS", "4"))
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
         step_timeout = float(os.environ.get("CODETETHER_STEP_TIMEOUT_SECS", "300"))
         self._http = async_client(self.url, timeout=httpx.Timeout(step_timeout, connect=10.0))
-        self._headers = {**spec.headers, **self.dialect.headers(secret), **secret.headers,
+        self._headers = {**spec.headers, **self.dialect.headers(secret, base), **secret.headers,
                          "Content-Type": "application/json"}
+        # Credentials that are computed per request (SigV4 signatures, Copilot session tokens), or None.
+        self._auth = make_auth(spec, secret, base)
+        self._iter_events = getattr(self.dialect, "iter_events", None)
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self._auth is not None:
+            await self._auth.aclose()
+
+    async def _prepare(self, url: str, body: bytes, request: CompletionRequest) -> tuple[str, dict[str, str]]:
+        if self._auth is None:
+            return url, self._headers
+        return await self._auth.prepare(url, body, dict(self._headers), request)
 
     def add_response_hook(self, hook: Callable[[httpx.Response], Awaitable[None]]) -> None:
         """Observe every HTTP response's status and headers, retried ones included (the swarm limiter's 429s)."""
         self._http.event_hooks["response"].append(hook)
 
+    async def list_models(self) -> list[str]:
+        """Live model ids from an OpenAI-style GET {base}/models (other dialects: none)."""
+        if self.dialect.__name__.rsplit(".", 1)[-1] not in ("openai_chat", "openai_responses"):
+            return []
+        url = self.base_url.rstrip("/") + "/models"
+        url, headers = await self._prepare(url, b"", CompletionRequest("", []))
+        try:
+            resp = await self._http.get(url, headers=headers)
+        except httpx.TransportError as exc:
+            raise ProviderUnavailableError(f"provider '{self.id}' is unreachable at {url} ({type(exc).__name__})") from None
+        try:
+            self._check_status(resp.status_code, resp.headers, resp.text)
+        except _Retry as retry:
+            raise ProviderUnavailableError(f"provider '{self.id}' could not list models: {retry.reason}") from None
+        return self._parse(lambda: [str(m["id"]) for m in json.loads(resp.text).get("data") or []])
+
     async def complete(self, request: CompletionRequest, on_delta: DeltaCallback | None = None) -> CompletionResponse:
         """Send one completion request, streaming when asked, retrying transient failures."""
         body = json.dumps(self.dialect.build_body(request, self.spec)).encode()
+        request_url = getattr(self.dialect, "request_url", None)
+        url = request_url(self.url, request) if request_url else self.url
         for attempt in range(1, self.max_attempts + 1):
             emitted = [False]
             try:
+                # Signed or token-bearing headers are made afresh for every attempt (dates, expiry).
+                sent_url, headers = await self._prepare(url, body, request)
                 if request.stream:
-                    return await self._stream(body, on_delta, emitted)
-                return await self._once(body)
+                    return await self._stream(sent_url, body, headers, on_delta, emitted)
+                return await self._once(sent_url, body, headers)
             except _Retry as retry:
                 # A stream that already showed text cannot be replayed without duplicating it.
                 if attempt == self.max_attempts or emitted[0]:
@@ -86,11 +121,11 @@ class Provider:
                 await asyncio.sleep(self._delay(attempt, retry.after))
         raise AssertionError("unreachable")
 
-    async def _once(self, body: bytes) -> CompletionResponse:
+    async def _once(self, url: str, body: bytes, headers: dict[str, str]) -> CompletionResponse:
         try:
-            resp = await self._http.post(self.url, content=body, headers=self._headers)
+            resp = await self._http.post(url, content=body, headers=headers)
         except httpx.TransportError as exc:
-            raise _Retry(f"{type(exc).__name__} contacting {self.url}") from None
+            raise _Retry(f"{type(exc).__name__} contacting {url}") from None
         self._check_status(resp.status_code, resp.headers, resp.text)
         return self._parse(lambda: self.dialect.parse_response(json.loads(resp.text)))
 
@@ -108,10 +143,11 @@ class Provider:
             raise ProviderProtocolError(f"provider '{self.id}' sent a response that could not be read "
                                         f"({type(exc).__name__}: {redact(str(exc))[:200]})") from None
 
-    async def _stream(self, body: bytes, on_delta: DeltaCallback | None, emitted: list[bool]) -> CompletionResponse:
+    async def _stream(self, url: str, body: bytes, headers: dict[str, str], on_delta: DeltaCallback | None,
+                      emitted: list[bool]) -> CompletionResponse:
         assembler = self.dialect.StreamAssembler()
         try:
-            async with self._http.stream("POST", self.url, content=body, headers=self._headers) as resp:
+            async with self._http.stream("POST", url, content=body, headers=headers) as resp:
                 if resp.status_code >= 400:
                     await resp.aread()
                     self._check_status(resp.status_code, resp.headers, resp.text)
@@ -119,7 +155,8 @@ class Provider:
                         "content-type", ""):
                     await resp.aread()  # a provider that ignored stream=true
                     return self._parse(lambda: self.dialect.parse_response(json.loads(resp.text)))
-                async for event, data in iter_sse(resp.aiter_lines()):
+                events = self._iter_events(resp.aiter_bytes()) if self._iter_events else iter_sse(resp.aiter_lines())
+                async for event, data in events:
                     for delta in self._parse(assembler.feed, event, data):
                         emitted[0] = True
                         if on_delta:
@@ -127,7 +164,11 @@ class Provider:
                     if assembler.done:
                         break
         except httpx.TransportError as exc:
-            raise _Retry(f"{type(exc).__name__} while streaming from {self.url}") from None
+            raise _Retry(f"{type(exc).__name__} while streaming from {url}") from None
+        except ProviderProtocolError as exc:  # a broken frame from the event-stream decoder
+            if exc.message.startswith("provider '"):
+                raise
+            raise ProviderProtocolError(f"provider '{self.id}' {exc.message}") from None
         if not assembler.done:
             # A cut-off stream is not an answer: retry it (if nothing was shown yet) rather than accept half.
             raise _Retry("the stream ended before the response was complete")
@@ -138,8 +179,9 @@ class Provider:
             return
         detail = _error_detail(text)
         if status in (401, 403):
-            raise ProviderAuthError(f"provider '{self.id}' rejected the API key (HTTP {status}): {detail}",
-                                    f"Update the api_key in the '{self.id}' secret in Vault.")
+            what = "the AWS credentials" if self._auth is not None and self.spec.dialect == "bedrock" else "the API key"
+            raise ProviderAuthError(f"provider '{self.id}' rejected {what} (HTTP {status}): {detail}",
+                                    f"Update the credentials in the '{self.id}' secret in Vault.")
         if status in RETRYABLE:
             raise _Retry(f"HTTP {status}: {detail}", _retry_after(headers))
         raise ProviderRequestError(f"provider '{self.id}' refused the request (HTTP {status}): {detail}")

@@ -36,7 +36,8 @@ class ProviderProtocolError(ProviderError):
 class StreamError(Exception):
     """An error event inside a stream; transient ones (overload, rate limit) may be retried."""
 
-    TRANSIENT = ("overloaded", "rate_limit", "rate limit", "api_error", "server_error", "timeout", "unavailable")
+    TRANSIENT = ("overloaded", "rate_limit", "rate limit", "api_error", "server_error", "timeout", "unavailable",
+                 "throttl", "internalserver")
 
     def __init__(self, detail: object):
         text = str(detail)

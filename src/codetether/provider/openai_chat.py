@@ -26,11 +26,27 @@ _FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_calls", "func
            "content_filter": "content_filter"}
 
 
-def endpoint(base_url: str) -> str:
-    return base_url.rstrip("/") + "/chat/completions"
+AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
+AZURE_API_VERSION = "2024-10-21"
 
 
-def headers(secret: ProviderSecret) -> dict[str, str]:
+def is_azure(base_url: str, secret: ProviderSecret | None) -> bool:
+    """Azure OpenAI: by host, or any endpoint whose secret names an api_version (tests, proxies)."""
+    host = base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+    return host.endswith(AZURE_HOSTS) or bool(secret and secret.field("api_version"))
+
+
+def endpoint(base_url: str, secret: ProviderSecret | None = None) -> str:
+    url = base_url.rstrip("/") + "/chat/completions"
+    if is_azure(base_url, secret):
+        version = (secret.field("api_version") if secret else None) or AZURE_API_VERSION
+        url += f"?api-version={version}"
+    return url
+
+
+def headers(secret: ProviderSecret, base_url: str = "") -> dict[str, str]:
+    if secret.api_key and is_azure(base_url, secret):
+        return {"api-key": secret.api_key}  # Azure OpenAI's key header; it ignores Bearer keys
     out = {"Authorization": f"Bearer {secret.api_key}"} if secret.api_key else {}
     if secret.organization:
         out["OpenAI-Organization"] = secret.organization

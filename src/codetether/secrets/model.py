@@ -8,6 +8,9 @@ from typing import Any
 from codetether.secrets.redact import remember
 
 KNOWN_FIELDS = ("api_key", "base_url", "organization", "headers")
+# Extra fields that are credentials (Bedrock SigV4, OAuth tokens): scrubbed like the api_key.
+SENSITIVE_EXTRA = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "access_token",
+                   "refresh_token", "id_token", "oauth_token")
 
 
 @dataclass(repr=False)
@@ -24,6 +27,13 @@ class ProviderSecret:
         remember(self.api_key)
         for value in self.headers.values():
             remember(value)
+        for name in SENSITIVE_EXTRA:
+            if isinstance(self.extra.get(name), str):
+                remember(self.extra[name])
+
+    def field(self, name: str, default: str | None = None) -> str | None:
+        """An extra field as text (a number typed into Vault still counts), or the default."""
+        return _text(self.extra.get(name)) or default
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else "none"

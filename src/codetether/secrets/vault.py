@@ -80,11 +80,22 @@ class VaultClient:
         found = await asyncio.gather(*(self.read_provider(i) for i in ids))
         return {i: sec for i, sec in zip(ids, found) if sec is not None}
 
-    async def _request(self, method: str, url: str, where: str) -> dict[str, Any] | None:
+    async def write_provider(self, provider_id: str, fields: dict[str, Any], merge: bool = True) -> None:
+        """Store a provider secret (KV v2 POST data); with merge, fields already there are kept."""
+        s = self.settings
+        if merge:
+            current = await self._request("GET", f"/v1/{s.mount}/data/{s.path}/{provider_id}",
+                                          f"{s.mount}/{s.path}/{provider_id}")
+            fields = {**((current or {}).get("data") or {}).get("data", {}), **fields}
+        await self._request("POST", f"/v1/{s.mount}/data/{s.path}/{provider_id}",
+                            f"{s.mount}/{s.path}/{provider_id}", {"data": fields})
+
+    async def _request(self, method: str, url: str, where: str,
+                       body: dict[str, Any] | None = None) -> dict[str, Any] | None:
         addr = self.settings.addr
         for attempt in range(3):
             try:
-                resp = await self._http.request(method, url)
+                resp = await self._http.request(method, url, json=body)
             except httpx.TransportError as exc:
                 raise VaultError(f"Vault at {addr} is unreachable ({type(exc).__name__})",
                                  "Check VAULT_ADDR and that the Vault server is running.") from None
@@ -92,14 +103,18 @@ class VaultClient:
                 await asyncio.sleep(0.25 * (attempt + 1))
                 continue
             break
+        verb = "writing" if body else "reading"
         if resp.status_code == 404:
             return None
         if resp.status_code in (401, 403):
-            raise VaultError(f"Vault at {addr} rejected the token (HTTP {resp.status_code}) reading {where}",
-                             "Check VAULT_TOKEN (and VAULT_NAMESPACE); the token needs read and list on that path.")
+            raise VaultError(f"Vault at {addr} rejected the token (HTTP {resp.status_code}) {verb} {where}",
+                             "Check VAULT_TOKEN (and VAULT_NAMESPACE); the token needs "
+                             f"{'create and update' if body else 'read and list'} on that path.")
         if resp.status_code >= 400:
-            raise VaultError(f"Vault at {addr} answered HTTP {resp.status_code} reading {where}: "
+            raise VaultError(f"Vault at {addr} answered HTTP {resp.status_code} {verb} {where}: "
                              f"{_vault_errors(resp)}")
+        if resp.status_code == 204 or not resp.content:
+            return {}
         try:
             return resp.json()
         except ValueError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from a2a.server.request_handlers.response_helpers import agent_card_to_dict
 from a2a.server.routes import create_jsonrpc_routes
@@ -21,15 +21,20 @@ from codetether.a2a.executor import CodetetherExecutor, TaskSettings
 from codetether.a2a.handler import BoundedWaitHandler
 from codetether.server.auth import BearerAuth
 
+if TYPE_CHECKING:
+    from codetether.cognition.runtime import CognitionRuntime
+
 # The current well-known path, the 0.3 one the original CodeTether used, and the original's /a2a nesting.
 CARD_PATHS = ("/.well-known/agent-card.json", "/.well-known/agent.json", "/a2a/.well-known/agent.json")
 RPC_PATHS = ("/", "/a2a")
 PUBLIC_PATHS = (*CARD_PATHS, "/health")
 
 
-def build_app(settings: TaskSettings, url: str, token: str | None, max_wait: float = 600.0) -> Starlette:
+def build_app(settings: TaskSettings, url: str, token: str | None, max_wait: float = 600.0,
+              cognition: CognitionRuntime | None = None) -> Starlette:
     """`url` is what the card advertises; with a `token`, every path but the card and /health needs it;
-    a blocking SendMessage returns after `max_wait` seconds even if the task is still working."""
+    a blocking SendMessage returns after `max_wait` seconds even if the task is still working.
+    `cognition` adds the /v1/cognition and /v1/swarm routes, and auto-starts the loop if its settings say so."""
     card = build_card(url, bearer=token is not None)
     handler = BoundedWaitHandler(agent_executor=CodetetherExecutor(settings), task_store=InMemoryTaskStore(),
                                  agent_card=card, max_wait=max_wait)
@@ -42,10 +47,18 @@ def build_app(settings: TaskSettings, url: str, token: str | None, max_wait: flo
     routes += [Route(path, card_endpoint, methods=["GET"]) for path in CARD_PATHS]
     for path in RPC_PATHS:
         routes += create_jsonrpc_routes(handler, rpc_url=path, enable_v0_3_compat=True)
+    if cognition is not None:
+        from codetether.server.cognition_routes import cognition_routes
+
+        routes += cognition_routes(cognition)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if cognition is not None and cognition.settings.enabled and cognition.settings.auto_start:
+            await cognition.start()
         yield
+        if cognition is not None:
+            await cognition.shutdown()  # ends open SSE streams, so graceful shutdown does not wait on them
         await handler.aclose()  # cancels running tasks, so their tools' child processes go too
 
     middleware = [Middleware(BearerAuth, token=token, public=PUBLIC_PATHS)] if token else []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sys
+from typing import TYPE_CHECKING
 
 import uvicorn
 
@@ -11,6 +12,9 @@ from codetether.a2a.executor import TaskSettings
 from codetether.errors import CodetetherError, UsageError
 from codetether.server.app import build_app
 from codetether.server.auth import is_loopback, server_token
+
+if TYPE_CHECKING:
+    from codetether.cognition.runtime import CognitionRuntime
 
 
 def public_url(host: str, port: int) -> str:
@@ -24,10 +28,11 @@ def public_url(host: str, port: int) -> str:
 
 def serve(settings: TaskSettings, host: str, port: int, url: str | None = None, max_wait: float = 600.0) -> None:
     token = server_token(host)  # refuses beyond loopback without one, before anything binds
+    cognition = _cognition()  # bad CODETETHER_COGNITION_* values also stop us before binding
     sock = _listen(host, port)
     port = sock.getsockname()[1]  # --port 0 picks a free one; the card must name the real one
     url = (url or public_url(host, port)).rstrip("/")
-    app = build_app(settings, url, token, max_wait)
+    app = build_app(settings, url, token, max_wait, cognition)
     auth = "bearer token required" if token else "no auth (loopback only)"
     shown = f"[{host}]" if ":" in host else host
     print(f"CodeTether A2A server on http://{shown}:{port} (card {url}/.well-known/agent-card.json; {auth}; "
@@ -35,6 +40,24 @@ def serve(settings: TaskSettings, host: str, port: int, url: str | None = None, 
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
                             timeout_graceful_shutdown=5)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _cognition() -> CognitionRuntime:
+    """The runtime from CODETETHER_COGNITION_*, and one line saying what it will do (nothing per tick)."""
+    from codetether.cognition.runtime import CognitionRuntime
+    from codetether.cognition.settings import CognitionSettings
+
+    runtime = CognitionRuntime(CognitionSettings.from_env())
+    s = runtime.settings
+    if not s.enabled:
+        state = "disabled (CODETETHER_COGNITION_ENABLED=false)"
+    else:
+        where = s.thinker_base_url if s.thinker_backend == "openai_compat" else s.thinker_candle_model_path
+        thinker = f"thinker {s.thinker_backend} {where}" if runtime.thinker else "thinker off: template thoughts"
+        start = f"auto-start every {runtime.interval_ms} ms" if s.auto_start else "start with POST /v1/cognition/start"
+        state = f"{start}; {thinker}; an unreachable thinker only yields failure events"
+    print(f"Cognition: {state}", file=sys.stderr, flush=True)
+    return runtime
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -1,0 +1,1 @@
+"""MCP: `codetether mcp serve` exposes our tools over stdio; configured MCP servers become agent tools."""
