@@ -10,7 +10,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # Order: cheapest first, so a failure late in the list still leaves the start-up figures on screen.
-SCRIPTS = ["startup.py", "oneshot.py", "sessions.py", "grep.py", "codesearch.py", "a2a.py", "swarm.py", "rlm.py"]
+SCRIPTS = ["startup.py", "oneshot.py", "sessions.py", "grep.py", "swarm.py", "rlm.py", "a2a_serve.py", "tui.py",
+           "codesearch.py"]
 
 
 def main() -> int:

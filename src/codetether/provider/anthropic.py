@@ -20,6 +20,7 @@ from codetether.provider.model import (
     ToolResultPart,
     Usage,
 )
+from codetether.provider.turns import alternating_turns
 from codetether.secrets.model import ProviderSecret
 
 DEFAULT_MAX_TOKENS = 8192
@@ -45,7 +46,7 @@ def build_body(request: CompletionRequest, spec: ProviderSpec) -> dict[str, Any]
     if not request.tools:
         history = [_as_text(m) for m in history]
     body: dict[str, Any] = {"model": request.model, "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
-                            "messages": _messages(history)}
+                            "messages": alternating_turns(history, _block)}
     if system:
         body["system"] = system
     if request.tools:
@@ -56,21 +57,6 @@ def build_body(request: CompletionRequest, spec: ProviderSpec) -> dict[str, Any]
     if request.stream:
         body["stream"] = True
     return body
-
-
-def _messages(messages: list[Message]) -> list[dict[str, Any]]:
-    """Anthropic wants strictly alternating user/assistant turns; tool results ride in user turns."""
-    out: list[dict[str, Any]] = []
-    for msg in messages:
-        role = "assistant" if msg.role == "assistant" else "user"
-        blocks = [b for b in (_block(p) for p in msg.parts) if b]
-        if not blocks:
-            continue
-        if out and out[-1]["role"] == role:
-            out[-1]["content"].extend(blocks)
-        else:
-            out.append({"role": role, "content": blocks})
-    return out
 
 
 def _as_text(message: Message) -> Message:

@@ -21,6 +21,7 @@ from codetether.provider.model import (
     ToolResultPart,
     Usage,
 )
+from codetether.provider.turns import alternating_turns
 from codetether.secrets.model import ProviderSecret
 
 __all__ = ["StreamAssembler", "build_body", "endpoint", "headers", "iter_events", "parse_response", "request_url"]
@@ -45,7 +46,7 @@ def headers(secret: ProviderSecret, base_url: str = "") -> dict[str, str]:
 
 def build_body(request: CompletionRequest, spec: ProviderSpec) -> dict[str, Any]:
     system = [{"text": m.text_content} for m in request.messages if m.role == "system" and m.text_content]
-    body: dict[str, Any] = {"messages": _messages([m for m in request.messages if m.role != "system"])}
+    body: dict[str, Any] = {"messages": alternating_turns([m for m in request.messages if m.role != "system"], _block)}
     if system:
         body["system"] = system
     config: dict[str, Any] = {}
@@ -60,21 +61,6 @@ def build_body(request: CompletionRequest, spec: ProviderSpec) -> dict[str, Any]
                                                       "inputSchema": {"json": t.parameters}}}
                                         for t in request.tools]}
     return body
-
-
-def _messages(messages: list[Message]) -> list[dict[str, Any]]:
-    """Converse wants alternating user/assistant turns; tool results ride in user turns."""
-    out: list[dict[str, Any]] = []
-    for msg in messages:
-        role = "assistant" if msg.role == "assistant" else "user"
-        blocks = [b for b in (_block(p) for p in msg.parts) if b]
-        if not blocks:
-            continue
-        if out and out[-1]["role"] == role:
-            out[-1]["content"].extend(blocks)
-        else:
-            out.append({"role": role, "content": blocks})
-    return out
 
 
 def _block(part: Any) -> dict[str, Any] | None:
