@@ -85,7 +85,7 @@ def main() -> int:
                                 cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
         try:
             deadline = time.monotonic() + 30
-            while not (found := re.search(r"127\.0\.0\.1:(\d+)", log.read_text())):
+            while not (found := re.search(r"on http://127\.0\.0\.1:(\d+)", log.read_text())):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     print(f"serve did not start:\n{log.read_text()}", file=sys.stderr)
                     return 1
