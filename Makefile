@@ -12,6 +12,8 @@ $(VENV)/.runtime: pyproject.toml requirements.lock requirements-nodeps.lock
 	$(PIP) install -r requirements.lock
 	$(PIP) install --no-deps -r requirements-nodeps.lock
 	$(PIP) install --no-deps -e .
+	@# Bytecode up front: start-up stays fast even where PYTHONDONTWRITEBYTECODE is set.
+	$(PY) -m compileall -q src >/dev/null
 	@touch $@
 
 $(VENV)/.test: $(VENV)/.runtime requirements-test.lock
