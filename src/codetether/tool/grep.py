@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import os
 import re
 import shutil
@@ -91,7 +89,8 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
     """Run ripgrep with ignore settings matching the Python scan; None when it could not run the search."""
     # No --sort: it makes ripgrep single-threaded. Matches are sorted here instead, which gives the same
     # result as the path-ordered Python scan whenever all matches fit in `want`.
-    cmd = [rg, "--json", "--no-config", "--hidden", "--no-require-git",
+    # Plain `path NUL line:text` output: cheaper for ripgrep to print than --json, and NUL-safe for any path.
+    cmd = [rg, "--null", "--line-number", "--no-heading", "--with-filename", "--color", "never", "--no-config", "--hidden", "--no-require-git",
            "--no-ignore-global", "--no-ignore-exclude", "--no-ignore-dot", "--max-filesize", "1M",
            "--glob", "!.git"]
     if not is_regex:
@@ -106,28 +105,34 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
     assert proc.stdout is not None
     found: list[Match] = []
     timed_out = eof = False
+    pending = b""
     try:
+        # Read in large chunks, not line by line: one wait per chunk keeps the overhead off small searches.
         while len(found) < want:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 timed_out = True
                 break
             try:
-                raw = await asyncio.wait_for(proc.stdout.readline(), remaining)
+                chunk = await asyncio.wait_for(proc.stdout.read(1 << 16), remaining)
             except TimeoutError:
                 timed_out = True
                 break
-            if not raw:
+            if not chunk:
                 eof = True
                 break
-            event = json.loads(raw)
-            if event.get("type") != "match":
-                continue
-            data = event["data"]
-            path = Path(_field(data["path"]))
-            if include_re and not include_re.fullmatch(path.relative_to(base).as_posix()):
-                continue
-            found.append(Match(path, data["line_number"], _field(data["lines"]).rstrip("\n").rstrip("\r")))
+            *lines, pending = (pending + chunk).split(b"\n")
+            for raw in lines:
+                name, sep, rest = raw.partition(b"\0")
+                number, colon, text = rest.partition(b":")
+                if not (sep and colon and number.isdigit()):
+                    continue
+                path = Path(os.fsdecode(name))
+                if include_re and not include_re.fullmatch(path.relative_to(base).as_posix()):
+                    continue
+                found.append(Match(path, int(number), _line_text(text)))
+                if len(found) >= want:
+                    break
     finally:
         if not eof and proc.returncode is None:
             # Stopped early (limit, timeout, cancel): rg would block on a full pipe. os.kill, not proc.kill:
@@ -140,12 +145,6 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
     if code == 2 and not found and not timed_out:
         return None  # e.g. a regex ripgrep's engine rejects but Python's accepts
     return Search(sorted(found, key=lambda m: (m.path.as_posix(), m.line)), timed_out=timed_out)
-
-
-def _field(value: dict[str, str]) -> str:
-    if "text" in value:
-        return value["text"]
-    return base64.b64decode(value["bytes"]).decode("utf-8", "replace")
 
 
 def _matcher(pattern: str, is_regex: bool) -> Callable[[str], bool]:
