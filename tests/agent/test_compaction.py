@@ -10,6 +10,7 @@ from codetether.agent import events as ev
 from codetether.agent.compaction import (
     SUMMARY_HEADER,
     Compactor,
+    compact_now,
     request_budget,
     shrink_large_output,
     tail_start,
@@ -220,3 +221,45 @@ def test_large_outputs_go_to_the_handler_when_set():
         assert "[OUTPUT TRUNCATED" in asyncio.run(shrink_large_output("bash", big, fallback, 6_000))
     small = "x\n" * 10_000  # over the result limit but under the RLM threshold: plain truncation
     assert "[OUTPUT TRUNCATED" in asyncio.run(shrink_large_output("bash", small, handler, 6_000))
+
+
+def _agent_after_two_turns(tmp_path, model) -> Agent:
+    agent = Agent(model, ToolSet.named(("read",)), ToolContext(root=tmp_path, cwd=tmp_path),
+                  AgentSettings("m", context_window=WINDOW, stream=False), messages=[Message.text("system", "sys")])
+    asyncio.run(agent.run("first question"))
+    asyncio.run(agent.run("second question"))
+    return agent
+
+
+def test_compact_now_summarises_all_but_the_latest_exchange_and_the_next_request_uses_it(tmp_path):
+    model = FakeModel(said("first answer"), said("second answer"), said("THE-SUMMARY", 40, 9), said("third"))
+    agent = _agent_after_two_turns(tmp_path, model)
+    result = asyncio.run(compact_now(agent))
+    summary_request = model.requests[2]
+    assert summary_request.tools == [] and "first answer" in summary_request.messages[-1].text_content
+    assert "second answer" not in summary_request.messages[-1].text_content  # the latest exchange stays verbatim
+    assert result.messages_summarised == 1 and result.usage.completion_tokens == 9
+    assert result.tokens_after < result.tokens_before + 50
+    asyncio.run(agent.run("third question"))
+    sent = [m.text_content for m in model.requests[3].messages]
+    assert sent[:2] == ["sys", "first question"]
+    assert sent[2].startswith(SUMMARY_HEADER.format(n=1)) and "THE-SUMMARY" in sent[2]
+    assert "first answer" not in sent and sent[3:] == ["second question", "second answer", "third question"]
+    assert len(agent.messages) == 7  # the transcript itself is kept whole
+
+
+def test_compact_now_with_nothing_to_summarise_makes_no_call_and_a_failure_raises(tmp_path):
+    import pytest
+
+    from codetether.errors import CodetetherError
+
+    model = FakeModel(said("only answer"))
+    agent = Agent(model, ToolSet.named(("read",)), ToolContext(root=tmp_path, cwd=tmp_path),
+                  AgentSettings("m", context_window=WINDOW, stream=False), messages=[Message.text("system", "sys")])
+    asyncio.run(agent.run("one question"))
+    assert asyncio.run(compact_now(agent)).messages_summarised == 0 and len(model.requests) == 1
+    failing = FakeModel(said("a"), said("b"), ProviderRequestError("provider down"))
+    agent = _agent_after_two_turns(tmp_path, failing)
+    with pytest.raises(CodetetherError):
+        asyncio.run(compact_now(agent))
+    assert agent.compactor.summary is None

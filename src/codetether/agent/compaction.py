@@ -30,7 +30,7 @@ from codetether.provider.model import (
 from codetether.secrets.redact import redact
 
 if TYPE_CHECKING:
-    from codetether.agent.loop import AgentSettings, ChatModel
+    from codetether.agent.loop import Agent, AgentSettings, ChatModel
 
 RLM_THRESHOLD_CHARS = 50_000  # the seed hands outputs this large to RLM instead of plain truncation
 SUMMARY_SYSTEM = "You condense a coding agent's conversation so the agent can continue from your summary alone."
@@ -152,6 +152,14 @@ class Summary:
     text: str
 
 
+@dataclass
+class CompactionResult:
+    messages_summarised: int  # 0: nothing old enough to summarise yet
+    tokens_before: int
+    tokens_after: int
+    usage: Usage
+
+
 class Compactor:
     """Builds each request's messages from the full transcript; the summary is cached between steps."""
 
@@ -165,8 +173,8 @@ class Compactor:
         """The messages for the next request and the usage of any summary call made for it."""
         budget = request_budget(self.settings.context_window, tools)
         before = total_tokens(messages)
-        if before <= budget:
-            return messages, Usage()
+        if before <= budget:  # a summary made by /compact applies even while the transcript still fits
+            return (self._build(messages, cached) if (cached := self._valid_summary(messages)) else messages), Usage()
         cooling = self.failed_at is not None and len(messages) < self.failed_at + RETRY_AFTER_MESSAGES
         if not self.settings.compaction or cooling:
             return self._truncate(messages, budget, sink), Usage()
@@ -181,23 +189,31 @@ class Compactor:
         if tail <= done:  # nothing new to summarise: only tool outputs can still shrink
             return (shrink_results(self._build(messages, cached), budget) if cached
                     else self._truncate(messages, budget, sink)), Usage()
-        task = next((m.text_content for m in messages if m.role == "user"), "")
-        request = summary_request(self.settings.model, task,
-                                  cached.text if cached else None, messages[done:tail],
-                                  self.settings.context_window, int(summary_tokens * 0.7), self.settings.temperature)
         try:
-            response = await model.complete(request)
-            text = response.message.text_content.strip()
-            if not text:
-                raise CodetetherError("the model returned an empty summary")
+            usage = await self.summarise(model, messages, cached, tail, summary_tokens)
         except CodetetherError as exc:
             self.failed_at = len(messages)
             sink(ev.CompactionFailed(redact(exc.message)))
             return self._truncate(messages, budget, sink), Usage()
-        self.summary = Summary(tail, messages[tail - 1], tail - start, truncate_text(text, int(summary_tokens * 3.5)))
         fitted = shrink_results(self._build(messages, self.summary), budget)
         sink(ev.CompactionCompleted(tail - start, before, total_tokens(fitted)))
-        return fitted, response.usage
+        return fitted, usage
+
+    async def summarise(self, model: ChatModel, messages: list[Message], cached: Summary | None, tail: int,
+                        summary_tokens: int) -> Usage:
+        """One summary call folding messages up to `tail` (after any cached summary) into self.summary."""
+        start = head_end(messages)
+        done = cached.covers if cached else start
+        task = next((m.text_content for m in messages if m.role == "user"), "")
+        request = summary_request(self.settings.model, task,
+                                  cached.text if cached else None, messages[done:tail],
+                                  self.settings.context_window, int(summary_tokens * 0.7), self.settings.temperature)
+        response = await model.complete(request)
+        text = response.message.text_content.strip()
+        if not text:
+            raise CodetetherError("the model returned an empty summary")
+        self.summary = Summary(tail, messages[tail - 1], tail - start, truncate_text(text, int(summary_tokens * 3.5)))
+        return response.usage
 
     def _valid_summary(self, messages: list[Message]) -> Summary | None:
         s = self.summary
@@ -214,3 +230,26 @@ class Compactor:
         if dropped:
             sink(ev.ContextTruncated(dropped, total_tokens(messages), total_tokens(fitted)))
         return fitted
+
+
+async def compact_now(agent: Agent) -> CompactionResult:
+    """Summarise all but the latest exchange now (`/compact`); the next request uses the summary.
+
+    A failed summary call raises CodetetherError and leaves the conversation as it was."""
+    compactor, messages = agent.compactor, agent.messages
+    budget = request_budget(agent.settings.context_window, agent.tools.definitions())
+    before = total_tokens(messages)
+    cached = compactor._valid_summary(messages)
+    done = cached.covers if cached else head_end(messages)
+    last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=0)
+    # The latest exchange stays verbatim, cut to a quarter of the budget when it is itself large.
+    tail = max(last_user, tail_start(messages, done, budget // 4))
+    if tail <= done:
+        return CompactionResult(0, before, total_tokens(compactor._build(messages, cached)) if cached else before,
+                                Usage())
+    usage = await compactor.summarise(agent.model, messages, cached, tail, max(256, min(2_048, budget // 4)))
+    compactor.failed_at = None
+    agent.usage.add(usage)
+    assert compactor.summary is not None
+    after = total_tokens(compactor._build(messages, compactor.summary))
+    return CompactionResult(compactor.summary.count - (cached.count if cached else 0), before, after, usage)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from codetether.agent import events as ev
+from codetether.attachments import attachments
 from codetether.cli.output import JsonlRenderer, TextRenderer, usage_dict
 from codetether.config.load import load
 from codetether.errors import CodetetherError, UsageError
@@ -32,7 +33,7 @@ async def _run(args: argparse.Namespace) -> int:
         message = " ".join(args.message).strip()
         if not message:
             raise UsageError("the message is empty", 'Example: codetether run "explain this repository"')
-        message += _attachments(args.file)
+        message += attachments(args.file)
         run = await SessionRun.open(config, cwd=Path.cwd(), model_id=args.model,
                                     agent_name=args.agent or (None if resuming else "chat"),
                                     session_ref=session_ref(args), sink=sink, max_steps=args.max_steps,
@@ -74,14 +75,3 @@ async def _run(args: argparse.Namespace) -> int:
 def session_ref(args: argparse.Namespace) -> str | None:
     return CONTINUE_LATEST if args.continue_session else args.session
 
-
-def _attachments(paths: list[str]) -> str:
-    blocks = []
-    for name in paths:
-        path = Path(name)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot attach {name}: {getattr(exc, 'strerror', None) or exc}") from None
-        blocks.append(f"\n\n<file path=\"{name}\">\n{text}\n</file>")
-    return "".join(blocks)

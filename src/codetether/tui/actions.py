@@ -110,6 +110,25 @@ class SlashActions:
         await self.open_session(run.session_id, self.model_id)
         await self.chat.add_notice(f"Undid turn {', '.join(map(str, done))}:\n" + "\n".join(lines))
 
+    async def cmd_compact(self, _arg: str) -> None:
+        from codetether.agent.compaction import compact_now
+
+        run = self.session
+        if not await self._idle("/compact") or run is None:
+            return
+        await self.chat.add_notice("Compacting the conversation…")
+        try:
+            result = await compact_now(run.prepared.agent)
+        except CodetetherError as exc:
+            await self.chat.add_notice("Compaction failed: " + redact(exc.render()), "error")
+            return
+        if result.messages_summarised == 0:
+            await self.chat.add_notice("Nothing to compact yet: only the latest exchange is in the conversation.")
+        else:
+            await self.chat.add_notice(f"Compacted {result.messages_summarised} messages into a summary "
+                                       f"(~{result.tokens_before} → ~{result.tokens_after} tokens).")
+        self.refresh_status()
+
     async def cmd_agent(self, arg: str) -> None:
         await self.switch_agent(arg or None)
 

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.worker import Worker
 
 from codetether.agent import events as ev
+from codetether.attachments import mention_attachments
 from codetether.config.load import Config
 from codetether.errors import CodetetherError
 from codetether.provider.pricing import cost_usd
@@ -129,6 +130,11 @@ class CodetetherApp(SlashActions, App[None]):
         return self.screen_stack[1].query_one(ChatLog) if len(self.screen_stack) > 1 else self.query_one(ChatLog)
 
     @property
+    def project_root(self) -> Path:
+        """Where `@path` mentions are resolved: the session's project root, else the directory opened."""
+        return self.session.project.root if self.session is not None else self.cwd
+
+    @property
     def busy(self) -> bool:
         return self.turn_worker is not None and not self.turn_worker.is_finished
 
@@ -141,8 +147,16 @@ class CodetetherApp(SlashActions, App[None]):
         if self.session is None:
             await self.chat.add_notice("No session is open (see the error above; fix it, then /new).", "error")
             return
+        try:
+            attached, notes = mention_attachments(message.text, self.project_root)
+        except CodetetherError as exc:  # a mentioned file that is not text: say so, send nothing
+            await self.chat.add_notice(redact(exc.render()), "error")
+            return
         await self.chat.add_user(message.text)
-        self.turn_worker = self.run_worker(self._turn(self.session, message.text), group="turn", exclusive=True)
+        for note in notes:
+            await self.chat.add_notice(note, "error")
+        self.turn_worker = self.run_worker(self._turn(self.session, message.text + attached), group="turn",
+                                           exclusive=True)
         self.refresh_status()
 
     async def _turn(self, run: SessionRun, text: str) -> None:
@@ -255,5 +269,8 @@ class CodetetherApp(SlashActions, App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Tab and the chat keys belong to the chat screen; in dialogs Tab moves focus as usual.
         if action in ("cycle_agent", "model_picker", "interrupt", "toggle_layout", "toggle_inspector"):
+            if action == "cycle_agent" and isinstance(self.screen, MainScreen):
+                popup = self.screen.query_one(PromptInput).mentions
+                return not (popup is not None and popup.open)  # Tab accepts the highlighted `@path`
             return isinstance(self.screen, MainScreen)
         return True

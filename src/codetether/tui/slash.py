@@ -11,6 +11,7 @@ COMMANDS: dict[str, str] = {
     "/sessions": "pick one of this project's sessions to resume",
     "/resume [id]": "resume this project's latest session, or one by id",
     "/undo": "restore the files the last turn changed",
+    "/compact": "summarise the conversation so far (all but the latest exchange) to free context",
     "/agent build|plan|explore": "switch agent (Tab cycles)",
     "/swarm <task>": "run the task as parallel sub-agents; bare /swarm shows the swarm view",
     "/ralph [prd.json]": "run Ralph over a PRD; shows the stories",
@@ -23,7 +24,8 @@ COMMANDS: dict[str, str] = {
 
 KEYS = ("Enter send · Ctrl+J/Alt+Enter new line · Ctrl+Up/Down history · Esc stop the turn · Tab switch agent\n"
         "Ctrl+M model picker (if your terminal sends it as Enter, use /model) · Ctrl+B layout · F3 inspector\n"
-        "F2/Ctrl+S swarm view · ? help (on an empty input) · Ctrl+C/Ctrl+Q quit")
+        "F2/Ctrl+S swarm view · ? help (on an empty input) · Ctrl+C/Ctrl+Q quit\n"
+        "@path attaches a project file to the prompt (Tab or Enter completes the highlighted path)")
 
 HELP_TEXT = KEYS + "\n\n" + "\n".join(f"{name:<28} {what}" for name, what in COMMANDS.items())
 NAMES = frozenset(name.split()[0].rstrip(",") for name in COMMANDS) | {"/classic", "/exit", "/agent", "/view"}

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from codetether.tui.widgets.chat import ChatLog
+from codetether.tui.widgets.mentions import MentionPopup
 from codetether.tui.widgets.prompt import PromptInput
 from codetether.tui.widgets.sidebar import Inspector, Sidebar
 from codetether.tui.widgets.status import StatusBar
@@ -25,6 +26,7 @@ class MainScreen(Screen[None]):
                 yield Static(" Chat [build] ", id="chat-title", markup=False)
                 yield ChatLog(id="chat")
             yield Inspector()
+        yield MentionPopup(id="mentions")
         yield PromptInput(id="prompt")
         yield StatusBar(id="status")
 

@@ -1,12 +1,15 @@
-"""The message input: Enter sends, Ctrl+J / Alt+Enter add a line, Ctrl+Up/Down walk the history."""
+"""The message input: Enter sends, Ctrl+J / Alt+Enter add a line, Ctrl+Up/Down walk the history, @ completes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
+
+from codetether.tui.widgets.mentions import TYPED, MentionPopup
 
 NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter", "newline"})
 
@@ -25,7 +28,15 @@ class PromptInput(TextArea):
         self._draft = ""
 
     async def _on_key(self, event: events.Key) -> None:
-        if event.character == "?" and not self.text:  # `?` on an empty input opens help, as in the seed
+        popup = self.mentions
+        if popup is not None and popup.open and event.key in ("up", "down", "tab", "enter", "escape"):
+            event.stop()
+            event.prevent_default()
+            if event.key in ("up", "down"):
+                popup.move(-1 if event.key == "up" else 1)
+            elif event.key == "escape" or not self._accept(popup):
+                popup.close()
+        elif event.character == "?" and not self.text:  # `?` on an empty input opens help, as in the seed
             event.stop()
             event.prevent_default()
             await self.app.run_action("help")
@@ -43,6 +54,40 @@ class PromptInput(TextArea):
             self._browse(-1 if event.key.endswith("up") else 1)
         else:
             await super()._on_key(event)
+
+    @property
+    def mentions(self) -> MentionPopup | None:
+        """The screen's `@path` popup, if it has one."""
+        found = self.screen.query(MentionPopup)
+        return found.first() if found else None
+
+    def _typed_mention(self) -> tuple[int, int, str] | None:
+        """(row, column where the query starts, query) for an `@word` ending at the cursor."""
+        row, col = self.cursor_location
+        match = TYPED.search(self.document.get_line(row)[:col])
+        return (row, col - len(match.group(1)), match.group(1)) if match else None
+
+    def on_text_area_changed(self, _event: TextArea.Changed) -> None:
+        popup = self.mentions
+        if popup is None:
+            return
+        typed = self._typed_mention()
+        root = getattr(self.app, "project_root", None)
+        if typed is None or not isinstance(root, Path):
+            popup.close()
+        else:
+            popup.offer(root, typed[2])
+
+    def _accept(self, popup: MentionPopup) -> bool:
+        """Replace the `@word` at the cursor with the highlighted path; False when there is none."""
+        path, typed = popup.chosen(), self._typed_mention()
+        if path is None or typed is None:
+            return False
+        row, start, _ = typed
+        result = self.replace(path + " ", (row, start), self.cursor_location, maintain_selection_offset=False)
+        self.move_cursor(result.end_location)
+        popup.close()
+        return True
 
     def _on_edge(self, key: str) -> bool:
         """Up on the first line / Down on the last browses history, as in a shell."""
