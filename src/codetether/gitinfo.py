@@ -15,6 +15,12 @@ class Project:
     dirty: bool = False
 
 
+def run_git(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """One git command with its output captured and no stdin; OSError and TimeoutExpired are the caller's."""
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL, check=False)
+
+
 def git_lines(cwd: Path, *commands: tuple[str, ...]) -> list[str | None]:
     """Run several read-only git commands at once; each gives its stripped stdout, or None on failure."""
     procs: list[subprocess.Popen[str] | None] = []

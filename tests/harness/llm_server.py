@@ -16,34 +16,24 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Self
 
-try:
-    from .wire import (
-        HttpError,
-        Reply,
-        ScriptItem,
-        Stall,
-        ToolCall,
-        anthropic_turn,
-        error_body,
-        openai_turn,
-        parse_reply,
-    )
-    from .wire_extra import bedrock_turn, responses_turn, verify_sigv4
-except ImportError:  # run as a script (python tests/harness/llm_server.py): wire.py sits beside it
-    from wire import (
-        HttpError,
-        Reply,
-        ScriptItem,
-        Stall,
-        ToolCall,
-        anthropic_turn,
-        error_body,
-        openai_turn,
-        parse_reply,
-    )
-    from wire_extra import bedrock_turn, responses_turn, verify_sigv4  # type: ignore[no-redef]
+if __package__ in (None, ""):  # run as a script (python tests/harness/llm_server.py): import as a package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.harness.wire import (
+    HttpError,
+    Reply,
+    ScriptItem,
+    Stall,
+    ToolCall,
+    anthropic_turn,
+    error_body,
+    openai_turn,
+    parse_reply,
+)
+from tests.harness.wire_extra import bedrock_turn, responses_turn, verify_sigv4
 
 __all__ = ["HttpError", "LLMServer", "RecordedRequest", "Reply", "ScriptItem", "Stall", "ToolCall", "parse_reply"]
 

@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 from codetether.errors import CodetetherError
+from codetether.gitinfo import run_git
 
 # Used only when the repository has no identity configured, so a fresh machine can still commit.
 FALLBACK_IDENTITY = ("-c", "user.name=codetether ralph", "-c", "user.email=ralph@codetether.invalid")
@@ -17,8 +18,7 @@ class GitError(CodetetherError):
 
 def _git(root: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, check=False)
+        return run_git(root, *args, timeout=timeout)
     except FileNotFoundError:
         raise GitError("git is not installed; Ralph needs it for the PRD branch and commits") from None
     except subprocess.TimeoutExpired:

@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codetether.gitinfo import run_git
+
 
 @dataclass(frozen=True)
 class CollapsePolicy:
@@ -99,4 +101,4 @@ class CollapseController:
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=30)
+    return run_git(cwd, *args, timeout=30)

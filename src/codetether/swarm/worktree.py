@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codetether.gitinfo import git_lines
+from codetether.gitinfo import git_lines, run_git
 
 IDENTITY = ("-c", "user.name=CodeTether Swarm", "-c", "user.email=swarm@codetether.invalid")
 
@@ -138,7 +138,7 @@ class Worktrees:
 
 def _run(cwd: Path, *args: str) -> str:
     try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
+        proc = run_git(cwd, *args)
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return proc.stdout

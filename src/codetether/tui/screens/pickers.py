@@ -36,7 +36,18 @@ def model_choices(provider_ids: list[str], current: str | None) -> list[str]:
     return choices
 
 
-class ModelPicker(ModalScreen[str | None]):
+class _Picker(ModalScreen[str | None]):
+    """A modal list: moving the cursor and cancelling work the same in every picker."""
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        options.action_cursor_down() if step > 0 else options.action_cursor_up()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ModelPicker(_Picker):
     """Type to filter; Up/Down move; Enter picks (a typed provider/model not listed is taken as is)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("down", "move(1)", show=False),
@@ -81,12 +92,6 @@ class ModelPicker(ModalScreen[str | None]):
         if event.option.id:
             self.dismiss(event.option.id)
 
-    def action_move(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        options.action_cursor_down() if step > 0 else options.action_cursor_up()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 def session_label(info: SessionInfo) -> str:
@@ -95,7 +100,7 @@ def session_label(info: SessionInfo) -> str:
             f"  Agent: {info.agent} | Model: {info.model} | ID: {info.id}")
 
 
-class SessionPicker(ModalScreen[str | None]):
+class SessionPicker(_Picker):
     """This project's sessions, newest first; Enter resumes one."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("j", "move(1)", show=False),
@@ -116,9 +121,3 @@ class SessionPicker(ModalScreen[str | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
-    def action_move(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        options.action_cursor_down() if step > 0 else options.action_cursor_up()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
