@@ -43,7 +43,7 @@ def test_plan_enter_takes_away_write_until_plan_exit(cli, vault_clean, llm_serve
     proc = cli("run", "--agent", "build", "--model", "openai/m", "plan then do it")
     assert proc.returncode == 0, proc.stderr
     first, in_plan, refused, back, _ = llm_server.requests
-    assert {"write", "edit", "plan_enter", "task"} <= _offered(first) and "plan_exit" not in _offered(first)
+    assert {"write", "edit", "tool_load"} <= _offered(first) and "plan_exit" not in _offered(first)
     assert "write" not in _offered(in_plan) and "edit" not in _offered(in_plan) and "plan_exit" in _offered(in_plan)
     assert "Plan mode" in _tool_results(in_plan)[-1]
     write, bash, read = _tool_results(refused)[-3:]

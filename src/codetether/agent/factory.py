@@ -67,7 +67,8 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
     ctx = ToolContext(root=root, cwd=cwd, policy=policy, config=config)
     tools = [load_tool(name) for name in spec.tools]
     mcp = await connect_configured(config.extra, str(config.path or "config")) if "mcp" in config.extra else None
-    agent = Agent(resolved.provider, ToolSet(tools + (mcp.tools if mcp else [])), ctx, settings,
+    toolset = ToolSet(tools + (mcp.tools if mcp else []), on_demand=config.get("tools.on_demand"))
+    agent = Agent(resolved.provider, toolset, ctx, settings,
                   messages=[Message.text("system", system_prompt)], sink=sink)
     attach_rlm(agent, resolved.provider, resolved.model)  # the rlm tool, and oversized webfetch/batch outputs
     return PreparedAgent(agent, resolved, spec.name, project, mcp)

@@ -32,7 +32,7 @@ def build_server(root: Path) -> Any:
     tools = {t.name: t for t in served_tools()}
     # No one can answer an 'ask' rule over stdio, so such calls are refused with the rule named.
     policy = PermissionPolicy(config.permission, agent="build")
-    ctx = ToolContext(root=root, cwd=root, policy=policy, config=config, tools=ToolSet(tools.values()))
+    ctx = ToolContext(root=root, cwd=root, policy=policy, config=config, tools=ToolSet(tools.values(), on_demand=False))
     server: Any = Server("codetether", version=__version__)
 
     @server.list_tools()
