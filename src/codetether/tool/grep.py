@@ -90,8 +90,10 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
     # No --sort: it makes ripgrep single-threaded. Matches are sorted here instead, which gives the same
     # result as the path-ordered Python scan whenever all matches fit in `want`.
     # Plain `path NUL line:text` output: cheaper for ripgrep to print than --json, and NUL-safe for any path.
-    cmd = [rg, "--null", "--line-number", "--no-heading", "--with-filename", "--color", "never", "--no-config", "--hidden", "--no-require-git",
-           "--no-ignore-global", "--no-ignore-exclude", "--no-ignore-dot", "--max-filesize", "1M",
+    # Files over MAX_FILE_BYTES are dropped here, not with --max-filesize: that flag stats every file (about
+    # a seventh of ripgrep's time on a large tree), while only files that match need a stat.
+    cmd = [rg, "--null", "--line-number", "--no-heading", "--with-filename", "--color", "never", "--no-config",
+           "--hidden", "--no-require-git", "--no-ignore-global", "--no-ignore-exclude", "--no-ignore-dot",
            "--glob", "!.git"]
     if not is_regex:
         cmd.append("--fixed-strings")
@@ -104,6 +106,7 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
         stderr=asyncio.subprocess.DEVNULL, limit=32 * 1024 * 1024)
     assert proc.stdout is not None
     found: list[Match] = []
+    too_big: dict[bytes, bool] = {}
     timed_out = eof = False
     pending = b""
     try:
@@ -127,6 +130,10 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
                 number, colon, text = rest.partition(b":")
                 if not (sep and colon and number.isdigit()):
                     continue
+                if name not in too_big:
+                    too_big[name] = _larger_than_cap(name)
+                if too_big[name]:
+                    continue
                 path = Path(os.fsdecode(name))
                 if include_re and not include_re.fullmatch(path.relative_to(base).as_posix()):
                     continue
@@ -145,6 +152,13 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
     if code == 2 and not found and not timed_out:
         return None  # e.g. a regex ripgrep's engine rejects but Python's accepts
     return Search(sorted(found, key=lambda m: (m.path.as_posix(), m.line)), timed_out=timed_out)
+
+
+def _larger_than_cap(name: bytes) -> bool:
+    try:
+        return os.stat(name).st_size > MAX_FILE_BYTES
+    except OSError:
+        return True  # gone since ripgrep read it
 
 
 def _matcher(pattern: str, is_regex: bool) -> Callable[[str], bool]:
