@@ -7,6 +7,7 @@ import time
 
 from codetether.ralph.prd import Prd
 from tests.harness.llm_server import Reply, ToolCall
+from tests.harness.offers import available_tools
 
 STORY = {"id": "US-001", "title": "Hello", "description": "print hello", "acceptance_criteria": ["prints"]}
 
@@ -29,7 +30,7 @@ def test_build_agent_drafts_validates_and_inspects(cli, model, project):
     proc = cli("run", "--agent", "build", "-m", "openai/m", "make a PRD")
 
     assert proc.returncode == 0, proc.stderr
-    tools = {t["function"]["name"] for t in model.requests[0].body["tools"]}
+    tools = available_tools(model.requests[0].body)
     assert {"prd", "ralph"} <= tools
     results = _tool_results(model.requests[-1].body)
     assert "invalid PRD" in results[0] and "dependency cycle: X -> X" in results[0]
@@ -44,7 +45,7 @@ def test_build_agent_drafts_validates_and_inspects(cli, model, project):
 def test_plan_agent_has_no_ralph_tools(cli, model):
     model.script(Reply(text="ok"))
     assert cli("run", "--agent", "plan", "-m", "openai/m", "hi").returncode == 0
-    tools = {t["function"]["name"] for t in model.requests[0].body["tools"]}
+    tools = available_tools(model.requests[0].body)
     assert not {"prd", "ralph"} & tools
 
 

@@ -20,6 +20,7 @@ from codetether.tool.base import ToolContext
 from codetether.tool.registry import load_tool
 from tests.cli.conftest import API_KEY
 from tests.harness.llm_server import Reply, ToolCall
+from tests.harness.offers import available_tools
 from tests.rlm.logs import make_log
 from tests.rlm.test_cli_rlm import Scripted
 
@@ -178,7 +179,7 @@ def test_agent_routes_oversized_webfetch_through_rlm_but_truncates_read(cli, vau
     steps = [r for r in llm_server.requests if "tools" in r.body]
     rlm_requests = [r for r in llm_server.requests if "tools" not in r.body]
     assert len(steps) == 2 and len(rlm_requests) == 2 and rlm.subs == 0
-    assert "rlm" in {t["function"]["name"] for t in steps[0].body["tools"]}
+    assert "rlm" in available_tools(steps[0].body)
     results = {m["tool_call_id"]: m["content"] for m in steps[1].body["messages"] if m["role"] == "tool"}
     fetched, read = results.values()
     assert fetched.startswith("[RLM summary of webfetch output") and "rotated every 30 days" in fetched

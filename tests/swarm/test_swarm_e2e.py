@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tests.harness.llm_server import Reply, ToolCall
+from tests.harness.offers import available_tools
 from tests.swarm.conftest import git, plan_json, router, swarm_branches, text_of, worktrees, writes
 
 RESULT_KEYS = {"success", "result", "subtask_results", "stats", "artifacts", "error"}
@@ -129,7 +130,7 @@ def test_build_agent_starts_a_swarm_with_the_swarm_tool(swarm_cli, llm_server, r
     assert "the swarm finished" in proc.stdout
     assert (repo / "sub.txt").read_text() == "from the swarm\n"
     build_requests = [r.body for r in llm_server.requests if "please swarm" in text_of(r.body, "user")]
-    offered = {t["function"]["name"] for t in build_requests[0]["tools"]}
+    offered = available_tools(build_requests[0])
     assert "swarm" in offered and "swarm_share" not in offered
     tool_result = [m for m in build_requests[1]["messages"] if m["role"] == "tool"][0]["content"]
     assert "Status: SUCCESS" in tool_result

@@ -103,8 +103,8 @@ def state_name(task: Task) -> str:
 
 
 def response_text(task: Task) -> str:
-    """The text of the task's 'response' artifact (the agent's final answer), or ''."""
-    return next((get_artifact_text(a) for a in task.artifacts if a.name == "response"), "")
+    """The text of the task's last 'response' artifact (the agent's final answer; one per turn), or ''."""
+    return next((get_artifact_text(a) for a in reversed(task.artifacts) if a.name == "response"), "")
 
 
 def answer_text(result: Task | Message) -> str:

@@ -1,4 +1,4 @@
-"""Turn the agent loop's events into A2A task updates: batched text, tool activity, changed files."""
+"""Turn the agent loop's events into A2A task updates: batched text, tool activity, answers, changed files."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from a2a.helpers import new_data_part, new_text_part
 from a2a.server.tasks import TaskUpdater
-from a2a.types import TaskState
+from a2a.types import Message, TaskState
 
 from codetether.agent import events as ev
 
@@ -17,7 +17,9 @@ TOOL_ARGS_CHARS = 200
 
 
 class TaskReporter:
-    """An EventSink (synchronous, called by the loop) whose `pump` publishes the events as WORKING updates."""
+    """An EventSink (synchronous, called by the loop) whose `pump` publishes the events as WORKING updates.
+
+    One reporter serves a task's every turn, so changed files add up until the task finishes."""
 
     def __init__(self, updater: TaskUpdater, batch_secs: float = BATCH_SECS):
         self.updater, self.batch_secs = updater, batch_secs
@@ -26,6 +28,7 @@ class TaskReporter:
         self._wake = asyncio.Event()
         self._closing = False
         self._pump: asyncio.Task[None] | None = None
+        self._sending = asyncio.Lock()  # the pump, a turn's end and a follow-up's record never interleave updates
 
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.ToolCallCompleted) and event.success:
@@ -63,6 +66,10 @@ class TaskReporter:
             await self._wake.wait()
 
     async def flush(self) -> None:
+        async with self._sending:
+            await self._flush()
+
+    async def _flush(self) -> None:
         self._wake.clear()
         events, self._pending = self._pending, []
         text: list[str] = []
@@ -81,18 +88,39 @@ class TaskReporter:
         message = self.updater.new_agent_message([new_text_part(text)], metadata={"codetether": metadata})
         await self.updater.update_status(TaskState.TASK_STATE_WORKING, message=message)
 
+    async def received(self, message: Message) -> None:
+        """Record a follow-up in the task's history now, though its turn comes later.
+
+        The SDK moves a status message into the history when the next status arrives: the follow-up goes out as
+        one status, and the note saying it is queued pushes it into the history."""
+        note = "message received: it runs as the next turn once the current one ends"
+        async with self._sending:
+            await self.updater.update_status(TaskState.TASK_STATE_WORKING, message=message)
+            await self._status(note, {"kind": "queued", "message_id": message.message_id})
+
+    async def turn_done(self, answer: str, state: TaskState, note: str = "") -> None:
+        """A turn ended with more messages queued: publish its answer (or failure) and keep the task WORKING."""
+        await self.flush()
+        async with self._sending:
+            if answer:
+                await self.updater.add_artifact([new_text_part(answer)], name="response", last_chunk=True)
+            if state != TaskState.TASK_STATE_COMPLETED:
+                await self._status(f"{note or 'the turn failed'}; going on with the next message",
+                                   {"kind": "error", "fatal": False})
+
     async def finish(self, answer: str, state: TaskState, note: str = "") -> None:
         """Flush, add the answer and changed-files artifacts, and move the task to its final state."""
         await self.stop()
-        await self.flush()
-        if answer:
-            await self.updater.add_artifact([new_text_part(answer)], name="response", last_chunk=True)
-        if self.changed_files:
-            files = list(self.changed_files)
-            await self.updater.add_artifact([new_text_part("\n".join(files)), new_data_part({"files": files})],
-                                            name="changed-files", last_chunk=True)
-        text = note or answer or "(no answer)"
-        await self.updater.update_status(state, message=self.updater.new_agent_message([new_text_part(text)]))
+        async with self._sending:
+            await self._flush()
+            if answer:
+                await self.updater.add_artifact([new_text_part(answer)], name="response", last_chunk=True)
+            if self.changed_files:
+                files = list(self.changed_files)
+                await self.updater.add_artifact([new_text_part("\n".join(files)), new_data_part({"files": files})],
+                                                name="changed-files", last_chunk=True)
+            text = note or answer or "(no answer)"
+            await self.updater.update_status(state, message=self.updater.new_agent_message([new_text_part(text)]))
 
     async def cancelled(self) -> None:
         self.abort()

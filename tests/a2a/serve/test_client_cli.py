@@ -8,6 +8,7 @@ import httpx
 
 from tests.cli.conftest import assert_clean_failure
 from tests.harness.llm_server import Reply, ToolCall
+from tests.harness.offers import available_tools
 
 
 def test_card_shows_name_endpoint_and_skills(served, client_cli):
@@ -76,7 +77,7 @@ def test_build_agent_delegates_with_the_a2a_tool(served, client_cli, llm_server)
     assert proc.returncode == 0, proc.stderr
     assert "The remote agent said hello." in proc.stdout
     bodies = [r.body for r in llm_server.requests]
-    assert any(t["function"]["name"] == "a2a" for t in bodies[0]["tools"])
+    assert "a2a" in available_tools(bodies[0])
     card_result = json.dumps(bodies[1]["messages"][-1])
     assert "CodeTether Agent" in card_result and "debugging" in card_result
     assert "say hello" in json.dumps(bodies[2]["messages"])  # the remote agent got the delegated task
