@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`codetether swarm` at 1, 10, 50 and 100 concurrent sub-agents against the scripted LLM server.
+"""`codetether swarm` at 1, 10, 50 and 100 concurrent sub-agents against the scripted LLM server (medians of N runs).
 
 Each sub-agent makes 5 `read` tool calls, then answers. The swarm runs in shared-directory mode (--no-worktree,
 so git checkouts do not dominate) with [swarm] max_concurrent_requests = 100 and no request spacing; a last row
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _common import emit, runs, tree_rss_kb
 from tests.harness.llm_server import LLMServer, Reply, ToolCall
 from tests.harness.vault import VaultDevServer
 
@@ -44,29 +46,6 @@ def route(body: dict) -> Reply:
     return Reply("read all five files")
 
 
-def tree_rss_kb(pid: int) -> int:
-    """VmRSS of pid and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        todo += children.get(p, [])
-        try:
-            with open(f"/proc/{p}/status") as fh:
-                total += next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
-        except OSError:
-            continue
-    return total
-
-
 def run(n: int, worktrees: bool, env: dict[str, str], work: Path, exe: str) -> dict:
     cmd = [exe, "swarm", "--model", "openai/fake", "--json", *([] if worktrees else ["--no-worktree"]),
            f"bench task BENCH-N={n} end"]
@@ -88,6 +67,7 @@ def run(n: int, worktrees: bool, env: dict[str, str], work: Path, exe: str) -> d
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1,10,50,100")
+    parser.add_argument("--runs", type=int, default=runs(3, 1), help="runs of each size; the table shows medians")
     args = parser.parse_args()
     exe = str(Path(sys.executable).parent / "codetether")
     with VaultDevServer() as vault, LLMServer() as llm, tempfile.TemporaryDirectory() as home:
@@ -109,24 +89,33 @@ def main() -> int:
                    TMPDIR=home)
         plan = [(int(s), False) for s in args.sizes.split(",")] + [(10, True)]
         rows = []
+        samples: dict[str, list[tuple]] = {}
         for n, wt in plan:
-            before = len(llm.requests)
-            r = run(n, wt, env, work, exe)
-            first = next(q for q in llm.requests[before:] if "BENCH-AGENT" in _user_text(q.body))
-            s = r["stats"]
-            busy = s["rate_limit_stats"]["llm_busy_ms"] / 1000
-            overhead = max(s["execution_time_ms"] / 1000 - busy, 0.0)
-            rows.append((f"{n}{' (worktrees)' if wt else ''}", r["wall"], r["peak_mb"], s["spawn_ms_per_agent"], busy,
-                         overhead, overhead / max(s["execution_time_ms"] / 1000, 1e-9),
-                         len(llm.requests) - before, first.raw_bytes, first.raw_bytes // 4))
+            for _ in range(args.runs):
+                before = len(llm.requests)
+                r = run(n, wt, env, work, exe)
+                first = next(q for q in llm.requests[before:] if "BENCH-AGENT" in _user_text(q.body))
+                s = r["stats"]
+                busy = s["rate_limit_stats"]["llm_busy_ms"] / 1000
+                overhead = max(s["execution_time_ms"] / 1000 - busy, 0.0)
+                samples.setdefault(f"{n}{' (worktrees)' if wt else ''}", []).append(
+                    (r["wall"], r["peak_mb"], s["spawn_ms_per_agent"], busy, overhead,
+                     overhead / max(s["execution_time_ms"] / 1000, 1e-9), len(llm.requests) - before,
+                     first.raw_bytes, first.raw_bytes // 4))
+        rows = [(name, *(statistics.median(col) for col in zip(*runs_))) for name, runs_ in samples.items()]
     head = ("sub-agents", "wall s", "peak RSS MB (tree)", "spawn ms/agent", "LLM busy s", "other s", "other %",
             "requests", "1st req bytes", "≈tokens")
     print(" | ".join(head))
     print(" | ".join("---" for _ in head))
     for name, wall, mb, spawn, busy, other, share, reqs, size, tokens in rows:
-        print(f"{name} | {wall:.2f} | {mb:.0f} | {spawn:.3f} | {busy:.2f} | {other:.2f} | {share:.0%} | {reqs} | "
-              f"{size} | {tokens}")
+        print(f"{name} | {wall:.2f} | {mb:.0f} | {spawn:.3f} | {busy:.2f} | {other:.2f} | {share:.0%} | {reqs:.0f} | "
+              f"{size:.0f} | {tokens:.0f}")
     hundred = next((r for r in rows if r[0] == "100"), None)
+    if "100" in samples:
+        emit("swarm, 100 sub-agents: peak RSS, tree (MB)", [x[1] for x in samples["100"]], "MB", TARGET_MB,
+             key="swarm_mb")
+        emit("swarm, 100 sub-agents: spawn (ms/agent)", [x[2] for x in samples["100"]], "ms", TARGET_SPAWN_MS,
+             key="swarm_spawn_ms")
     print(f"\ntargets: 100 sub-agents < {TARGET_MB} MB peak RSS, spawn < {TARGET_SPAWN_MS} ms/agent "
           "(Rust original: 330 MB; opencode: 2,400 MB)")
     if hundred:

@@ -2,18 +2,24 @@
 
 Runs the app headless in-process (Textual's test driver) with no provider configured, so the numbers are the
 UI's own: the stream is fed as agent events at 50 tokens/s, exactly as the session's sink would post them.
+Each run is a fresh process (--runs); min and median are shown.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import emit, runs
 
 
 async def _measure() -> dict[str, float]:
@@ -67,21 +73,40 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main() -> int:
+def measure_once() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         for var in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "CODETETHER_DATA_DIR"):
             os.environ[var] = tmp
         for var in [k for k in os.environ if k.startswith("VAULT_")]:
             del os.environ[var]
         os.chdir(tmp)
-        result = asyncio.run(_measure())
-    print(f"{'metric':<40} {'value':>10}")
-    rows = [("time to first paint (ms)", result["first_paint_ms"]),
-            ("input latency p50 @50 tok/s (ms)", result["latency_p50_ms"]),
-            ("input latency max @50 tok/s (ms)", result["latency_max_ms"]),
-            ("idle RSS of the TUI process (MiB)", result["rss_idle_mb"])]
-    for name, value in rows:
-        print(f"{name:<40} {value:>10.1f}")
+        return asyncio.run(_measure())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=runs(3, 1), help="fresh processes; min and median shown")
+    parser.add_argument("--once", action="store_true", help="measure in this process, print JSON")
+    args = parser.parse_args()
+    if args.once:
+        print(json.dumps(measure_once()))
+        return 0
+    # Each run in a fresh process: RSS and first paint are only meaningful from a cold start.
+    results = []
+    for _ in range(args.runs):
+        out = subprocess.run([sys.executable, __file__, "--once"], capture_output=True, text=True)
+        if out.returncode != 0:
+            print(out.stderr[-2000:], file=sys.stderr)
+            return 1
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print(f"TUI, headless, {args.runs} fresh processes")
+    print(f"{'metric':<40} {'min':>10} {'median':>10}")
+    rows = [("time to first paint (ms)", "first_paint_ms"), ("input latency p50 @50 tok/s (ms)", "latency_p50_ms"),
+            ("input latency max @50 tok/s (ms)", "latency_max_ms"), ("idle RSS of the TUI process (MiB)", "rss_idle_mb")]
+    for name, key in rows:
+        vals = [r[key] for r in results]
+        print(f"{name:<40} {min(vals):>10.1f} {statistics.median(vals):>10.1f}")
+    emit("TUI idle RSS (MB)", [r["rss_idle_mb"] for r in results], "MB", key="tui_mb")
     return 0
 
 

@@ -12,6 +12,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -47,6 +48,10 @@ class RecordedRequest:
     headers: dict[str, str]
     body: Any
     raw_bytes: int
+    # time.perf_counter() once the body was read, and once the response was written (None: unanswered);
+    # benchmarks use them to time the client's own work between a reply and its next request.
+    received: float = 0.0
+    answered: float | None = None
 
     def __getitem__(self, key: str) -> Any:  # records read like dicts too: req["body"]
         return getattr(self, key)
@@ -86,14 +91,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = self.server.llm._record(self.command, self.path, dict(self.headers.items()), raw)
+        self._rec = self.server.llm._record(self.command, self.path, dict(self.headers.items()), raw)
+        body = self._rec.body
         route = self.path.split("?", 1)[0].rstrip("/")
+        tokens = self.server.llm.bearer_tokens
+        if tokens and self.headers.get("Authorization", "") not in {f"Bearer {t}" for t in list(tokens)}:
+            unauthenticated = {"code": 401, "status": "UNAUTHENTICATED",
+                               "message": "Request had invalid authentication credentials."}
+            return self._json(401, {"error": unauthenticated})  # Google's shape for a bad OAuth token
         if self.command == "GET" and route.endswith("/models"):
             models = [{"id": "scripted-model", "object": "model", "created": 0, "owned_by": "llm_server"}]
             self._json(200, {"object": "list", "data": models})
         elif self.command == "POST" and route.endswith("/chat/completions"):
             self._model_turn("openai", body if isinstance(body, dict) else {}, len(raw))
-        elif self.command == "POST" and route.endswith("/messages"):
+        elif self.command == "POST" and route.endswith(("/messages", ":rawPredict", ":streamRawPredict")):
+            # Vertex AI serves Claude at .../publishers/anthropic/models/M:rawPredict (:streamRawPredict).
             self._model_turn("anthropic", body if isinstance(body, dict) else {}, len(raw))
         elif self.command == "POST" and route.endswith("/responses"):
             self._model_turn("responses", body if isinstance(body, dict) else {}, len(raw))
@@ -132,6 +144,11 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._stream(answer, "application/vnd.amazon.eventstream" if dialect.startswith("bedrock") else None)
 
+    def _answered(self) -> None:
+        rec = getattr(self, "_rec", None)
+        if rec is not None:
+            rec.answered = time.perf_counter()
+
     def _sigv4_problem(self, raw: bytes) -> str | None:
         """With aws_credentials set, Bedrock requests must be SigV4-signed by one of them (checked independently)."""
         creds = self.server.llm.aws_credentials
@@ -149,6 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(data)
+        self._answered()
 
     def _stream(self, events: Iterator[str] | Iterator[bytes], content_type: str | None = None) -> None:
         # Chunked like the real APIs, so HTTP/1.1 keep-alive keeps working after a stream.
@@ -162,6 +180,7 @@ class _Handler(BaseHTTPRequestHandler):
                 data = text if isinstance(text, bytes) else text.encode()
                 self.wfile.write(b"%X\r\n%s\r\n" % (len(data), data))
             self.wfile.write(b"0\r\n\r\n")
+            self._answered()
         except OSError:
             self.close_connection = True  # client went away mid-stream: nothing to report
 
@@ -176,6 +195,8 @@ class LLMServer:
         self.router: Callable[[dict[str, Any]], ScriptItem | None] | None = None
         # Bedrock routes: access key id -> secret key; when set, unsigned or badly signed requests get 403.
         self.aws_credentials: dict[str, str] = {}
+        # OAuth access tokens accepted as `Authorization: Bearer ...`; when non-empty, any other request gets 401.
+        self.bearer_tokens: set[str] = set()
         self.port = port
         self._log_path = log_path
         self._cond = threading.Condition()
@@ -270,20 +291,21 @@ class LLMServer:
         with self._cond:
             (self._conns.add if add else self._conns.discard)(conn)
 
-    def _record(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Any:
+    def _record(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> RecordedRequest:
         text = raw.decode("utf-8", "replace")
         try:
             body = json.loads(text) if raw else None
         except ValueError:
             body = text
-        rec = RecordedRequest(method, path, {k.lower(): v for k, v in headers.items()}, body, len(raw))
+        rec = RecordedRequest(method, path, {k.lower(): v for k, v in headers.items()}, body, len(raw),
+                              time.perf_counter())
         with self._cond:
             self._requests.append(rec)
             if self._log_path:
                 with open(self._log_path, "a", encoding="utf-8") as f:
                     f.write(json.dumps(asdict(rec)) + "\n")
             self._cond.notify_all()
-        return body
+        return rec
 
 
 def main(argv: list[str] | None = None) -> int:

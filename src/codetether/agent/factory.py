@@ -14,7 +14,6 @@ from codetether.agent.prompt import build_system_prompt
 from codetether.config.load import Config
 from codetether.gitinfo import Project, project_for
 from codetether.mcp.client import connect_configured
-from codetether.provider.limits import context_window_for
 from codetether.provider.model import Message
 from codetether.provider.registry import ResolvedModel, resolve_model
 from codetether.rlm.router import attach_rlm
@@ -59,7 +58,7 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
     root = project.root
     max_steps = max_steps or config.get("session.max_steps") or spec.max_steps
     settings = AgentSettings(model=resolved.model, agent=spec.name, max_steps=max_steps,
-                             context_window=context_window_for(resolved.model), stream=stream,
+                             context_window=resolved.context_window, stream=stream,
                              tool_router=router_from_env())
     approvals = approvals or Approvals()
     policy = PermissionPolicy(config.permission, agent=spec.name, assume_yes=approvals.assume_yes,

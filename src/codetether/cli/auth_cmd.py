@@ -1,4 +1,4 @@
-"""`codetether auth copilot`: GitHub's OAuth device flow; the GitHub token is stored in Vault for Copilot."""
+"""`codetether auth copilot|codex`: GitHub's OAuth device flow for Copilot here; ChatGPT sign-in in auth_codex."""
 
 from __future__ import annotations
 
@@ -18,6 +18,14 @@ GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 
 def execute(args: argparse.Namespace) -> int:
+    if args.auth_command == "codex":
+        from codetether.cli.auth_codex import run
+
+        return asyncio.run(run(args))
+    if args.auth_command == "cookies":
+        from codetether.cli import auth_cookies
+
+        return asyncio.run(auth_cookies.run(args))
     return asyncio.run(_copilot(args))
 
 

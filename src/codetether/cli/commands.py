@@ -14,7 +14,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("rlm", "Answer a question over files or text larger than any context window (recursive LM analysis)"),
     ("swarm", "Split a task into subtasks and run them as parallel sub-agents in git worktrees, merged back"),
     ("models", "List each provider's models with context window, price and whether a key is in Vault"),
-    ("auth", "Sign in to a provider and store its credentials in Vault (auth copilot: GitHub device flow)"),
+    ("auth", "Store a provider's credentials in Vault: copilot (GitHub device flow), codex (ChatGPT), cookies "
+             "(browser cookies, e.g. gemini-web)"),
     ("mcp", "Model Context Protocol: `mcp serve` offers this project's tools to MCP clients over stdio"),
 )
 

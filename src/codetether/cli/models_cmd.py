@@ -73,12 +73,12 @@ async def _row(pid: str, secret: Any, refresh: bool) -> dict[str, Any]:
 
 async def _live(pid: str, secret: Any) -> list[str]:
     from codetether.provider.catalog import spec_for
-    from codetether.provider.client import Provider
+    from codetether.provider.factory import make_provider
 
     spec = spec_for(pid, secret.base_url)
     if spec is None:
         return []
-    provider = Provider(spec, secret, max_attempts=1)
+    provider = make_provider(spec, secret, max_attempts=1)
     try:
         return await provider.list_models()
     finally:

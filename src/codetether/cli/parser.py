@@ -64,10 +64,23 @@ def _models_auth_parsers(sub: argparse._SubParsersAction) -> None:
     models.add_argument("--json", action="store_true", help="print a JSON array of providers with their models")
     models.add_argument("--refresh", action="store_true", help="also ask each provider with a key for its live list")
     auth = sub.add_parser("auth", help=SUMMARY["auth"], description=SUMMARY["auth"])
-    copilot = auth.add_subparsers(dest="auth_command", metavar="<provider>", required=True).add_parser(
+    auth_providers = auth.add_subparsers(dest="auth_command", metavar="<provider>", required=True)
+    copilot = auth_providers.add_parser(
         "copilot", help="GitHub OAuth device flow; the GitHub token goes to Vault for the github-copilot provider")
     copilot.add_argument("--enterprise-url", help="GitHub Enterprise domain (stores github-copilot-enterprise)")
     copilot.add_argument("--client-id", help="OAuth app client id (default: env CODETETHER_COPILOT_OAUTH_CLIENT_ID)")
+    codex = auth_providers.add_parser(
+        "codex", help="ChatGPT OAuth (PKCE, redirect http://localhost:1455/auth/callback); tokens go to Vault "
+                      "for the openai-codex provider")
+    codex.add_argument("--device-code", action="store_true",
+                       help="sign in with a one-time code instead (for machines without a browser)")
+    cookies = auth_providers.add_parser(
+        "cookies", help="import a browser cookie export (Netscape cookies.txt) into Vault, e.g. for gemini-web")
+    cookies.add_argument("--provider", default="gemini-web", help="the provider secret to store them in "
+                         "(default gemini-web)")
+    cookies.add_argument("--file", required=True, help="the cookies.txt file (a JSON export works too)")
+    cookies.add_argument("--keep-all", action="store_true",
+                         help="store every cookie, not only the google.com sign-in cookies")
 
 
 def _swarm_parser(p: argparse.ArgumentParser) -> None:

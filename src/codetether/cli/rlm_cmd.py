@@ -23,7 +23,6 @@ def execute(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace) -> int:
     from codetether.config.load import load
-    from codetether.provider.limits import context_window_for
     from codetether.provider.registry import resolve_model
     from codetether.rlm.context import RlmContext
     from codetether.rlm.loop import RlmModel, analyze
@@ -40,7 +39,7 @@ async def _run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"query": question, "answer": "", "exit_reason": "error", "error": exc.message}))
         raise
-    model = RlmModel(resolved.provider, resolved.model, context_window_for(resolved.model))
+    model = RlmModel(resolved.provider, resolved.model, resolved.context_window)
     if not args.json:
         print(f"RLM: {ctx.describe()}; model {resolved.id}", file=sys.stderr)
     on_step = None if args.json else _progress

@@ -1,10 +1,10 @@
-"""Credentials made per request: SigV4 signatures for Bedrock, exchanged session tokens for Copilot."""
+"""Credentials made per request: SigV4 for Bedrock, exchanged session tokens for Copilot, OAuth tokens for Vertex."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from codetether.provider.catalog import ProviderSpec, is_copilot
+from codetether.provider.catalog import ProviderSpec, is_chatgpt_oauth, is_copilot, is_vertex
 from codetether.provider.errors import ProviderAuthError
 from codetether.provider.model import CompletionRequest
 from codetether.secrets.model import ProviderSecret
@@ -19,10 +19,18 @@ class RequestAuth(Protocol):
 
 def make_auth(spec: ProviderSpec, secret: ProviderSecret, base_url: str) -> RequestAuth | None:
     """None when the secret's static headers are all a request needs."""
+    if is_chatgpt_oauth(spec.id, secret.extra):
+        from codetether.provider.codex_auth import CodexAuth
+
+        return CodexAuth(secret)
     if is_copilot(spec.id):
         from codetether.provider.copilot import CopilotAuth
 
         return CopilotAuth(secret, base_url, explicit_base=bool(secret.base_url))
+    if is_vertex(spec.id) and (secret.extra.get("service_account_json") or not secret.api_key):
+        from codetether.provider.google_auth import GoogleServiceAccountAuth
+
+        return GoogleServiceAccountAuth(secret)  # an api_key alone is a ready OAuth token (vertex.headers)
     if spec.dialect != "bedrock" or secret.api_key:
         return None  # a Bedrock API key is a plain bearer token (bedrock.headers)
     key_id, key = secret.field("aws_access_key_id"), secret.field("aws_secret_access_key")

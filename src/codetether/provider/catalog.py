@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class ProviderSpec:
     id: str
-    dialect: str  # "openai" (chat completions) | "anthropic" (messages) | "bedrock" (converse) | "responses"
+    # "openai" (chat completions) | "anthropic" (messages) | "bedrock" (converse) | "responses"
+    # | "vertex-anthropic" (messages via rawPredict) | "gemini-web" | "local-cuda" (own classes: provider/factory.py)
+    dialect: str
     base_url: str | None
     default_model: str
     env_key: str | None = None
@@ -54,10 +56,16 @@ PROVIDERS: dict[str, ProviderSpec] = {p.id: p for p in (
     ProviderSpec("bedrock", "bedrock", "https://bedrock-runtime.{region}.amazonaws.com",
                  "us.anthropic.claude-sonnet-4-20250514-v1:0", "AWS_BEARER_TOKEN_BEDROCK"),
     ProviderSpec("openai-codex", "responses", "https://api.openai.com/v1", "gpt-5.5"),
+    # Google Vertex AI: the project/region URL is built in provider/vertex.py, the OAuth token in google_auth.py.
+    _openai("vertex-glm", None, "zai-org/glm-4.7-maas"),
+    ProviderSpec("vertex-anthropic", "vertex-anthropic", None, "claude-sonnet-4@20250514"),
     _openai("github-copilot", "https://api.githubcopilot.com", "gpt-5-mini", "GITHUB_COPILOT_TOKEN",
             headers=COPILOT_HEADERS),
     # Enterprise: base_url, or https://copilot-api.<domain> from the secret's enterpriseUrl.
     _openai("github-copilot-enterprise", None, "gpt-5-mini", headers=COPILOT_HEADERS),
+    # No native tool calling: both speak the text protocol of provider/text_tools.py.
+    ProviderSpec("gemini-web", "gemini-web", "https://gemini.google.com", "gemini-web-fast"),  # browser cookies
+    ProviderSpec("local_cuda", "local-cuda", None, "qwen3.5-9b"),  # in-process GGUF via llama-cpp-python
     # OpenAI-compatible services whose endpoint differs per account: base_url must come from the secret.
     *(_openai(i, None, "") for i in ("togetherai", "fireworks-ai", "mistral", "nvidia", "alibaba", "azure", "huggingface",
                                       "glm5")),
@@ -65,7 +73,9 @@ PROVIDERS: dict[str, ProviderSpec] = {p.id: p for p in (
 
 ALIASES = {"zhipuai": "zai", "z-ai": "zai", "moonshot": "moonshotai", "gemini": "google", "google-vertex": "google",
            "aws-bedrock": "bedrock", "codex": "openai-codex", "chatgpt": "openai-codex", "usai-gov": "usai",
-           "gsai": "usai", "copilot": "github-copilot"}
+           "gsai": "usai", "copilot": "github-copilot",
+           "local-cuda": "local_cuda", "localcuda": "local_cuda", "vertex-ai": "vertex-glm", "gcp-glm": "vertex-glm",
+           "vertex-claude": "vertex-anthropic", "gcp-anthropic": "vertex-anthropic"}
 
 # Order in which a default provider is chosen when the user names none (spec §3.6).
 PREFERENCE = ("openai-codex", "openai", "anthropic", "github-copilot", "zai", "deepseek", "minimax", "openrouter", "novita", "moonshotai", "google")
@@ -85,8 +95,17 @@ def spec_for(provider_id: str, base_url: str | None) -> ProviderSpec | None:
     return None
 
 
+def is_vertex(provider_id: str) -> bool:
+    return canonical(provider_id) in ("vertex-glm", "vertex-anthropic")
+
+
 def is_copilot(provider_id: str) -> bool:
     return canonical(provider_id).startswith("github-copilot")
+
+
+def is_chatgpt_oauth(provider_id: str, extra: dict[str, object]) -> bool:
+    """openai-codex holding ChatGPT sign-in tokens (`auth codex`): they win over an api_key."""
+    return canonical(provider_id) == "openai-codex" and bool(extra.get("access_token") or extra.get("refresh_token"))
 
 
 def dialect_for(spec: ProviderSpec, wire_api: str | None) -> str:
@@ -100,6 +119,10 @@ def dialect_for(spec: ProviderSpec, wire_api: str | None) -> str:
 
 def base_url_for(spec: ProviderSpec, base_url: str | None, extra: dict[str, object]) -> str | None:
     """The secret's base_url wins; else the row's, with the region filled in, or one derived from enterpriseUrl."""
+    if is_vertex(spec.id):
+        from codetether.provider.vertex import location_base
+
+        return location_base(spec.id, base_url, extra)
     if base_url:
         return base_url
     enterprise = extra.get("enterpriseUrl") or extra.get("enterprise_url")

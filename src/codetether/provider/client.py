@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import importlib
 import json
@@ -17,7 +18,7 @@ import httpx
 
 from codetether.net import async_client
 from codetether.provider.auth import make_auth
-from codetether.provider.catalog import ProviderSpec, base_url_for, dialect_for
+from codetether.provider.catalog import ProviderSpec, base_url_for, dialect_for, is_chatgpt_oauth
 from codetether.provider.errors import (
     ProviderAuthError,
     ProviderProtocolError,
@@ -32,9 +33,13 @@ from codetether.secrets.redact import redact
 
 # Dialect name -> module; only the one a provider speaks is imported.
 DIALECTS: dict[str, str] = {"openai": "openai_chat", "anthropic": "anthropic", "bedrock": "bedrock",
-                            "responses": "openai_responses"}
+                            "responses": "openai_responses", "vertex-anthropic": "vertex", "codex": "openai_codex"}
 RETRYABLE = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
 DeltaCallback = Callable[[TextDelta | ThinkingDelta], None]
+
+
+class _Unauthorized(ProviderAuthError):
+    """HTTP 401: a minted token (OAuth) may be replaced once before giving up."""
 
 
 class _Retry(Exception):
@@ -50,8 +55,10 @@ class Provider:
         self.spec = spec
         self.secret = secret
         self.id = secret.provider_id
-        self.dialect: ModuleType = importlib.import_module(
-            f"codetether.provider.{DIALECTS[dialect_for(spec, secret.field('wire_api'))]}")
+        dialect = dialect_for(spec, secret.field("wire_api"))
+        if dialect == "responses" and is_chatgpt_oauth(spec.id, secret.extra):
+            dialect = "codex"  # signed in with ChatGPT: the Codex backend's body, headers and WebSocket transport
+        self.dialect: ModuleType = importlib.import_module(f"codetether.provider.{DIALECTS[dialect]}")
         base = base_url_for(spec, secret.base_url, secret.extra)
         if not base:
             raise ProviderRequestError(f"provider '{self.id}' needs a base_url",
@@ -68,9 +75,12 @@ class Provider:
         # Credentials that are computed per request (SigV4 signatures, Copilot session tokens), or None.
         self._auth = make_auth(spec, secret, base)
         self._iter_events = getattr(self.dialect, "iter_events", None)
+        self._ws: Any = None  # pooled Responses WebSockets (responses_ws), for dialects with a transport()
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self._ws is not None:
+            await self._ws.aclose()
         if self._auth is not None:
             await self._auth.aclose()
 
@@ -107,11 +117,7 @@ class Provider:
         for attempt in range(1, self.max_attempts + 1):
             emitted = [False]
             try:
-                # Signed or token-bearing headers are made afresh for every attempt (dates, expiry).
-                sent_url, headers = await self._prepare(url, body, request)
-                if request.stream:
-                    return await self._stream(sent_url, body, headers, on_delta, emitted)
-                return await self._once(sent_url, body, headers)
+                return await self._attempt(url, body, request, on_delta, emitted)
             except _Retry as retry:
                 # A stream that already showed text cannot be replayed without duplicating it.
                 if attempt == self.max_attempts or emitted[0]:
@@ -119,6 +125,26 @@ class Provider:
                         f"provider '{self.id}' failed after {attempt} attempt(s): {retry.reason}",
                         "Try again later, or pick another model with --model.") from None
                 await asyncio.sleep(self._delay(attempt, retry.after))
+        raise AssertionError("unreachable")
+
+    async def _attempt(self, url: str, body: bytes, request: CompletionRequest, on_delta: DeltaCallback | None,
+                       emitted: list[bool]) -> CompletionResponse:
+        for refreshed in (False, True):
+            # Signed or token-bearing headers are made afresh for every attempt (dates, expiry).
+            sent_url, headers = await self._prepare(url, body, request)
+            try:
+                if request.stream or getattr(self.dialect, "STREAM_ONLY", False):
+                    if self._wants_ws(request.model):
+                        answer = await self._stream_ws(sent_url, body, headers, on_delta, emitted)
+                        if answer is not None:
+                            return answer
+                    return await self._stream(sent_url, body, headers, on_delta, emitted)
+                return await self._once(sent_url, body, headers)
+            except _Unauthorized:
+                # A token the API stopped accepting (revoked, clock skew) is minted again, once.
+                invalidate = getattr(self._auth, "invalidate", None)
+                if refreshed or invalidate is None or not invalidate():
+                    raise
         raise AssertionError("unreachable")
 
     async def _once(self, url: str, body: bytes, headers: dict[str, str]) -> CompletionResponse:
@@ -156,13 +182,7 @@ class Provider:
                     await resp.aread()  # a provider that ignored stream=true
                     return self._parse(lambda: self.dialect.parse_response(json.loads(resp.text)))
                 events = self._iter_events(resp.aiter_bytes()) if self._iter_events else iter_sse(resp.aiter_lines())
-                async for event, data in events:
-                    for delta in self._parse(assembler.feed, event, data):
-                        emitted[0] = True
-                        if on_delta:
-                            on_delta(delta)
-                    if assembler.done:
-                        break
+                await self._drain(events, assembler, on_delta, emitted)
         except httpx.TransportError as exc:
             raise _Retry(f"{type(exc).__name__} while streaming from {url}") from None
         except ProviderProtocolError as exc:  # a broken frame from the event-stream decoder
@@ -174,14 +194,53 @@ class Provider:
             raise _Retry("the stream ended before the response was complete")
         return self._parse(assembler.result)
 
+    async def _drain(self, events: Any, assembler: Any, on_delta: DeltaCallback | None, emitted: list[bool]) -> None:
+        async for event, data in events:
+            for delta in self._parse(assembler.feed, event, data):
+                emitted[0] = True
+                if on_delta:
+                    on_delta(delta)
+            if assembler.done:
+                break
+
+    def _wants_ws(self, model: str) -> bool:
+        transport = getattr(self.dialect, "transport", None)
+        return transport is not None and transport(model) == "ws" and not (self._ws and self._ws.refused)
+
+    async def _stream_ws(self, url: str, body: bytes, headers: dict[str, str], on_delta: DeltaCallback | None,
+                         emitted: list[bool]) -> CompletionResponse | None:
+        """The same events over a pooled WebSocket; None when the handshake failed (HTTP SSE from then on)."""
+        from codetether.provider.responses_ws import HandshakeRefused, ResponsesSocketPool
+
+        self._ws = self._ws or ResponsesSocketPool()
+        assembler = self.dialect.StreamAssembler()
+        try:
+            events = await self._ws.events(url, body, headers)
+            async with contextlib.aclosing(events):
+                await self._drain(events, assembler, on_delta, emitted)
+        except HandshakeRefused as exc:
+            if exc.status == 401:  # a stale token: refreshed by _attempt like an HTTP 401
+                self._check_status(401, httpx.Headers(), exc.reason)
+            return None
+        except ModuleNotFoundError:
+            self._ws.refused = "the websockets package is not installed"
+            return None
+        except ConnectionError as exc:
+            raise _Retry(f"{exc} ({url})") from None
+        if not assembler.done:
+            raise _Retry("the WebSocket stream ended before the response was complete")
+        return self._parse(assembler.result)
+
     def _check_status(self, status: int, headers: httpx.Headers, text: str) -> None:
         if status < 400:
             return
         detail = _error_detail(text)
         if status in (401, 403):
-            what = "the AWS credentials" if self._auth is not None and self.spec.dialect == "bedrock" else "the API key"
-            raise ProviderAuthError(f"provider '{self.id}' rejected {what} (HTTP {status}): {detail}",
-                                    f"Update the credentials in the '{self.id}' secret in Vault.")
+            what = getattr(self._auth, "credential_name", None) or (
+                "the AWS credentials" if self._auth is not None and self.spec.dialect == "bedrock" else "the API key")
+            error = _Unauthorized if status == 401 else ProviderAuthError
+            raise error(f"provider '{self.id}' rejected {what} (HTTP {status}): {detail}",
+                        f"Update the credentials in the '{self.id}' secret in Vault.")
         if status in RETRYABLE:
             raise _Retry(f"HTTP {status}: {detail}", _retry_after(headers))
         raise ProviderRequestError(f"provider '{self.id}' refused the request (HTTP {status}): {detail}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 
@@ -12,6 +13,7 @@ from codetether.provider.errors import ProviderAuthError, ProviderUnavailableErr
 from codetether.provider.model import CompletionRequest, ImagePart
 from codetether.secrets.model import ProviderSecret
 from codetether.secrets.redact import remember
+from codetether.secrets.writeback import write_back
 
 TOKEN_URL = "https://api.github.com/copilot_internal/v2/token"
 TOKEN_URL_ENV = "CODETETHER_COPILOT_TOKEN_URL"
@@ -41,11 +43,17 @@ class CopilotAuth:
         self.github_token: str = github_token
         self.url = token_url(secret)
         self.base_url, self.explicit_base = base_url.rstrip("/"), explicit_base
+        self.secret = secret
         self.token: str | None = None
         self.expires_at = 0.0
         self.api: str | None = None
         self.exchanges = 0
         self._http: httpx.AsyncClient | None = None
+        # A session token written back to Vault by an earlier process is reused while valid, for this GitHub token.
+        if secret.field("copilot_token") and secret.field("copilot_token_for") == _fingerprint(github_token):
+            self.token, self.api = secret.field("copilot_token"), secret.field("copilot_api")
+            expires = secret.field("copilot_expires_at") or "0"
+            self.expires_at = float(expires) if expires.replace(".", "", 1).isdigit() else 0.0
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -85,6 +93,9 @@ class CopilotAuth:
         self.expires_at = float(expires) if expires else now + float(data.get("refresh_in") or 1500)
         self.token, self.exchanges = token, self.exchanges + 1
         self.api = (data.get("endpoints") or {}).get("api") or self.api
+        fields = {"copilot_token": token, "copilot_expires_at": int(self.expires_at),
+                  "copilot_token_for": _fingerprint(self.github_token)}
+        await write_back(self.secret, {**fields, **({"copilot_api": self.api} if self.api else {})})
 
     async def prepare(self, url: str, body: bytes, headers: dict[str, str],
                       request: CompletionRequest) -> tuple[str, dict[str, str]]:
@@ -97,3 +108,8 @@ class CopilotAuth:
         if any(isinstance(p, ImagePart) for m in request.messages for p in m.parts):
             headers["Copilot-Vision-Request"] = "true"
         return url, headers
+
+
+def _fingerprint(github_token: str) -> str:
+    """Names the GitHub token a stored session token was exchanged for, without storing it twice."""
+    return hashlib.sha256(github_token.encode()).hexdigest()[:16]

@@ -20,6 +20,11 @@ KNOWN_MODELS: dict[str, tuple[str, ...]] = {
     "google": ("gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"),
     "bedrock": ("us.anthropic.claude-sonnet-4-20250514-v1:0", "anthropic.claude-3-5-haiku-20241022-v1:0",
                 "amazon.nova-pro-v1:0", "meta.llama3-3-70b-instruct-v1:0"),
+    "vertex-glm": ("zai-org/glm-4.7-maas", "zai-org/glm-5-maas"),
+    "vertex-anthropic": ("claude-sonnet-4@20250514", "claude-sonnet-4-5@20250929", "claude-opus-4-5@20251101",
+                         "claude-opus-4-1@20250805", "claude-haiku-4-5@20251001"),
     "github-copilot": ("gpt-5-mini", "gpt-4.1", "claude-opus-4", "claude-sonnet-4", "gemini-2.5-pro"),
     "github-copilot-enterprise": ("gpt-5-mini", "gpt-4.1", "claude-sonnet-4"),
+    "gemini-web": ("gemini-web-fast", "gemini-web-thinking", "gemini-web-pro", "gemini-web-deep-think"),
+    "local_cuda": ("qwen3.5-9b",),  # whatever model_path holds; the name is a label
 }

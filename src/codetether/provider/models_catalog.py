@@ -51,6 +51,8 @@ MODELS: tuple[ModelInfo, ...] = tuple(ModelInfo(*row) for row in (
     # moonshotai
     ("kimi-k2.5", 262_144, 32_768, 0.60, 3.0), ("kimi-k2-turbo", 262_144, 32_768, 2.40, 10.0),
     ("kimi-k2", 262_144, 32_768, 0.60, 2.50),
+    # gemini-web: the Gemini app with a Google account's cookies (no per-token price)
+    ("gemini-web", _M, 65_536, 0.0, 0.0),
     # google
     ("gemini-3-pro", _M, 65_536, 2.0, 12.0), ("gemini-2.5-pro", _M, 65_536, 1.25, 10.0),
     ("gemini-2.5-flash-lite", _M, 65_536, 0.10, 0.40), ("gemini-2.5-flash", _M, 65_536, 0.30, 2.50),
@@ -66,6 +68,7 @@ MODELS: tuple[ModelInfo, ...] = tuple(ModelInfo(*row) for row in (
     # open-weight models served by cerebras, groq, novita and openrouter
     ("llama-3.3-70b", 131_072, 32_768, 0.59, 0.79), ("llama-3.1-8b", 131_072, 8_192, 0.05, 0.08),
     ("llama-3", 131_072, 8_192, 0.59, 0.79),
+    ("qwen3.5-9b", 262_144, 32_768, 0.0, 0.0),  # local_cuda's default: runs on your own machine
     ("qwen-3", 131_072, 32_768, 0.60, 1.20), ("qwen3-32b", 131_072, 40_960, 0.29, 0.59),
     ("qwen3-coder", 262_144, 65_536, 0.30, 1.20), ("qwen3", 262_144, 32_768, 0.20, 0.80),
 ))

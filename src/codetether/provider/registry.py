@@ -10,6 +10,7 @@ from codetether.config.load import Config
 from codetether.provider.catalog import ALIASES, PREFERENCE, PROVIDERS, canonical, spec_for
 from codetether.provider.client import Provider
 from codetether.provider.errors import NoProvidersError, UnknownModelError
+from codetether.provider.factory import make_provider
 from codetether.secrets.env import env_fallback_enabled, secrets_from_env
 from codetether.secrets.model import ProviderSecret
 from codetether.secrets.vault import VaultClient, VaultSettings
@@ -31,6 +32,14 @@ Copy/paste checklist:
 (To read OPENAI_API_KEY-style environment variables instead, opt in with CODETETHER_ENV_FALLBACK=1.)"""
 
 
+# What a provider's secret holds when it is not an api_key (shown when the secret is missing).
+SECRET_FIELDS = {"gemini-web": "cookies=@cookies.txt (or: codetether auth cookies --provider gemini-web --file "
+                               "cookies.txt)",
+                 "local_cuda": "model_path=/path/to/model.gguf (or set LOCAL_CUDA_MODEL_PATH)",
+                 **dict.fromkeys(("vertex-glm", "vertex-anthropic"),
+                                 "service_account_json=@service-account.json region=global")}
+
+
 def parse_model_id(model_id: str) -> tuple[str | None, str]:
     """Split at the first '/': everything after it, ':' suffixes included, is the model."""
     provider, sep, model = model_id.partition("/")
@@ -39,17 +48,25 @@ def parse_model_id(model_id: str) -> tuple[str | None, str]:
 
 @dataclass
 class ResolvedModel:
-    provider: Provider
+    provider: Provider  # or a class of its own (provider/factory.py) with the same methods
     model: str
 
     @property
     def id(self) -> str:
         return f"{self.provider.id}/{self.model}"
 
+    @property
+    def context_window(self) -> int:
+        """The provider's own window if it has one (a local model's n_ctx), else the model table's."""
+        from codetether.provider.models_catalog import CONTEXT_WINDOW_ENV, context_window_for
+
+        own = getattr(self.provider, "context_window", None)
+        return own if own and not os.environ.get(CONTEXT_WINDOW_ENV) else context_window_for(self.model)
+
 
 async def load_secrets(config: Config, wanted: str | None = None,
                        env: dict[str, str] | None = None) -> dict[str, ProviderSecret]:
-    """Provider secrets from Vault (only `wanted`'s when given), then the opt-in environment fallback."""
+    """Provider secrets from Vault (only `wanted`'s when given), the opt-in environment fallback, LOCAL_CUDA_*."""
     env = os.environ if env is None else env
     secrets: dict[str, ProviderSecret] = {}
     settings = VaultSettings.from_env(env)
@@ -63,6 +80,12 @@ async def load_secrets(config: Config, wanted: str | None = None,
                 print(f"warning: using {secret.source[4:]} from the environment for provider '{pid}' "
                       "(env fallback is on); storing keys in Vault is safer", file=sys.stderr)
                 secrets[pid] = secret
+    if (wanted is None or canonical(wanted) == "local_cuda") and "local_cuda" not in {canonical(i) for i in secrets}:
+        # LOCAL_CUDA_* name a model file, not a credential: no opt-in needed (spec §3.4).
+        from codetether.provider.local_cuda import secret_from_env
+
+        if (local := secret_from_env(env)) is not None:
+            secrets["local_cuda"] = local
     return secrets
 
 
@@ -96,7 +119,7 @@ async def resolve_model(model_id: str | None, config: Config, env: dict[str, str
         raise UnknownModelError(f"no model given for provider '{provider_id}'",
                                 f"Pass --model {provider_id}/<model-name>.")
     secret.provider_id = canonical(provider_id) if canonical(provider_id) in PROVIDERS else provider_id
-    return ResolvedModel(Provider(spec, secret), model)
+    return ResolvedModel(make_provider(spec, secret), model)
 
 
 def _choose_default(secrets: dict[str, ProviderSecret]) -> str:
@@ -110,9 +133,10 @@ def _choose_default(secrets: dict[str, ProviderSecret]) -> str:
 def _missing_provider(provider_id: str, model_id: str) -> UnknownModelError:
     known = provider_id in PROVIDERS or canonical(provider_id) in PROVIDERS
     what = "has no secret" if known else "is not a known provider and has no secret"
+    fields = SECRET_FIELDS.get(canonical(provider_id), "api_key=...")
     return UnknownModelError(
         f"provider '{provider_id}' (from model '{model_id or provider_id}') {what} in Vault",
-        f"Store one: vault kv put {_secrets_path()}/{provider_id} api_key=... "
+        f"Store one: vault kv put {_secrets_path()}/{provider_id} {fields} "
         f"{'' if known else 'base_url=https://...'}\nKnown providers: {', '.join(sorted(PROVIDERS))}")
 
 

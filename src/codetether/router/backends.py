@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import Any, Protocol
 
-from codetether.errors import ConfigError
+from codetether.llama import load_llama, require_llama_cpp
 from codetether.provider.model import ToolCallPart, ToolDefinition
 from codetether.router.config import RouterConfig
 from codetether.router.prompt import gemma_prompt, new_call_id, parse_tool_calls, system_prompt
@@ -58,21 +58,15 @@ class GgufBackend:
     """FunctionGemma (or any GGUF) in-process through llama-cpp-python, loaded on first use."""
 
     def __init__(self, config: RouterConfig):
-        try:
-            import llama_cpp  # noqa: F401  (checked here so a missing install is reported at start-up)
-        except ImportError:
-            raise ConfigError("the gguf tool router needs llama-cpp-python, which is not installed",
-                              "pip install llama-cpp-python, or set CODETETHER_TOOL_ROUTER_BASE_URL to an "
-                              "OpenAI-compatible endpoint (e.g. Ollama serving FunctionGemma)") from None
+        # Checked here so a missing install is reported at start-up, not at the first routed reply.
+        require_llama_cpp("the gguf tool router", "Or set CODETETHER_TOOL_ROUTER_BASE_URL to an OpenAI-compatible "
+                          "endpoint (e.g. Ollama serving FunctionGemma).")
         self.config = config
         self._llm: Any = None
         self._lock = asyncio.Lock()
 
     def _load(self) -> Any:
-        from llama_cpp import Llama
-
-        gpu_layers = 0 if self.config.device == "cpu" else -1  # auto/cuda: offload when the build supports it
-        return Llama(model_path=self.config.model_path, n_gpu_layers=gpu_layers, seed=42, verbose=False)
+        return load_llama(self.config.model_path, device=self.config.device)
 
     def _generate(self, prompt: str) -> str:
         if self._llm is None:

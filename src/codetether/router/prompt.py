@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import logging
 import uuid
+from dataclasses import replace
 
 from codetether.provider.model import ToolCallPart, ToolDefinition
-
-log = logging.getLogger(__name__)
+from codetether.provider.text_tools import parse_reply
 
 SYSTEM = ("You are a function calling AI model. You are provided with function signatures within <tools></tools> "
           "XML tags. You may call one or more functions to assist with the user query. Don't make assumptions "
@@ -30,31 +29,8 @@ def gemma_prompt(text: str, tools: list[ToolDefinition]) -> str:
 
 
 def parse_tool_calls(text: str) -> list[ToolCallPart]:
-    """Every well-formed <tool_call> block as a call; invalid blocks are skipped, an unclosed one ends the scan."""
-    calls: list[ToolCallPart] = []
-    pos = 0
-    while (start := text.find("<tool_call>", pos)) != -1:
-        end = text.find("</tool_call>", start)
-        if end == -1:
-            break
-        pos = end + len("</tool_call>")
-        call = _call(text[start + len("<tool_call>"):end].strip())
-        if call is not None:
-            calls.append(call)
-    return calls
-
-
-def _call(block: str) -> ToolCallPart | None:
-    try:
-        data = json.loads(block)
-    except ValueError:
-        log.warning("tool router: skipped a <tool_call> block that is not JSON")
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("name"), str) or not data["name"].strip():
-        return None
-    arguments = data.get("arguments", {})
-    text = arguments if isinstance(arguments, str) else json.dumps(arguments if arguments is not None else {})
-    return ToolCallPart(new_call_id(), data["name"].strip(), text)
+    """Every well-formed <tool_call> block as a call (the same parser as text-protocol providers)."""
+    return [replace(c, id=new_call_id()) for c in parse_reply(text).calls]  # the router's ids are fc_...
 
 
 def new_call_id() -> str:

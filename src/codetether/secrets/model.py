@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codetether.secrets.redact import remember
+
+if TYPE_CHECKING:
+    from codetether.secrets.vault import VaultSettings
 
 KNOWN_FIELDS = ("api_key", "base_url", "organization", "headers")
 # Extra fields that are credentials (Bedrock SigV4, OAuth tokens): scrubbed like the api_key.
 SENSITIVE_EXTRA = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "access_token",
-                   "refresh_token", "id_token", "oauth_token")
+                   "refresh_token", "id_token", "oauth_token", "copilot_token")
 
 
 @dataclass(repr=False)
@@ -22,6 +25,9 @@ class ProviderSecret:
     headers: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     source: str = "vault"
+    # Where it was read from, so refreshed tokens can be written back to the same secret (secrets.writeback).
+    vault_id: str | None = None
+    vault: VaultSettings | None = None
 
     def __post_init__(self) -> None:
         remember(self.api_key)
@@ -30,6 +36,7 @@ class ProviderSecret:
         for name in SENSITIVE_EXTRA:
             if isinstance(self.extra.get(name), str):
                 remember(self.extra[name])
+        _remember_embedded(self.extra)
 
     def field(self, name: str, default: str | None = None) -> str | None:
         """An extra field as text (a number typed into Vault still counts), or the default."""
@@ -67,3 +74,35 @@ def _text(value: Any) -> str | None:
     if value is None or value == "":
         return None
     return value if isinstance(value, str) else str(value)
+
+
+def _remember_embedded(extra: dict[str, Any]) -> None:
+    """Secrets inside structured fields: a service account's private key, browser cookie values."""
+    import json
+
+    def parsed(value: Any) -> Any:
+        if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+            try:
+                return json.loads(value)
+            except ValueError:
+                remember(value)
+        return value
+
+    account = parsed(extra.get("service_account_json"))
+    if isinstance(account, dict):
+        remember(_text(account.get("private_key")))
+        remember(_text(account.get("private_key_id")))
+    cookies = parsed(extra.get("cookies"))
+    if isinstance(cookies, dict):
+        cookies = [{"value": v} for v in cookies.values()]
+    if isinstance(cookies, list):
+        for cookie in cookies:
+            if isinstance(cookie, dict):
+                remember(_text(cookie.get("value")))
+    elif isinstance(cookies, str):
+        for line in cookies.splitlines():
+            if "\t" in line:  # a Netscape cookie file: the value is the last field
+                remember(line.rsplit("\t", 1)[-1].strip())
+            else:  # "name=value; name2=value2"
+                for pair in line.split(";"):
+                    remember(pair.partition("=")[2].strip())

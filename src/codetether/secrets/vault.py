@@ -73,7 +73,9 @@ class VaultClient:
         if data is None:
             return None
         fields = (data.get("data") or {}).get("data") or {}
-        return ProviderSecret.from_fields(provider_id, fields, source="vault")
+        secret = ProviderSecret.from_fields(provider_id, fields, source="vault")
+        secret.vault_id, secret.vault = provider_id, s
+        return secret
 
     async def read_all(self, only: list[str] | None = None) -> dict[str, ProviderSecret]:
         ids = only if only is not None else await self.list_providers()

@@ -74,5 +74,8 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.close()
         raise CodetetherError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                               "Choose another --port (or stop the process using it).") from None
+    # Listen now, not when uvicorn gets going: a client that read the start-up line waits in the backlog
+    # instead of being refused while the app is still importing.
+    sock.listen(2048)
     sock.set_inheritable(True)
     return sock
