@@ -70,8 +70,9 @@ async def _resolve(http: httpx.AsyncClient, url: str) -> AgentCard:
 
 
 async def send(url: str, text: str, *, token: str | None = None, stream: bool = False, timeout: float | None = 600,
-               on_event: Callable[[StreamResponse], None] | None = None) -> Task | Message:
-    """Send `text` as a new task to the agent at `url`; return the finished task (or the agent's message)."""
+               on_event: Callable[[StreamResponse], None] | None = None, context_id: str | None = None) -> Task | Message:
+    """Send `text` as a new task to the agent at `url` (in conversation `context_id` if given); return the finished
+    task (or the agent's message)."""
     url = _check_url(url)
     if not text.strip():
         raise CodetetherError("the message is empty", "Give the task to send as text.")
@@ -82,7 +83,7 @@ async def send(url: str, text: str, *, token: str | None = None, stream: bool = 
         except ValueError as exc:
             raise CodetetherError(f"cannot talk to the agent at {url}: {exc} (this client speaks JSON-RPC)") from None
         request = SendMessageRequest(message=Message(role=Role.ROLE_USER, message_id=str(uuid.uuid4()),
-                                                     parts=[Part(text=text)]))
+                                                     parts=[Part(text=text)], context_id=context_id or ""))
         task_id, last = "", None
         async for event in client.send_message(request):
             if on_event is not None:

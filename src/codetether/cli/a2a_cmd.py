@@ -24,7 +24,7 @@ def execute(args: argparse.Namespace) -> int:
         return 0
     printer = _EventPrinter(args.json) if args.stream else None
     result = asyncio.run(client.send(args.url, " ".join(args.message), token=token, stream=args.stream,
-                                     on_event=printer))
+                                     on_event=printer, context_id=args.context_id))
     if isinstance(result, client.Message):
         print(json.dumps(MessageToDict(result)) if args.json else client.answer_text(result))
         return 0
@@ -43,7 +43,7 @@ def execute(args: argparse.Namespace) -> int:
             print(answer)
         files = client.changed_files(result)
         tail = f"; changed: {', '.join(files)}" if files else ""
-        print(f"[task {result.id}: {state}{tail}]", file=sys.stderr)
+        print(f"[task {result.id}: {state}{tail}; continue with --context-id {result.context_id}]", file=sys.stderr)
         if state != "completed" and note and note != answer:
             print(note, file=sys.stderr)
     return 0 if state == "completed" else 1

@@ -166,6 +166,7 @@ def _a2a_parser(p: argparse.ArgumentParser) -> None:
     send.add_argument("url", help="the agent's base URL, e.g. http://127.0.0.1:4096")
     send.add_argument("message", nargs="+", help="the task")
     send.add_argument("--stream", action="store_true", help="show progress as it streams (SSE)")
+    send.add_argument("--context-id", help="continue that conversation (printed after each answer) as a new task")
     for q in (card, send):
         q.add_argument("--token", help="bearer token for the agent (default: $CODETETHER_TOKEN)")
         q.add_argument("--json", action="store_true", help="print JSON (with --stream: one event per line)")

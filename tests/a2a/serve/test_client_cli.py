@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 
@@ -32,6 +33,18 @@ def test_send_prints_the_answer_and_changed_files(served, client_cli, llm_server
     assert proc.stdout.strip() == "Wrote the notes."
     assert "completed; changed: notes.txt" in proc.stderr
     assert (workspace / "notes.txt").read_text() == "hi\n"
+
+
+def test_send_with_context_id_continues_the_conversation(served, client_cli, llm_server):
+    llm_server.script(Reply(text="The colour is teal."), Reply(text="You asked about teal."))
+    first = client_cli("a2a", "send", served.url, "remember: the colour is teal")
+    assert first.returncode == 0, first.stderr
+    [context] = re.findall(r"--context-id (\S+)\]", first.stderr)
+    second = client_cli("a2a", "send", "--context-id", context, served.url, "what did I ask?")
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == "You asked about teal." and f"--context-id {context}]" in second.stderr
+    sent = json.dumps(llm_server.requests[-1].body["messages"])
+    assert "remember: the colour is teal" in sent and "The colour is teal." in sent
 
 
 def test_send_stream_prints_text_as_it_comes_and_tools_on_stderr(served, client_cli, llm_server):
