@@ -13,7 +13,6 @@ from codetether.agent.loop import Agent, AgentSettings
 from codetether.agent.prompt import build_system_prompt
 from codetether.config.load import Config
 from codetether.gitinfo import Project, project_for
-from codetether.mcp.client import connect_configured
 from codetether.provider.model import Message
 from codetether.provider.registry import ResolvedModel, resolve_model
 from codetether.rlm.router import attach_rlm
@@ -65,7 +64,11 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
                               approver=approvals.approver)
     ctx = ToolContext(root=root, cwd=cwd, policy=policy, config=config)
     tools = [load_tool(name) for name in spec.tools]
-    mcp = await connect_configured(config.extra, str(config.path or "config")) if "mcp" in config.extra else None
+    mcp = None
+    if "mcp" in config.extra:  # the mcp package is imported only when servers are configured
+        from codetether.mcp.client import connect_configured
+
+        mcp = await connect_configured(config.extra, str(config.path or "config"))
     toolset = ToolSet(tools + (mcp.tools if mcp else []), on_demand=config.get("tools.on_demand"))
     agent = Agent(resolved.provider, toolset, ctx, settings,
                   messages=[Message.text("system", system_prompt)], sink=sink)

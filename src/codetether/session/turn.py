@@ -84,10 +84,11 @@ class SessionRun:
         self.store.end_turn(self.info.id, number, usage.prompt_tokens, usage.completion_tokens, cost, exit_reason)
 
     async def aclose(self) -> None:
-        from codetether.tool.task import stop_tasks
+        import sys
 
-        if self.info is not None:
-            await stop_tasks(self.info.id)  # background tasks end with their session
+        task_tool = sys.modules.get("codetether.tool.task")  # loaded only if this process could start a task
+        if self.info is not None and task_tool is not None:
+            await task_tool.stop_tasks(self.info.id)  # background tasks end with their session
         await self.prepared.aclose()
         self.store.close()
 
