@@ -63,12 +63,12 @@ class LocalCudaProvider:
         if not Path(self.model_path).expanduser().is_file():
             raise ConfigError(f"provider '{self.id}': model_path names no file: {self.model_path}",
                               "Point model_path (or LOCAL_CUDA_MODEL_PATH) at an existing .gguf file.")
-        require_llama_cpp(f"provider '{self.id}'", INSTALL_ALTERNATIVE)
         self.device = (self._setting("device") or "auto").lower()
         if self.device not in ("auto", "cpu", "cuda"):
             raise ConfigError(f"provider '{self.id}': device must be auto, cpu or cuda, not '{self.device}'")
         self.n_ctx = self._number("context_window", DEFAULT_CONTEXT)
         self.max_tokens = self._number("max_tokens", DEFAULT_MAX_TOKENS)
+        require_llama_cpp(f"provider '{self.id}'", INSTALL_ALTERNATIVE)  # after the settings: fix those first
         self.context_window = self.n_ctx  # the agent trims the conversation to this (ResolvedModel.context_window)
         self._llm: Any = None
         self._lock = asyncio.Lock()
