@@ -114,6 +114,16 @@ def test_grep_engines_agree(ctx: ToolContext, tmp_path: Path, monkeypatch: pytes
     assert [call("grep", args, ctx).output for args in cases] == with_rg
 
 
+def test_grep_long_lines_and_huge_one_line_files(ctx: ToolContext, tmp_path: Path, engine: str) -> None:
+    (tmp_path / "bundle.min.js").write_text("var a=1;" * 600_000 + "NEEDLE;" + "b=2;" * 10)  # ~4.8 MB, one line
+    (tmp_path / "wide.js").write_text("x" * 200_000 + "NEEDLE" + "y" * 10 + "\n")  # under the cap, very wide
+    (tmp_path / "ok.py").write_text("print('NEEDLE')\n")
+    result = call("grep", {"pattern": "NEEDLE"}, ctx)
+    assert _paths(result.output) == ["ok.py", "wide.js"]  # files over 1 MiB are skipped
+    [wide] = [line for line in result.output.splitlines() if line.startswith("wide.js")]
+    assert wide == "wide.js:1: " + "x" * grep_module.MAX_LINE_CHARS + "…"
+
+
 def test_grep_timeout_returns_partial_results(tree: ToolContext, tmp_path: Path) -> None:
     result = grep_module.search_python(tmp_path, IgnoreMatcher(tmp_path), lambda line: "TODO" in line,
                                        None, 10, deadline=time.monotonic() - 1)

@@ -19,6 +19,7 @@ from codetether.tool.ignore import IgnoreMatcher, compile_name_glob, matcher_for
 MAX_FILES = 10_000
 MAX_FILE_BYTES = 1024 * 1024
 MAX_LINE_CHARS = 500
+MAX_COLUMNS = 4096  # ripgrep prints a preview of longer lines
 
 PARAMETERS: dict[str, Any] = {
     "type": "object",
@@ -91,10 +92,11 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
     # result as the path-ordered Python scan whenever all matches fit in `want`.
     # Plain `path NUL line:text` output: cheaper for ripgrep to print than --json, and NUL-safe for any path.
     # Files over MAX_FILE_BYTES are dropped here, not with --max-filesize: that flag stats every file (about
-    # a seventh of ripgrep's time on a large tree), while only files that match need a stat.
+    # a seventh of ripgrep's time on a large tree), while only files that match need a stat. --max-columns keeps
+    # a matching line of a minified bundle from streaming megabytes (only MAX_LINE_CHARS are shown anyway).
     cmd = [rg, "--null", "--line-number", "--no-heading", "--with-filename", "--color", "never", "--no-config",
            "--hidden", "--no-require-git", "--no-ignore-global", "--no-ignore-exclude", "--no-ignore-dot",
-           "--glob", "!.git"]
+           "--glob", "!.git", "--max-columns", str(MAX_COLUMNS), "--max-columns-preview"]
     if not is_regex:
         cmd.append("--fixed-strings")
     if include and "/" not in include:
@@ -108,7 +110,7 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
     found: list[Match] = []
     too_big: dict[bytes, bool] = {}
     timed_out = eof = False
-    pending = b""
+    pending = bytearray()
     try:
         # Read in large chunks, not line by line: one wait per chunk keeps the overhead off small searches.
         while len(found) < want:
@@ -124,7 +126,13 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
             if not chunk:
                 eof = True
                 break
-            *lines, pending = (pending + chunk).split(b"\n")
+            pending += chunk
+            last = chunk.rfind(b"\n")  # only the new bytes can end a line: no rescans of a long pending line
+            if last < 0:
+                continue
+            cut = len(pending) - len(chunk) + last + 1
+            lines = bytes(pending[:cut]).split(b"\n")[:-1]
+            del pending[:cut]
             for raw in lines:
                 name, sep, rest = raw.partition(b"\0")
                 number, colon, text = rest.partition(b":")
