@@ -42,3 +42,14 @@ def test_on_demand_can_be_turned_off(cli, vault_clean, llm_server):
     assert proc.returncode == 0, proc.stderr
     offered = _offered(llm_server.requests[0])
     assert {"task", "swarm", "lsp", "a2a"} <= offered and "tool_load" not in offered
+
+
+def test_loaded_schemas_survive_a_resume(cli, vault_clean, llm_server):
+    _setup(cli, vault_clean, llm_server)
+    llm_server.script(Reply(tool_calls=[ToolCall("tool_load", {"names": ["task", "lsp"]})]), Reply(text="loaded"),
+                      Reply(text="resumed"))
+    assert cli("run", "--agent", "build", "--model", "openai/m", "load them").returncode == 0
+    proc = cli("run", "-c", "go on")
+    assert proc.returncode == 0, proc.stderr
+    resumed = llm_server.requests[-1]
+    assert {"task", "lsp"} <= _offered(resumed) and "swarm" not in _offered(resumed)

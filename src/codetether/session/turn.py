@@ -48,6 +48,7 @@ class SessionRun:
                                        sink=sink, max_steps=max_steps, stream=stream, approvals=approvals,
                                        project=project)
         prepared.agent.messages.extend(pair_tool_calls([m for m in history if m.role != "system"]))
+        _reload_schemas(prepared, history)
         if info and agent_name is None and (store.get_state(info.id, "plan") or {}).get("active"):
             prepared.agent.switch_agent("plan")  # plan_enter's mode lasts until plan_exit, across resumes
         return cls(store, prepared, prepared.project, info, sink)
@@ -91,6 +92,17 @@ class SessionRun:
             await task_tool.stop_tasks(self.info.id)  # background tasks end with their session
         await self.prepared.aclose()
         self.store.close()
+
+
+def _reload_schemas(prepared: PreparedAgent, history: list) -> None:
+    """Rare tools the conversation loaded earlier keep their schemas on resume."""
+    if not history or not prepared.agent.tools.deferred:
+        return
+    from codetether.tool.tool_load import loaded_in
+
+    tools = prepared.agent.tools
+    known = set(tools.names)
+    tools.load([name for name in loaded_in(history) if name in known])
 
 
 def _find(store: SessionStore, project: Project, ref: str | None) -> SessionInfo | None:
