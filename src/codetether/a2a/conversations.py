@@ -15,6 +15,7 @@ MAX_CONTEXTS = 1000  # remembered contexts; the least recently used idle one is 
 class Conversation:
     session_id: str | None = None  # set once the context's first turn has created the session
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one turn at a time per session
+    users: int = 0  # tasks holding or waiting for the lock; only a context nobody uses may be forgotten
 
 
 class Conversations:
@@ -33,9 +34,13 @@ class Conversations:
         if conversation is None:
             conversation = self._known[context_id] = Conversation()
         self._known.move_to_end(context_id)
-        self._forget_idle()
-        async with conversation.lock:
-            yield conversation
+        conversation.users += 1
+        try:
+            self._forget_idle()
+            async with conversation.lock:
+                yield conversation
+        finally:
+            conversation.users -= 1
 
     def session_of(self, context_id: str) -> str | None:
         conversation = self._known.get(context_id)
@@ -45,5 +50,5 @@ class Conversations:
         for context_id in list(self._known):
             if len(self._known) <= self.limit:
                 return
-            if not self._known[context_id].lock.locked():
+            if not self._known[context_id].users:
                 del self._known[context_id]
