@@ -1,4 +1,5 @@
-"""Shared by the bench scripts: run counts (BENCH_QUICK), headline figures for run_all's summary, tree RSS."""
+"""Shared by the bench scripts: run counts (BENCH_QUICK), headline figures for run_all's summary, tree RSS, the
+CLI's environment and workspace."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ import json
 import os
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 
@@ -16,6 +21,35 @@ QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 def runs(default: int, quick: int) -> int:
     """How many repetitions a figure gets: fewer under BENCH_QUICK=1."""
     return quick if QUICK else default
+
+
+@contextmanager
+def stack(**llm_options: Any) -> Iterator[tuple[Any, Any, str]]:
+    """(OpenBao, the scripted LLM server as provider openai in it, a temporary HOME), torn down afterwards."""
+    # Imported here: the caller has put the repo root on sys.path; run_all, which needs none of this, has not.
+    from tests.harness.llm_server import LLMServer
+    from tests.harness.vault import VaultDevServer
+
+    with VaultDevServer() as vault, LLMServer(**llm_options) as llm, tempfile.TemporaryDirectory() as home:
+        vault.put_provider("openai", api_key="sk-bench-0000000000", base_url=llm.base_url_openai)
+        yield vault, llm, home
+
+
+def cli_env(vault_env: dict[str, str], home: str, **extra: str) -> dict[str, str]:
+    """The CLI's environment under `home`: ours minus VAULT_*/CODETETHER_* (so no real config leaks in), plus the
+    bench Vault's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "CODETETHER_"))}
+    env.update(vault_env, HOME=home, XDG_CONFIG_HOME=f"{home}/.config", CODETETHER_DATA_DIR=f"{home}/data", **extra)
+    return env
+
+
+def reader_workspace(home: str, files: int) -> Path:
+    """`home`/work with src/file0.py .. src/file{files-1}.py, the files the `read`-loop benches have the agent read."""
+    work = Path(home) / "work"
+    (work / "src").mkdir(parents=True)
+    for i in range(files):
+        (work / "src" / f"file{i}.py").write_text(f"def f{i}():\n    return {i}\n" * 20)
+    return work
 
 
 def emit(metric: str, samples: Sequence[float], unit: str, target: float | None = None,

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -25,8 +23,8 @@ from a2a.client import ClientConfig, create_client
 from a2a.types import Message, Part, Role, SendMessageRequest, TaskState
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.harness.llm_server import LLMServer, Reply
-from tests.harness.vault import VaultDevServer
+from _common import cli_env, stack
+from tests.harness.llm_server import Reply
 
 
 def _request(text: str) -> SendMessageRequest:
@@ -73,13 +71,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=20, help="sequential tasks for the round-trip figure")
     parser.add_argument("--concurrent", type=int, default=50)
     args = parser.parse_args()
-    with VaultDevServer() as vault, LLMServer(default_reply=Reply(text="Done.")) as llm, \
-            tempfile.TemporaryDirectory() as home:
-        vault.put_provider("openai", api_key="sk-bench-0000000000", base_url=llm.base_url_openai)
+    with stack(default_reply=Reply(text="Done.")) as (vault, llm, home):
         work = Path(home) / "work"
         work.mkdir()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "CODETETHER_"))}
-        env.update(vault.env(), HOME=home, XDG_CONFIG_HOME=f"{home}/.config", CODETETHER_DATA_DIR=f"{home}/data")
+        env = cli_env(vault.env(), home)
         log = Path(home) / "serve.log"
         proc = subprocess.Popen([sys.executable, "-m", "codetether", "serve", "--port", "0", "--model", "openai/fake"],
                                 cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=open(log, "wb"))

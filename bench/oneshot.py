@@ -14,14 +14,12 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _common import emit, runs, tree_peak_mb
-from tests.harness.llm_server import LLMServer, Reply
-from tests.harness.vault import VaultDevServer
+from _common import cli_env, emit, runs, stack, tree_peak_mb
+from tests.harness.llm_server import Reply
 
 PEERS = [  # (name, median wall s, process-tree peak RSS MB, main request bytes) from bench-peers/RESULTS.md
     ("Codex CLI", 0.22, 186, 55_274), ("Claude Code", 0.38, 202, 49_236),
@@ -47,15 +45,11 @@ def main() -> int:
     parser.add_argument("--rss-runs", type=int, default=runs(3, 2))
     args = parser.parse_args()
     exe = str(Path(sys.executable).parent / "codetether")
-    with VaultDevServer() as vault, LLMServer(default_reply=Reply(text="Done.")) as llm, \
-            tempfile.TemporaryDirectory() as home:
-        vault.put_provider("openai", api_key="sk-bench-0000000000", base_url=llm.base_url_openai)
+    with stack(default_reply=Reply(text="Done.")) as (vault, llm, home):
         work = Path(home) / "work"
         work.mkdir()
         (work / "hello.py").write_text('print("hello")\n')
-        base_env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "CODETETHER_"))}
-        base_env.update(vault.env(), HOME=home, XDG_CONFIG_HOME=f"{home}/.config",
-                        CODETETHER_DATA_DIR=f"{home}/data")
+        base_env = cli_env(vault.env(), home)
         rows = []
         for label, extra, extra_env in VARIANTS:
             env = {**base_env, **extra_env}

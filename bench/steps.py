@@ -14,15 +14,13 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _common import emit, runs
+from _common import cli_env, emit, reader_workspace, runs, stack
 from tests.harness.llm_server import LLMServer, Reply, ToolCall
-from tests.harness.vault import VaultDevServer
 
 STEPS = 5
 
@@ -61,15 +59,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=runs(5, 2))
     args = parser.parse_args()
     exe = str(Path(sys.executable).parent / "codetether")
-    with VaultDevServer() as vault, LLMServer() as llm, tempfile.TemporaryDirectory() as home:
+    with stack() as (vault, llm, home):
         llm.router = route
-        vault.put_provider("openai", api_key="sk-bench-0000000000", base_url=llm.base_url_openai)
-        work = Path(home) / "work"
-        (work / "src").mkdir(parents=True)
-        for i in range(STEPS):
-            (work / "src" / f"file{i}.py").write_text(f"def f{i}():\n    return {i}\n" * 20)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "CODETETHER_"))}
-        env.update(vault.env(), HOME=home, XDG_CONFIG_HOME=f"{home}/.config", CODETETHER_DATA_DIR=f"{home}/data")
+        work = reader_workspace(home, STEPS)
+        env = cli_env(vault.env(), home)
         cmd = [exe, "run", "--agent", "build", "--model", "openai/fake", "read the five files in src/"]
         results = [one_run(llm, cmd, env, work) for _ in range(args.runs)]
     per_step = [[r.gaps[k] for r in results] for k in range(STEPS)]

@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _common import emit, runs, tree_rss_kb
-from tests.harness.llm_server import LLMServer, Reply, ToolCall
-from tests.harness.vault import VaultDevServer
+from _common import cli_env, emit, reader_workspace, runs, stack, tree_rss_kb
+from tests.harness.llm_server import Reply, ToolCall
 
 STEPS = 5
 TARGET_MB, TARGET_SPAWN_MS = 150, 2.0
@@ -70,13 +67,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=runs(3, 1), help="runs of each size; the table shows medians")
     args = parser.parse_args()
     exe = str(Path(sys.executable).parent / "codetether")
-    with VaultDevServer() as vault, LLMServer() as llm, tempfile.TemporaryDirectory() as home:
+    with stack() as (vault, llm, home):
         llm.router = route
-        vault.put_provider("openai", api_key="sk-bench-0000000000", base_url=llm.base_url_openai)
-        work = Path(home) / "work"
-        (work / "src").mkdir(parents=True)
-        for i in range(STEPS):
-            (work / "src" / f"file{i}.py").write_text(f"def f{i}():\n    return {i}\n" * 20)
+        work = reader_workspace(home, STEPS)
         git = ["git", "-c", "user.name=b", "-c", "user.email=b@b.invalid"]
         for step in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "bench"]):
             subprocess.run([*git, *step], cwd=work, check=True)
@@ -84,9 +77,7 @@ def main() -> int:
         config.mkdir(parents=True)
         (config / "config.toml").write_text("[swarm]\nmax_concurrent_requests = 100\nrequest_delay_ms = 0\n"
                                            "cache_enabled = false\n")  # every run pays its sub-agents
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "CODETETHER_"))}
-        env.update(vault.env(), HOME=home, XDG_CONFIG_HOME=f"{home}/.config", CODETETHER_DATA_DIR=f"{home}/data",
-                   TMPDIR=home)
+        env = cli_env(vault.env(), home, TMPDIR=home)
         plan = [(int(s), False) for s in args.sizes.split(",")] + [(10, True)]
         rows = []
         samples: dict[str, list[tuple]] = {}

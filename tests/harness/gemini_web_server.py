@@ -7,12 +7,13 @@ without the cookies and the current token, and answers in the `)]}'` + length-fr
 from __future__ import annotations
 
 import json
-import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
+
+from tests.harness.http_base import LocalServer
 
 STREAM_PATH = "/_/BardChatUi/data/assistant.lamda.BardFrontendService/StreamGenerate"
 PSID = "g.a000test-psid-0123456789abcdef"
@@ -20,19 +21,14 @@ PSIDTS = "sidts-test-0123456789"
 
 
 @dataclass
-class GeminiWebServer:
+class GeminiWebServer(LocalServer):
+    daemon_threads = True
     psid: str = PSID
     replies: deque[Any] = field(default_factory=deque)  # text, or ("error", code) for an ["e", ...] frame
     requests: list[dict[str, Any]] = field(default_factory=list)
     page_loads: int = 0
     token_number: int = 1
     signed_in: bool = True
-    _httpd: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self._httpd is not None
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     @property
     def at_token(self) -> str:
@@ -51,35 +47,8 @@ class GeminiWebServer:
         self.replies.extend(replies)
         return self
 
-    def start(self) -> Self:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                owner._get(self)
-
-            def do_POST(self) -> None:
-                owner._post(self)
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        (self._get if h.command == "GET" else self._post)(h)
 
     def _authorized(self, handler: BaseHTTPRequestHandler) -> bool:
         cookies = dict(p.strip().partition("=")[::2] for p in (handler.headers.get("Cookie") or "").split(";"))

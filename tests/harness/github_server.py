@@ -6,16 +6,17 @@ Stdlib only, never imports codetether.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.harness.http_base import LocalServer, send_json
 
 
 @dataclass
-class GitHubServer:
+class GitHubServer(LocalServer):
     client_id: str = "Iv1.test-client"
     github_token: str = "gho_test_github_token_0123456789"
     pending_polls: int = 1  # "authorization_pending" answers before the token is granted
@@ -23,54 +24,14 @@ class GitHubServer:
     api_url: str | None = None  # endpoints.api in the exchange answer
     requests: list[dict[str, Any]] = field(default_factory=list)
     exchanges: int = 0
-    _httpd: ThreadingHTTPServer | None = None
 
-    @property
-    def url(self) -> str:
-        assert self._httpd is not None
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
-    def start(self) -> Self:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                self._serve()
-
-            def do_POST(self) -> None:
-                self._serve()
-
-            def _serve(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                form = dict(parse_qsl(raw)) if "json" not in self.headers.get("Content-Type", "") else json.loads(raw)
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                owner.requests.append({"method": self.command, "path": self.path, "headers": headers, "form": form})
-                status, body = owner._answer(self.command, self.path.split("?")[0], headers, form)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        raw = h.rfile.read(int(h.headers.get("Content-Length") or 0)).decode()
+        form = dict(parse_qsl(raw)) if "json" not in h.headers.get("Content-Type", "") else json.loads(raw)
+        headers = {k.lower(): v for k, v in h.headers.items()}
+        self.requests.append({"method": h.command, "path": h.path, "headers": headers, "form": form})
+        status, body = self._answer(h.command, h.path.split("?")[0], headers, form)
+        send_json(h, status, body)
 
     def _answer(self, method: str, path: str, headers: dict[str, str], form: dict[str, Any]) -> tuple[int, Any]:
         if path == "/login/device/code" and method == "POST":

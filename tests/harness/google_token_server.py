@@ -9,12 +9,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.harness.http_base import LocalServer, send_json
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
@@ -69,69 +70,33 @@ def verify_jwt(assertion: str, keys: dict[str, tuple[int, int]], audience: str, 
 
 
 @dataclass
-class GoogleTokenServer:
+class GoogleTokenServer(LocalServer):
+    daemon_threads = True
     keys: dict[str, tuple[int, int]] = field(default_factory=dict)  # client_email -> (n, e)
     token_ttl: int = 3600
     issued: set[str] = field(default_factory=set)  # every access token handed out (share with LLMServer)
     requests: list[dict[str, Any]] = field(default_factory=list)
     rejections: list[str] = field(default_factory=list)
     exchanges: int = 0
-    _httpd: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self._httpd is not None
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     @property
     def token_uri(self) -> str:
         return self.url + "/token"
 
-    def start(self) -> Self:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                form = dict(parse_qsl(raw))
-                owner.requests.append({"path": self.path, "form": form,
-                                       "content_type": self.headers.get("Content-Type", "")})
-                if self.path != "/token":
-                    return self._send(404, {"error": "not_found"})
-                why = ("grant_type must be " + GRANT_TYPE if form.get("grant_type") != GRANT_TYPE
-                       else verify_jwt(form.get("assertion", ""), owner.keys, owner.token_uri))
-                if why:
-                    owner.rejections.append(why)
-                    return self._send(400, {"error": "invalid_grant", "error_description": why})
-                owner.exchanges += 1
-                token = f"ya29.vertex-token-{owner.exchanges}"
-                owner.issued.add(token)
-                self._send(200, {"access_token": token, "expires_in": owner.token_ttl, "token_type": "Bearer"})
-
-            def _send(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        if h.command != "POST":
+            return h.send_error(501, f"Unsupported method ({h.command!r})")
+        raw = h.rfile.read(int(h.headers.get("Content-Length") or 0)).decode()
+        form = dict(parse_qsl(raw))
+        self.requests.append({"path": h.path, "form": form, "content_type": h.headers.get("Content-Type", "")})
+        if h.path != "/token":
+            return send_json(h, 404, {"error": "not_found"})
+        why = ("grant_type must be " + GRANT_TYPE if form.get("grant_type") != GRANT_TYPE
+               else verify_jwt(form.get("assertion", ""), self.keys, self.token_uri))
+        if why:
+            self.rejections.append(why)
+            return send_json(h, 400, {"error": "invalid_grant", "error_description": why})
+        self.exchanges += 1
+        token = f"ya29.vertex-token-{self.exchanges}"
+        self.issued.add(token)
+        send_json(h, 200, {"access_token": token, "expires_in": self.token_ttl, "token_type": "Bearer"})

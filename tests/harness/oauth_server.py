@@ -9,12 +9,13 @@ import base64
 import hashlib
 import json
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from tests.harness.http_base import LocalServer, send_json
 
 CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
 SCOPE = "openid profile email offline_access"
@@ -33,7 +34,7 @@ def unsigned_jwt(claims: dict[str, Any]) -> str:
 
 
 @dataclass
-class OAuthServer:
+class OAuthServer(LocalServer):
     account_id: str = "acct-test-42"
     access_ttl: int = 3600  # expires_in of every access token
     pending_polls: int = 1  # 403 "pending" answers of the device-code poll before the grant
@@ -42,12 +43,6 @@ class OAuthServer:
     refreshes: int = 0
     _codes: dict[str, dict[str, str]] = field(default_factory=dict)  # code -> challenge, redirect_uri
     _refresh_ok: set[str] = field(default_factory=set)  # only the latest refresh token is accepted
-    _httpd: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self._httpd is not None
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     def issue(self) -> dict[str, Any]:
         """A fresh token set; previous refresh tokens stop working (rotation)."""
@@ -66,52 +61,15 @@ class OAuthServer:
         self._codes[code] = {"challenge": challenge, "redirect_uri": redirect_uri}
         return code
 
-    def start(self) -> Self:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                self._serve()
-
-            def do_POST(self) -> None:
-                self._serve()
-
-            def _serve(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                is_json = "json" in self.headers.get("Content-Type", "")
-                body = (json.loads(raw) if raw else {}) if is_json else dict(parse_qsl(raw))
-                parts = urlsplit(self.path)
-                query = dict(parse_qsl(parts.query))
-                owner.requests.append({"method": self.command, "path": parts.path, "query": query, "body": body,
-                                       "json": is_json})
-                status, answer, location = owner._answer(self.command, parts.path, query, body)
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                if location:
-                    self.send_header("Location", location)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        raw = h.rfile.read(int(h.headers.get("Content-Length") or 0)).decode()
+        is_json = "json" in h.headers.get("Content-Type", "")
+        body = (json.loads(raw) if raw else {}) if is_json else dict(parse_qsl(raw))
+        parts = urlsplit(h.path)
+        query = dict(parse_qsl(parts.query))
+        self.requests.append({"method": h.command, "path": parts.path, "query": query, "body": body, "json": is_json})
+        status, answer, location = self._answer(h.command, parts.path, query, body)
+        send_json(h, status, answer, {"Location": location} if location else None)
 
     def _answer(self, method: str, path: str, query: dict[str, str],
                 body: dict[str, Any]) -> tuple[int, Any, str | None]:

@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.harness.http_base import LocalServer, send_json
+
 
 @dataclass
 class Call:
@@ -89,12 +91,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _json(self, status: int, payload: Any, call: Call) -> None:
         call.status = status
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, payload)
 
     def _stream(self, call: Call) -> None:
         p = self.server.platform
@@ -143,7 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
-class PlatformServer:
+class PlatformServer(LocalServer):
     """The platform on 127.0.0.1; a context manager. `token` set: requests need `Authorization: Bearer <token>`."""
 
     def __init__(self, token: str | None = None, sse: bool = True, redeliver: bool = False,
@@ -157,26 +154,18 @@ class PlatformServer:
         self._streams: list[_Stream] = []
         self._cond = threading.Condition()
         self._stopping = False
-        self._httpd: _HTTPServer | None = None
 
-    def __enter__(self) -> Self:
-        self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.platform = self
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
+    def start(self) -> Self:
+        self._stopping = False
+        return self._serve(_Handler, _HTTPServer, platform=self)
 
-    def __exit__(self, *exc: object) -> None:
-        with self._cond:
+    def stop(self) -> None:
+        with self._cond:  # wakes the SSE streams so they end before the server shuts down
             self._stopping = True
             self._cond.notify_all()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-
-    @property
-    def url(self) -> str:
-        assert self._httpd is not None
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        httpd = self._httpd
+        super().stop()
+        self._httpd = httpd  # closed, but `url` stays readable: tests quote it after the with block
 
     # -- test controls ----------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from collections import deque
 from socketserver import StreamRequestHandler, ThreadingTCPServer
 from typing import Any, Self
 
+from tests.harness.http_base import LocalServer
 from tests.harness.wire import HttpError, Reply
 from tests.harness.wire_extra import responses_turn
 
@@ -52,7 +53,12 @@ def frame(opcode: int, payload: bytes) -> bytes:
     return head + payload
 
 
-class WSResponsesServer:
+class _TCPServer(ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+class WSResponsesServer(LocalServer):
     """`refuse_status` answers every handshake with that HTTP status instead of 101."""
 
     def __init__(self) -> None:
@@ -61,12 +67,6 @@ class WSResponsesServer:
         self.handshakes: list[dict[str, Any]] = []  # path + lower-case headers of every upgrade request
         self.frames: list[dict[str, Any]] = []  # every request frame, parsed
         self._lock = threading.Lock()
-        self._server: ThreadingTCPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> Self:
         owner = self
@@ -78,23 +78,7 @@ class WSResponsesServer:
                 except (ConnectionError, OSError):
                     pass
 
-        ThreadingTCPServer.allow_reuse_address = True
-        self._server = ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self._serve(Handler, _TCPServer)
 
     def _session(self, h: StreamRequestHandler) -> None:
         request_line = h.rfile.readline().decode("latin-1").split()

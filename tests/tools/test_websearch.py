@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +12,7 @@ import pytest
 
 from codetether.config.load import load
 from codetether.tool.base import ToolContext
+from tests.harness.http_base import send_json
 from tests.tools.conftest import call
 
 KEY = "brave-test-key-0123456789"
@@ -24,30 +24,22 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def _json(self, status: int, body: object) -> None:
-        raw = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         query = parse_qs(parts.query)
         _Handler.seen.append({"path": parts.path, "query": query, "headers": dict(self.headers)})
         if parts.path == "/searx/search" and query.get("format") == ["json"]:
-            self._json(200, {"query": query["q"][0], "results": [
+            send_json(self, 200, {"query": query["q"][0], "results": [
                 {"title": f"Result {n} for {query['q'][0]}", "url": f"https://example.org/{n}",
                  "content": f"snippet <b>{n}</b> &amp; more"} for n in range(1, 9)]})
         elif parts.path == "/brave/web/search":
             if self.headers.get("X-Subscription-Token") != KEY:
-                self._json(401, {"error": "bad key"})
+                send_json(self, 401, {"error": "bad key"})
                 return
-            self._json(200, {"web": {"results": [{"title": "Brave hit", "url": "https://brave.example/1",
-                                                  "description": "found <strong>it</strong>"}]}})
+            send_json(self, 200, {"web": {"results": [{"title": "Brave hit", "url": "https://brave.example/1",
+                                                      "description": "found <strong>it</strong>"}]}})
         else:
-            self._json(404, {"error": "no such endpoint"})
+            send_json(self, 404, {"error": "no such endpoint"})
 
 
 @pytest.fixture

@@ -6,11 +6,13 @@ import re
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from a2a.types import Message, Part, Role, SendMessageRequest
 
 from tests.cli.conftest import API_KEY, Cli
 
@@ -42,6 +44,16 @@ def start_serve(env: dict[str, str], cwd: Path, log: Path, *args: str) -> Served
         time.sleep(0.05)
     proc.kill()
     raise AssertionError(f"serve did not start:\n{log.read_text(errors='replace')}")
+
+
+def user_message(text: str, task_id: str = "", context_id: str = "",
+                 immediately: bool | None = None) -> SendMessageRequest:
+    """A user message for the a2a-sdk client; `immediately` set: configuration.return_immediately is sent too."""
+    request = SendMessageRequest(message=Message(role=Role.ROLE_USER, message_id=str(uuid.uuid4()), task_id=task_id,
+                                                 context_id=context_id, parts=[Part(text=text)]))
+    if immediately is not None:
+        request.configuration.return_immediately = immediately
+    return request
 
 
 def stop(served: Served) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
+from functools import partial
 
 import httpx
 import pytest
@@ -14,8 +14,6 @@ from a2a.helpers import get_artifact_text
 from a2a.types import (
     CancelTaskRequest,
     GetTaskRequest,
-    Message,
-    Part,
     Role,
     SendMessageRequest,
     Task,
@@ -23,16 +21,11 @@ from a2a.types import (
 )
 from a2a.utils.errors import InvalidParamsError, UnsupportedOperationError
 
+from tests.a2a.serve.conftest import user_message
 from tests.harness.llm_server import Reply, Stall
 
 DONE = {TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED}
-
-
-def message(text: str, task_id: str = "", context_id: str = "", immediately: bool = True) -> SendMessageRequest:
-    request = SendMessageRequest(message=Message(role=Role.ROLE_USER, message_id=str(uuid.uuid4()), task_id=task_id,
-                                                 context_id=context_id, parts=[Part(text=text)]))
-    request.configuration.return_immediately = immediately
-    return request
+message = partial(user_message, immediately=True)
 
 
 async def send(client, request: SendMessageRequest) -> Task:

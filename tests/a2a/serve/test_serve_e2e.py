@@ -5,22 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 from a2a.client import ClientConfig, create_client
 from a2a.helpers import get_artifact_text, get_message_text
-from a2a.types import (
-    CancelTaskRequest,
-    GetTaskRequest,
-    Message,
-    Part,
-    Role,
-    SendMessageRequest,
-    TaskState,
-)
+from a2a.types import CancelTaskRequest, GetTaskRequest, TaskState
 
+from tests.a2a.serve.conftest import user_message
 from tests.harness.llm_server import Reply, Stall, ToolCall
 
 FIX = (Reply(text="Fixing the typo.", tool_calls=[ToolCall("edit", {"path": "app.py", "old_string": '"helo"',
@@ -28,14 +20,10 @@ FIX = (Reply(text="Fixing the typo.", tool_calls=[ToolCall("edit", {"path": "app
        Reply(text="Fixed the greeting."))
 
 
-def request(text: str) -> SendMessageRequest:
-    return SendMessageRequest(message=Message(role=Role.ROLE_USER, message_id=str(uuid.uuid4()), parts=[Part(text=text)]))
-
-
 async def collect(url: str, text: str, streaming: bool = True) -> list:
     async with httpx.AsyncClient(timeout=60) as http:
         client = await create_client(url, ClientConfig(streaming=streaming, httpx_client=http))
-        return [event async for event in client.send_message(request(text))]
+        return [event async for event in client.send_message(user_message(text))]
 
 
 def states(events: list) -> list[int]:
@@ -94,7 +82,7 @@ def test_cancel_mid_task_ends_canceled_and_kills_the_bash_child(served, llm_serv
     async def scenario() -> tuple:
         async with httpx.AsyncClient(timeout=60) as http:
             client = await create_client(served.url, ClientConfig(streaming=True, httpx_client=http))
-            stream = client.send_message(request("run the slow job"))
+            stream = client.send_message(user_message("run the slow job"))
             first = await anext(stream)
             task_id = first.task.id
             deadline = time.monotonic() + 20
