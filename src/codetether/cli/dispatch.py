@@ -26,7 +26,7 @@ def dispatch(argv: list[str]) -> int:
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    args = build_parser().parse_args(argv)  # exits 2 with usage on a bad command or flag
+    args = build_parser(argv).parse_args(argv)  # exits 2 with usage on a bad command or flag
     command = args.command or _default_command(args)
     from codetether.crash.upload import start_upload
 

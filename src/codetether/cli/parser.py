@@ -11,13 +11,22 @@ from codetether.cli.worker_args import add_root_worker_flags, add_worker_argumen
 SUMMARY = dict(COMMANDS)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole CLI; when argv starts with a command, only that command's flags are defined (the rest stay
+    names), which spares every start the cost of defining a few hundred arguments it will not parse."""
     parser = argparse.ArgumentParser(prog="codetether", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"codetether {__version__}")
     add_root_worker_flags(parser)
     sub = parser.add_subparsers(dest="command", metavar="<command>")
+    only = argv[0] if argv and argv[0] in BUILDERS else None
+    for name, build in BUILDERS.items():
+        command = sub.add_parser(name, help=SUMMARY[name], description=SUMMARY[name])
+        if only in (None, name):
+            build(command)
+    return parser
 
-    run = sub.add_parser("run", help=SUMMARY["run"], description=SUMMARY["run"])
+
+def _run_parser(run: argparse.ArgumentParser) -> None:
     run.add_argument("message", nargs="+", help="the prompt")
     _model_flags(run)
     run.add_argument("--format", choices=("default", "json", "jsonl"), default="default",
@@ -25,45 +34,43 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-f", "--file", action="append", default=[], metavar="PATH",
                      help="attach a file's contents to the message (repeatable)")
 
-    tui = sub.add_parser("tui", help=SUMMARY["tui"], description=SUMMARY["tui"])
+
+def _tui_parser(tui: argparse.ArgumentParser) -> None:
     tui.add_argument("project", nargs="?", help="the project directory to open (default: the current one)")
     _model_flags(tui, default_agent="build")
 
-    chat = sub.add_parser("chat", help=SUMMARY["chat"], description=SUMMARY["chat"])
+
+def _chat_parser(chat: argparse.ArgumentParser) -> None:
     _model_flags(chat, default_agent="build")
 
-    config = sub.add_parser("config", help=SUMMARY["config"], description=SUMMARY["config"])
+
+def _config_parser(config: argparse.ArgumentParser) -> None:
     group = config.add_mutually_exclusive_group()
     group.add_argument("--show", action="store_true", help="print the effective configuration")
     group.add_argument("--init", action="store_true", help="write a default config file if none exists")
     group.add_argument("--set", metavar="KEY=VALUE", help="set one key, e.g. default.model=openai/gpt-4o")
     group.add_argument("--path", action="store_true", help="print the config file's path")
 
-    _sessions_parser(sub.add_parser("sessions", help=SUMMARY["sessions"], description=SUMMARY["sessions"]))
-    tools = sub.add_parser("tools", help=SUMMARY["tools"], description=SUMMARY["tools"])
+
+def _tools_parser(tools: argparse.ArgumentParser) -> None:
     tools_list = tools.add_subparsers(dest="tools_command", metavar="<action>", required=True).add_parser(
         "list", help="every tool with its description, parameter schema and the agents that may use it")
     tools_list.add_argument("--json", action="store_true", help="print a JSON array")
-    _serve_parser(sub.add_parser("serve", help=SUMMARY["serve"], description=SUMMARY["serve"]))
-    _a2a_parser(sub.add_parser("a2a", help=SUMMARY["a2a"], description=SUMMARY["a2a"]))
-    add_worker_arguments(sub.add_parser("worker", help=SUMMARY["worker"], description=SUMMARY["worker"]))
-    _ralph_parser(sub.add_parser("ralph", help=SUMMARY["ralph"], description=SUMMARY["ralph"]))
-    _rlm_parser(sub.add_parser("rlm", help=SUMMARY["rlm"], description=SUMMARY["rlm"]))
-    _swarm_parser(sub.add_parser("swarm", help=SUMMARY["swarm"], description=SUMMARY["swarm"]))
-    _models_auth_parsers(sub)
-    mcp = sub.add_parser("mcp", help=SUMMARY["mcp"], description=SUMMARY["mcp"])
+
+
+def _mcp_parser(mcp: argparse.ArgumentParser) -> None:
     serve = mcp.add_subparsers(dest="mcp_command", metavar="<action>", required=True).add_parser(
         "serve", help="serve the tools (all but question, batch, plan_enter/plan_exit) over stdio JSON-RPC")
     serve.add_argument("project", nargs="?", help="the project directory tools work in (default: the current one)")
-    return parser
 
 
-def _models_auth_parsers(sub: argparse._SubParsersAction) -> None:
-    models = sub.add_parser("models", help=SUMMARY["models"], description=SUMMARY["models"])
+def _models_parser(models: argparse.ArgumentParser) -> None:
     models.add_argument("-p", "--provider", help="only this provider (e.g. bedrock, github-copilot)")
     models.add_argument("--json", action="store_true", help="print a JSON array of providers with their models")
     models.add_argument("--refresh", action="store_true", help="also ask each provider with a key for its live list")
-    auth = sub.add_parser("auth", help=SUMMARY["auth"], description=SUMMARY["auth"])
+
+
+def _auth_parser(auth: argparse.ArgumentParser) -> None:
     auth_providers = auth.add_subparsers(dest="auth_command", metavar="<provider>", required=True)
     copilot = auth_providers.add_parser(
         "copilot", help="GitHub OAuth device flow; the GitHub token goes to Vault for the github-copilot provider")
@@ -233,3 +240,10 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
     return value
+
+
+# In the order `codetether --help` lists them.
+BUILDERS = {"run": _run_parser, "tui": _tui_parser, "chat": _chat_parser, "config": _config_parser,
+            "sessions": _sessions_parser, "tools": _tools_parser, "serve": _serve_parser, "a2a": _a2a_parser,
+            "worker": add_worker_arguments, "ralph": _ralph_parser, "rlm": _rlm_parser, "swarm": _swarm_parser,
+            "models": _models_parser, "auth": _auth_parser, "mcp": _mcp_parser}

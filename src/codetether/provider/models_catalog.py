@@ -7,7 +7,6 @@ that matches wins, so specific keys come before general ones. Prices are approxi
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -77,7 +76,17 @@ MODELS: tuple[ModelInfo, ...] = tuple(ModelInfo(*row) for row in (
 @lru_cache(maxsize=256)
 def model_info(model: str) -> ModelInfo | None:
     name = model.lower()
-    return next((m for m in MODELS if re.search(r"(?:^|[/:_.-])" + re.escape(m.key), name)), None)
+    return next((m for m in MODELS if _starts_segment(name, m.key)), None)
+
+
+def _starts_segment(name: str, key: str) -> bool:
+    """`key` occurs in `name` at the start of a segment (plain string search: no regex to compile per row)."""
+    at = name.find(key)
+    while at != -1:
+        if at == 0 or name[at - 1] in "/:_.-":
+            return True
+        at = name.find(key, at + 1)
+    return False
 
 
 def context_window_for(model: str) -> int:
