@@ -28,9 +28,13 @@ def dispatch(argv: list[str]) -> int:
 
     args = build_parser(argv).parse_args(argv)  # exits 2 with usage on a bad command or flag
     command = args.command or _default_command(args)
-    from codetether.crash.upload import start_upload
+    from codetether.crash import has_queued_reports
 
-    uploader = start_upload()  # reports queued by an earlier crash, if reporting is on; in the background
+    uploader = None
+    if has_queued_reports():  # reports queued by an earlier crash: sent in the background if reporting is on
+        from codetether.crash.upload import start_upload
+
+        uploader = start_upload()
     try:
         return _run(command, args)
     except CodetetherError as exc:
