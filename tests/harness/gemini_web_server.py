@@ -29,6 +29,8 @@ class GeminiWebServer(LocalServer):
     page_loads: int = 0
     token_number: int = 1
     signed_in: bool = True
+    account: str = ""  # "/u/1": /app redirects to /u/1/app, as for a second signed-in Google account
+    rotated_psidts: str | None = None  # set: the app page rotates __Secure-1PSIDTS to it with Set-Cookie
 
     @property
     def at_token(self) -> str:
@@ -62,7 +64,13 @@ class GeminiWebServer(LocalServer):
             h.send_header("Content-Length", "0")
             h.end_headers()
             return
-        if path != "/app":
+        if path == "/app" and self.account:
+            h.send_response(302)
+            h.send_header("Location", f"{self.account}/app")
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
+        if path != f"{self.account}/app":
             return _send(h, 404, "text/html", "<html>not found</html>")
         self.page_loads += 1
         if not self._authorized(h):  # signed out: the marketing page, without any WIZ_global_data tokens
@@ -70,7 +78,8 @@ class GeminiWebServer(LocalServer):
         data = {"SNlM0e": self.at_token, "cfb2h": "boq_assistant-bard-web-server_20250101.00_p0",
                 "FdrFJe": "-1234567890123456789", "qwAQke": "BardChatUi"}
         wiz = json.dumps(data, separators=(",", ":"))  # the real page has no blanks after the colons
-        _send(h, 200, "text/html", f"<html><script>window.WIZ_global_data = {wiz};</script></html>")
+        rotate = {"Set-Cookie": f"__Secure-1PSIDTS={self.rotated_psidts}; Path=/; HttpOnly"} if self.rotated_psidts else {}
+        _send(h, 200, "text/html", f"<html><script>window.WIZ_global_data = {wiz};</script></html>", rotate)
 
     def _post(self, h: BaseHTTPRequestHandler) -> None:
         url = urlsplit(h.path)
@@ -78,7 +87,7 @@ class GeminiWebServer(LocalServer):
         record = {"path": url.path, "query": {k: v[0] for k, v in parse_qs(url.query).items()},
                   "headers": {k.lower(): v for k, v in h.headers.items()}, "form": form, "prompt": None}
         self.requests.append(record)
-        if url.path != STREAM_PATH:
+        if url.path != f"{self.account}{STREAM_PATH}":
             return _send(h, 404, "text/html", "<html>not found</html>")
         if not self._authorized(h):
             return _send(h, 401, "text/html", "<html>Unauthorized</html>")
@@ -119,9 +128,12 @@ def _frames(reply: Any) -> list[str]:
     return out
 
 
-def _send(h: BaseHTTPRequestHandler, status: int, content_type: str, body: str) -> None:
+def _send(h: BaseHTTPRequestHandler, status: int, content_type: str, body: str,
+          headers: dict[str, str] | None = None) -> None:
     data = body.encode()
     h.send_response(status)
+    for name, value in (headers or {}).items():
+        h.send_header(name, value)
     h.send_header("Content-Type", content_type)
     h.send_header("Content-Length", str(len(data)))
     h.end_headers()

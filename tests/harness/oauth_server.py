@@ -10,6 +10,7 @@ import hashlib
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -38,6 +39,8 @@ class OAuthServer(LocalServer):
     account_id: str = "acct-test-42"
     access_ttl: int = 3600  # expires_in of every access token
     pending_polls: int = 1  # 403 "pending" answers of the device-code poll before the grant
+    device_interval: Any = "0"  # the device-code start answer's polling interval
+    before_refresh: Callable[[], None] | None = None  # runs before each refresh grant is checked (races)
     requests: list[dict[str, Any]] = field(default_factory=list)
     issued: int = 0  # token sets handed out (code exchanges + refreshes)
     refreshes: int = 0
@@ -87,7 +90,7 @@ class OAuthServer(LocalServer):
         if method == "POST" and path == "/api/accounts/deviceauth/usercode":
             if body.get("client_id") != CLIENT_ID:
                 return 400, {"error": "unknown client"}, None
-            return 200, {"device_auth_id": "dev-auth-1", "user_code": "WXYZ-9876", "interval": "0"}, None
+            return 200, {"device_auth_id": "dev-auth-1", "user_code": "WXYZ-9876", "interval": self.device_interval}, None
         if method == "POST" and path == "/api/accounts/deviceauth/token":
             if body != {"device_auth_id": "dev-auth-1", "user_code": "WXYZ-9876"}:
                 return 400, {"error": "bad device code"}, None
@@ -110,6 +113,8 @@ class OAuthServer(LocalServer):
                 return 400, {"error": "invalid_grant", "error_description": "code_verifier does not match"}
             return 200, self.issue()
         if body.get("grant_type") == "refresh_token":
+            if self.before_refresh is not None:
+                self.before_refresh()
             if body.get("refresh_token") not in self._refresh_ok:
                 return 401, {"error": "refresh_token_reused", "error_description": "refresh token already used"}
             self.refreshes += 1

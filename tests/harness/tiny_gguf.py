@@ -10,8 +10,11 @@ from pathlib import Path
 N_EMBD, N_FF, N_HEAD, N_CTX = 16, 32, 2, 256
 
 
-def tiny_llama(path: Path, n_ctx: int = N_CTX) -> Path:
-    """A 1-block llama with a byte-fallback SentencePiece vocab and seeded random weights."""
+def tiny_llama(path: Path, n_ctx: int = N_CTX, babble: bool = False) -> Path:
+    """A 1-block llama with a byte-fallback SentencePiece vocab and seeded random weights.
+
+    babble: every position predicts "▁a", so it writes " a a a ..." until max_tokens (a long, steady generation).
+    """
     import gguf
     import numpy as np
 
@@ -39,16 +42,18 @@ def tiny_llama(path: Path, n_ctx: int = N_CTX) -> Path:
     def rand(*shape: int) -> np.ndarray:
         return (rng.standard_normal(shape) * 0.5).astype(np.float32)
 
-    w.add_tensor("token_embd.weight", rand(n_vocab, N_EMBD))
-    w.add_tensor("output_norm.weight", np.ones(N_EMBD, np.float32))
-    w.add_tensor("output.weight", rand(n_vocab, N_EMBD))
-    w.add_tensor("blk.0.attn_norm.weight", np.ones(N_EMBD, np.float32))
-    for name in ("attn_q", "attn_k", "attn_v", "attn_output"):
-        w.add_tensor(f"blk.0.{name}.weight", rand(N_EMBD, N_EMBD))
-    w.add_tensor("blk.0.ffn_norm.weight", np.ones(N_EMBD, np.float32))
-    w.add_tensor("blk.0.ffn_gate.weight", rand(N_FF, N_EMBD))
-    w.add_tensor("blk.0.ffn_up.weight", rand(N_FF, N_EMBD))
-    w.add_tensor("blk.0.ffn_down.weight", rand(N_EMBD, N_FF))
+    ones = np.ones(N_EMBD, np.float32)
+    tensors = {"token_embd": rand(n_vocab, N_EMBD), "output_norm": ones, "output": rand(n_vocab, N_EMBD),
+               "blk.0.attn_norm": ones, **{f"blk.0.{n}": rand(N_EMBD, N_EMBD) for n in ("attn_q", "attn_k",
+               "attn_v", "attn_output")}, "blk.0.ffn_norm": ones, "blk.0.ffn_gate": rand(N_FF, N_EMBD),
+               "blk.0.ffn_up": rand(N_FF, N_EMBD), "blk.0.ffn_down": rand(N_EMBD, N_FF)}
+    if babble:  # zero blocks leave every hidden state at one embedding, which only the "▁a" row scores
+        tensors["token_embd"][:] = 1.0
+        tensors["output"][:] = 0.0
+        tensors["output"][tokens.index("▁a")] = 10.0
+        tensors["blk.0.attn_output"][:] = tensors["blk.0.ffn_down"][:] = 0.0
+    for name, tensor in tensors.items():
+        w.add_tensor(f"{name}.weight", tensor)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()

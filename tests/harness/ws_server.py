@@ -53,6 +53,13 @@ def frame(opcode: int, payload: bytes) -> bytes:
     return head + payload
 
 
+class Stall:
+    """A script item: send the first `events` events of `reply` (none by default), then go silent."""
+
+    def __init__(self, reply: Reply | None = None, events: int = 0):
+        self.reply, self.events = reply or Reply(text="never sent"), events
+
+
 class _TCPServer(ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
@@ -62,10 +69,11 @@ class WSResponsesServer(LocalServer):
     """`refuse_status` answers every handshake with that HTTP status instead of 101."""
 
     def __init__(self) -> None:
-        self.script: deque[Reply | HttpError] = deque()
+        self.script: deque[Reply | HttpError | Stall] = deque()
         self.refuse_status: int | None = None
         self.handshakes: list[dict[str, Any]] = []  # path + lower-case headers of every upgrade request
         self.frames: list[dict[str, Any]] = []  # every request frame, parsed
+        self.closed = 0  # connections that ended (client close or disconnect)
         self._lock = threading.Lock()
 
     def start(self) -> Self:
@@ -77,6 +85,9 @@ class WSResponsesServer(LocalServer):
                     owner._session(self)
                 except (ConnectionError, OSError):
                     pass
+                finally:
+                    with owner._lock:
+                        owner.closed += 1
 
         return self._serve(Handler, _TCPServer)
 
@@ -119,7 +130,11 @@ class WSResponsesServer(LocalServer):
             event = {"type": "error", "status": item.status, "error": {"message": str(item.body)}}
             h.wfile.write(frame(TEXT, json.dumps(event).encode()))
             return
+        limit = item.events if isinstance(item, Stall) else None
+        item = item.reply if isinstance(item, Stall) else item
         usage = item.usage or (10, 5)
-        for chunk in responses_turn(item, {**request, "stream": True}, turn, usage):
+        for n, chunk in enumerate(responses_turn(item, {**request, "stream": True}, turn, usage)):
+            if n == limit:
+                return  # stalled: nothing more for this request
             data = next(line[6:] for line in chunk.splitlines() if line.startswith("data: "))
             h.wfile.write(frame(TEXT, data.encode()))

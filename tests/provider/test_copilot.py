@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import time
+
 import pytest
 
+from codetether.provider.copilot import CopilotAuth
 from codetether.provider.errors import ProviderAuthError
 from codetether.provider.model import Message, ToolCallPart, ToolResultPart
+from codetether.secrets.model import ProviderSecret
 from tests.cli.conftest import assert_clean_failure
 from tests.harness.github_server import GitHubServer
 from tests.harness.llm_server import Reply
@@ -87,3 +93,31 @@ def test_auth_copilot_device_flow_stores_token_then_run_uses_it(cli, vault_clean
 def test_auth_copilot_with_a_wrong_client_id_fails_clearly(cli, github):
     env = {**cli.env, "CODETETHER_COPILOT_GITHUB_URL": github.url, "CODETETHER_COPILOT_OAUTH_CLIENT_ID": "nope"}
     assert_clean_failure(cli("auth", "copilot", env=env), "GitHub refused the device flow", "--client-id")
+
+
+def test_revoked_cached_session_token_is_exchanged_again_once(cli, vault_clean, llm_server, github):
+    # An earlier process cached a session token in Vault that GitHub has since revoked: the API now refuses it.
+    fingerprint = hashlib.sha256(github.github_token.encode()).hexdigest()[:16]
+    vault_clean.put_provider("github-copilot", api_key=github.github_token, base_url=llm_server.base_url_openai,
+                             token_url=github.url + "/copilot_internal/v2/token", copilot_token="tid=revoked;exp=1",
+                             copilot_expires_at=int(time.time() + 1800), copilot_token_for=fingerprint)
+    llm_server.bearer_tokens = {"tid=copilot-session-1;exp=1"}  # only a freshly exchanged token is accepted
+    llm_server.script(Reply(text="after the re-exchange"))
+    proc = cli("run", "--model", "github-copilot/gpt-5-mini", "hi")
+    assert proc.returncode == 0, proc.stderr
+    assert "after the re-exchange" in proc.stdout and github.exchanges == 1
+    assert [r.headers["authorization"] for r in llm_server.requests] == [
+        "Bearer tid=revoked;exp=1", "Bearer tid=copilot-session-1;exp=1"]
+    assert vault_clean.read_provider("github-copilot")["copilot_token"] == "tid=copilot-session-1;exp=1"
+
+
+def test_parallel_requests_at_expiry_exchange_once(github):
+    secret = ProviderSecret.from_fields("github-copilot", _fields(github), "vault")
+    auth = CopilotAuth(secret, "http://127.0.0.1:9/v1", explicit_base=True)
+
+    async def go():
+        try:
+            return await asyncio.gather(*(auth.session_token() for _ in range(5)))
+        finally:
+            await auth.aclose()
+    assert set(asyncio.run(go())) == {"tid=copilot-session-1;exp=1"} and github.exchanges == 1

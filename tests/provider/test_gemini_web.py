@@ -10,8 +10,9 @@ import pytest
 from codetether.provider.catalog import spec_for
 from codetether.provider.errors import ProviderAuthError, ProviderRequestError
 from codetether.provider.factory import make_provider
-from codetether.provider.gemini_wire import MODES, parse_cookies, split_frames
+from codetether.provider.gemini_wire import MODES, split_frames
 from codetether.provider.model import CompletionRequest, Message, TextDelta
+from codetether.secrets.cookies import parse_cookies
 from codetether.secrets.model import ProviderSecret
 from tests.cli.conftest import assert_clean_failure
 from tests.harness.gemini_web_server import PSID, STREAM_PATH, GeminiWebServer
@@ -193,3 +194,35 @@ def test_auth_cookies_bad_files(cli, tmp_path):
     nid = tmp_path / "nid.txt"
     nid.write_text(".google.com\tTRUE\t/\tTRUE\t0\tNID\tabcdef\n")
     assert_clean_failure(cli("auth", "cookies", "--file", str(nid)), "no __Secure-1PSID cookie")
+
+
+def test_cookies_survive_the_account_redirect_and_rotated_cookies_are_sent(gemini):
+    gemini.account = "/u/1"  # /app answers 302 -> /u/1/app: the cookies must follow the redirect
+    gemini.rotated_psidts = "sidts-rotated-9876543210"  # and the page rotates __Secure-1PSIDTS
+    gemini.script("hello from account 1")
+    response = _complete(_provider(gemini), tools=False)
+    assert response.message.text_content == "hello from account 1" and gemini.page_loads == 1
+    (post,) = [r for r in gemini.requests if r["path"] == "/u/1" + STREAM_PATH]
+    cookies = dict(p.strip().partition("=")[::2] for p in post["headers"]["cookie"].split(";"))
+    assert cookies["__Secure-1PSID"] == PSID and cookies["__Secure-1PSIDTS"] == "sidts-rotated-9876543210"
+    assert "VISITOR_INFO1_LIVE" in cookies  # a local base URL gets every stored cookie, scoped to its host
+
+
+def test_secret_cookie_values_are_redacted_in_every_format():
+    from codetether.secrets.redact import redact
+
+    for cookies in (GeminiWebServer().cookies_txt(), '{"__Secure-1PSID": "json-object-secret"}',
+                    '[{"name": "SID", "value": "json-array-secret"}]', "SID=header-pair-secret; NID=other-secret",
+                    "# comment\tcomment-field-shown\n.google.com\tTRUE\t/\tTRUE\t0\tSID\tnetscape-secret"):
+        ProviderSecret.from_fields("gemini-web", {"cookies": cookies}, "vault")
+        for value in {c["value"] for c in parse_cookies(cookies)}:
+            assert redact(f"x {value} y") == "x [REDACTED] y", (cookies, value)
+    assert redact("comment-field-shown") == "comment-field-shown"  # comment lines hold no cookies
+
+
+def test_cookie_jar_for_the_real_site_holds_only_google_cookies():
+    from codetether.provider.gemini_web import _jar
+
+    jar = _jar(parse_cookies(GeminiWebServer().cookies_txt()), "https://gemini.google.com")
+    assert {(c.name, c.domain) for c in jar.jar} == {(n, ".google.com") for n in (
+        "__Secure-1PSID", "__Secure-1PSIDTS", "SIDCC", "_ga")}  # the .youtube.com cookie stays out

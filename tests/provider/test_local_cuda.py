@@ -112,3 +112,32 @@ def test_run_with_a_local_model_from_the_environment(cli, tiny):
 def test_run_without_a_model_file_is_a_clean_failure(cli):
     proc = cli("run", "-m", "local_cuda/qwen3.5-9b", "hello", env={**cli.env, "CODETETHER_LOCAL_CUDA": "1"})
     assert_clean_failure(proc, "needs a GGUF model file", "LOCAL_CUDA_MODEL_PATH")
+
+
+@needs_llama
+@needs_gguf
+def test_cancelled_generation_stops_before_the_next_one_starts(tmp_path):
+    babbler = tiny_llama(tmp_path / "babble.gguf", n_ctx=4096, babble=True)  # " a a a ..." up to max_tokens
+    provider = _provider(model_path=str(babbler), device="cpu", context_window="4096")
+    long = CompletionRequest("tiny", [Message.text("user", "hi")], max_tokens=3000, stream=True)
+    short = CompletionRequest("tiny", [Message.text("user", "hi")], max_tokens=4)
+
+    async def go():
+        first: list[TextDelta] = []
+        task = asyncio.create_task(provider.complete(long, first.append))
+        while len(first) < 3:
+            await asyncio.sleep(0.005)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        at_cancel = len(first)
+        try:
+            second = await provider.complete(short)  # must not run beside the cancelled request's thread
+        finally:
+            await provider.aclose()
+        await asyncio.sleep(0.3)
+        return first, at_cancel, second
+    first, at_cancel, second = asyncio.run(go())
+    # The first generation's thread stopped within a token or two of the cancel instead of writing 3000 tokens.
+    assert len(first) - at_cancel <= 3, f"{len(first) - at_cancel} deltas after the cancel"
+    assert second.usage.completion_tokens == 4 and second.message.text_content.split() == ["a"] * 4

@@ -17,7 +17,8 @@ def test_responses_wire_format(llm_server, stream):
     llm_server.script(Reply(text="Let me look.", tool_calls=[ToolCall("read", {"path": "a.py"}, id="call_9")]))
     (resp,) = complete("openai-codex", {"api_key": API_KEY, "base_url": llm_server.base_url_openai}, "gpt-5.5",
                        stream=stream)
-    req = llm_server.requests[0]
+    # Streaming tries the WebSocket first (spec 3.3); this server refuses the upgrade, so SSE follows.
+    req = next(r for r in llm_server.requests if r.method == "POST")
     assert req.path == "/v1/responses"
     assert req.headers["authorization"] == f"Bearer {API_KEY}"
     body = req.body
@@ -53,7 +54,9 @@ def test_run_build_agent_through_responses(cli, vault_clean, llm_server, workspa
                *([] if stream else ["--no-stream"]))
     assert proc.returncode == 0, proc.stderr
     assert "It prints helo." in proc.stdout
-    first, second = llm_server.requests
+    upgrades = [r for r in llm_server.requests if r.method == "GET"]  # the refused WebSocket, once per session
+    assert len(upgrades) == (1 if stream else 0)
+    first, second = [r for r in llm_server.requests if r.method == "POST"]
     assert first.path == second.path == "/v1/responses"
     outputs = [i for i in second.body["input"] if i.get("type") == "function_call_output"]
     assert "helo" in outputs[0]["output"]

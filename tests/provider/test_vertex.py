@@ -234,3 +234,13 @@ def test_models_lists_vertex_with_key_presence(cli, vault_clean, google, rsa_key
 def test_run_without_a_secret_says_what_to_store(cli, vault_clean):
     proc = cli("run", "-m", f"gcp-glm/{GLM}", "hi")
     assert_clean_failure(proc, "provider 'gcp-glm'", "service_account_json=@service-account.json")
+
+
+def test_token_answer_with_a_non_numeric_expires_in_is_a_clear_error(llm_server, google, rsa_key):
+    from codetether.provider.errors import ProviderProtocolError
+
+    google.token_ttl = "an hour"
+    with pytest.raises(ProviderProtocolError) as err:
+        complete("vertex-glm", _fields(google, rsa_key, llm_server), GLM)
+    assert "expires_in that is not a number of seconds: 'an hour'" in err.value.message
+    assert "vertex-glm" in err.value.message and llm_server.requests == []

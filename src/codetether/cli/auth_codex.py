@@ -125,7 +125,7 @@ async def device_flow(base: str) -> dict[str, Any]:
                                   "without --device-code.")
         print(f"Open {base}/codex/device and enter this one-time code (it expires in 15 minutes; never share "
               f"it):\n  {user_code}", flush=True)
-        interval = float(str(start.get("interval") or "5").strip() or 5)
+        interval = _interval(start.get("interval"), base)
         poll = {"device_auth_id": start["device_auth_id"], "user_code": user_code}
         deadline = time.monotonic() + DEVICE_TIMEOUT
         while True:
@@ -149,3 +149,16 @@ async def device_flow(base: str) -> dict[str, Any]:
         raise CodetetherError("the device-code sign-in answered without an authorization code",
                               "Run `codetether auth codex --device-code` again.") from None
     return await codex_oauth.exchange_code(base, code, f"{base}/deviceauth/callback", verifier)
+
+
+def _interval(value: Any, base: str) -> float:
+    """The device-code poll interval in seconds (default 5); anything else is a clear error, not a traceback."""
+    text = str(value if value is not None else "").strip() or "5"
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 300:
+        raise CodetetherError(f"{base} sent a device-code poll interval that is not a number of seconds: "
+                              f"{text[:40]!r}", "Run `codetether auth codex` without --device-code, or try again later.")
+    return seconds

@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from codetether.errors import CodetetherError, UsageError
-from codetether.provider.gemini_wire import AUTH_COOKIE, CookieError, is_google_auth, parse_cookies
+from codetether.provider.gemini_wire import AUTH_COOKIE, is_google_auth
+from codetether.secrets.cookies import CookieError, parse_cookies
 
 
 async def run(args: argparse.Namespace) -> int:

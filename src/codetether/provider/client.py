@@ -7,7 +7,6 @@ import contextlib
 import email.utils
 import importlib
 import json
-import os
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -16,9 +15,10 @@ from typing import Any
 
 import httpx
 
+from codetether.config.env import env_number, step_timeout
 from codetether.net import async_client
 from codetether.provider.auth import make_auth
-from codetether.provider.catalog import ProviderSpec, base_url_for, dialect_for, is_chatgpt_oauth
+from codetether.provider.catalog import ProviderSpec, base_url_for, canonical, dialect_for, is_chatgpt_oauth
 from codetether.provider.errors import (
     ProviderAuthError,
     ProviderProtocolError,
@@ -26,7 +26,7 @@ from codetether.provider.errors import (
     ProviderUnavailableError,
     StreamError,
 )
-from codetether.provider.model import CompletionRequest, CompletionResponse, TextDelta, ThinkingDelta
+from codetether.provider.model import CompletionRequest, CompletionResponse, DeltaCallback
 from codetether.provider.sse import iter_sse
 from codetether.secrets.model import ProviderSecret
 from codetether.secrets.redact import redact
@@ -35,7 +35,6 @@ from codetether.secrets.redact import redact
 DIALECTS: dict[str, str] = {"openai": "openai_chat", "anthropic": "anthropic", "bedrock": "bedrock",
                             "responses": "openai_responses", "vertex-anthropic": "vertex", "codex": "openai_codex"}
 RETRYABLE = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
-DeltaCallback = Callable[[TextDelta | ThinkingDelta], None]
 
 
 class _Unauthorized(ProviderAuthError):
@@ -66,15 +65,21 @@ class Provider:
                                        "base_url=https://...")
         self.base_url = base
         self.url = self.dialect.endpoint(base, secret)
-        self.max_attempts = max_attempts or int(os.environ.get("CODETETHER_PROVIDER_MAX_ATTEMPTS", "4"))
+        self.max_attempts = max_attempts or int(env_number("CODETETHER_PROVIDER_MAX_ATTEMPTS", 4, integer=True))
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
-        step_timeout = float(os.environ.get("CODETETHER_STEP_TIMEOUT_SECS", "300"))
-        self._http = async_client(self.url, timeout=httpx.Timeout(step_timeout, connect=10.0))
+        self.step_timeout = step_timeout()  # also bounds the wait for each WebSocket event (responses_ws)
+        self._http = async_client(self.url, timeout=httpx.Timeout(self.step_timeout, connect=10.0))
         self._headers = {**spec.headers, **self.dialect.headers(secret, base), **secret.headers,
                          "Content-Type": "application/json"}
         # Credentials that are computed per request (SigV4 signatures, Copilot session tokens), or None.
         self._auth = make_auth(spec, secret, base)
         self._iter_events = getattr(self.dialect, "iter_events", None)
+        self._transport = getattr(self.dialect, "transport", None)
+        if dialect == "responses" and canonical(spec.id) == "openai-codex":
+            # openai-codex with an API key: the same pooled WebSocket (wss://api.openai.com/v1/responses), spec 3.3
+            from codetether.provider.openai_codex import transport as codex_transport
+
+            self._transport = codex_transport
         self._ws: Any = None  # pooled Responses WebSockets (responses_ws), for dialects with a transport()
 
     async def aclose(self) -> None:
@@ -204,7 +209,7 @@ class Provider:
                 break
 
     def _wants_ws(self, model: str) -> bool:
-        transport = getattr(self.dialect, "transport", None)
+        transport = self._transport
         return transport is not None and transport(model) == "ws" and not (self._ws and self._ws.refused)
 
     async def _stream_ws(self, url: str, body: bytes, headers: dict[str, str], on_delta: DeltaCallback | None,
@@ -212,7 +217,7 @@ class Provider:
         """The same events over a pooled WebSocket; None when the handshake failed (HTTP SSE from then on)."""
         from codetether.provider.responses_ws import HandshakeRefused, ResponsesSocketPool
 
-        self._ws = self._ws or ResponsesSocketPool()
+        self._ws = self._ws or ResponsesSocketPool(self.step_timeout)
         assembler = self.dialect.StreamAssembler()
         try:
             events = await self._ws.events(url, body, headers)

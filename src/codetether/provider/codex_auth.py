@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from codetether.provider import codex_oauth
 from codetether.provider.errors import ProviderAuthError
@@ -60,19 +61,65 @@ class CodexAuth:
         async with self._lock:
             if not self._stale():
                 return  # a parallel request refreshed while this one waited
-            if not self.refresh_token:
+            # Other processes share this secret and rotate its refresh token: Vault holds the newest one. It is
+            # read before refreshing, and once more if the refresh is refused (rotated in between).
+            tried: list[str] = []
+            last: codex_oauth.OAuthError | None = None
+            for _ in range(2):
+                stored = await self._stored()
+                if self._adopt(stored):
+                    return
+                vault_token = stored.field("refresh_token") if stored is not None else None
+                for token in dict.fromkeys(t for t in (vault_token, self.refresh_token) if t and t not in tried):
+                    tried.append(token)
+                    try:
+                        fields = await codex_oauth.refresh(codex_oauth.issuer(), token)
+                    except codex_oauth.OAuthError as exc:
+                        last = exc
+                        continue
+                    await self._store(fields)
+                    return
+            if last is None:
                 raise ProviderAuthError(f"provider '{self.provider_id}': the ChatGPT access token expired and "
                                         "there is no refresh_token", codex_oauth.SIGN_IN_AGAIN)
-            try:
-                fields = await codex_oauth.refresh(codex_oauth.issuer(), self.refresh_token)
-            except codex_oauth.OAuthError as exc:
-                raise ProviderAuthError(f"provider '{self.provider_id}': {exc.message}", exc.hint) from None
-            # Refresh tokens rotate: the new one must reach Vault or the next process cannot sign in.
-            await write_back(self.secret, fields)
-            self.access, self.refresh_token = fields["access_token"], fields.get("refresh_token")
-            self.expires_at = float(fields["expires_at"])
-            self.account = fields.get("chatgpt_account_id") or self.account
-            self.refreshes += 1
+            raise ProviderAuthError(f"provider '{self.provider_id}': {last.message}", last.hint)
+
+    async def _stored(self) -> ProviderSecret | None:
+        """The secret as Vault holds it now, or None (not from Vault, or Vault unreadable: go on with ours)."""
+        if self.secret.vault is None or not self.secret.vault_id:
+            return None
+        from codetether.secrets.vault import VaultClient, VaultError
+
+        try:
+            async with VaultClient(self.secret.vault) as vault:
+                return await vault.read_provider(self.secret.vault_id)
+        except VaultError:
+            return None
+
+    def _adopt(self, stored: ProviderSecret | None) -> bool:
+        """Take a fresh access token another process stored; False when Vault has none newer than ours."""
+        access = stored.field("access_token") if stored is not None else None
+        if stored is None or not access or access == self.access:
+            return False
+        expires = _number(stored.field("expires_at")) or float(codex_oauth.jwt_claims(access).get("exp") or 0)
+        if time.time() >= expires - REFRESH_MARGIN:
+            return False
+        self.access, self.expires_at = access, expires
+        self.refresh_token = stored.field("refresh_token") or self.refresh_token
+        self.account = stored.field("chatgpt_account_id") or self.account
+        self.secret.extra.update({k: v for k, v in stored.extra.items() if k in _TOKEN_FIELDS})
+        return True
+
+    async def _store(self, fields: dict[str, Any]) -> None:
+        # Refresh tokens rotate: the new one must reach Vault or the next process cannot sign in.
+        await write_back(self.secret, fields)
+        self.access, self.refresh_token = fields["access_token"], fields.get("refresh_token")
+        self.expires_at = float(fields["expires_at"])
+        self.account = fields.get("chatgpt_account_id") or self.account
+        self.refreshes += 1
+
+
+_TOKEN_FIELDS = ("access_token", "refresh_token", "id_token", "expires_at", "chatgpt_account_id")
 
 
 def _number(value: str | None) -> float:

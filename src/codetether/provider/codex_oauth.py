@@ -15,6 +15,7 @@ import httpx
 
 from codetether.errors import CodetetherError
 from codetether.net import async_client
+from codetether.provider.b64url import b64url as _b64
 from codetether.secrets.redact import redact, remember
 
 DEFAULT_ISSUER = "https://auth.openai.com"
@@ -75,7 +76,12 @@ def token_fields(data: dict[str, Any], previous_refresh: str | None = None) -> d
         raise OAuthError(f"the OpenAI token endpoint answered without an access_token: {redact(str(data))[:200]}",
                          SIGN_IN_AGAIN)
     if data.get("expires_in"):
-        expires = int(time.time() + float(data["expires_in"]))
+        try:
+            expires = int(time.time() + float(data["expires_in"]))
+        except (TypeError, ValueError, OverflowError):
+            raise OAuthError("the OpenAI token endpoint sent an expires_in that is not a number of seconds: "
+                             f"{redact(str(data['expires_in']))[:40]!r}", "Try again; if it persists, "
+                             + SIGN_IN_AGAIN[0].lower() + SIGN_IN_AGAIN[1:]) from None
     else:
         expires = int(jwt_claims(access).get("exp") or time.time() + 3600)
     fields: dict[str, Any] = {"access_token": access, "refresh_token": data.get("refresh_token") or previous_refresh,
@@ -121,7 +127,3 @@ async def refresh(base: str, refresh_token: str) -> dict[str, Any]:
     body = {"client_id": CLIENT_ID, "grant_type": "refresh_token", "refresh_token": refresh_token,
             "scope": "openid profile email"}
     return token_fields(await _post_token(base, "refresh token", json=body), previous_refresh=refresh_token)
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()

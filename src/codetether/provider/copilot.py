@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import time
@@ -49,6 +50,7 @@ class CopilotAuth:
         self.api: str | None = None
         self.exchanges = 0
         self._http: httpx.AsyncClient | None = None
+        self._lock = asyncio.Lock()  # parallel requests at expiry share one exchange
         # A session token written back to Vault by an earlier process is reused while valid, for this GitHub token.
         if secret.field("copilot_token") and secret.field("copilot_token_for") == _fingerprint(github_token):
             self.token, self.api = secret.field("copilot_token"), secret.field("copilot_api")
@@ -59,11 +61,21 @@ class CopilotAuth:
         if self._http is not None:
             await self._http.aclose()
 
+    def _stale(self) -> bool:
+        return self.token is None or time.time() >= self.expires_at - REFRESH_MARGIN
+
     async def session_token(self) -> str:
-        if self.token is None or time.time() >= self.expires_at - REFRESH_MARGIN:
-            await self._exchange()
+        if self._stale():
+            async with self._lock:
+                if self._stale():  # another request may have exchanged while this one waited
+                    await self._exchange()
         assert self.token is not None
         return self.token
+
+    def invalidate(self) -> bool:
+        """After a 401 (a cached token revoked early): the next request exchanges the GitHub token again."""
+        self.token, self.expires_at = None, 0.0
+        return True
 
     async def _exchange(self) -> None:
         if self._http is None:
@@ -95,7 +107,7 @@ class CopilotAuth:
         self.api = (data.get("endpoints") or {}).get("api") or self.api
         fields = {"copilot_token": token, "copilot_expires_at": int(self.expires_at),
                   "copilot_token_for": _fingerprint(self.github_token)}
-        await write_back(self.secret, {**fields, **({"copilot_api": self.api} if self.api else {})})
+        await write_back(self.secret, {**fields, **({"copilot_api": self.api} if self.api else {})}, cache=True)
 
     async def prepare(self, url: str, body: bytes, headers: dict[str, str],
                       request: CompletionRequest) -> tuple[str, dict[str, str]]:

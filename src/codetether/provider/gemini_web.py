@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -11,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from codetether.config.env import step_timeout
 from codetether.net import async_client
 from codetether.provider.catalog import ProviderSpec
 from codetether.provider.errors import (
@@ -24,18 +24,16 @@ from codetether.provider.gemini_wire import (
     MODEL_HEADER,
     MODES,
     STREAM_PATH,
-    CookieError,
-    cookie_header,
     error_code,
     event_text,
     f_req,
     model_header,
     page_tokens,
-    parse_cookies,
     split_frames,
 )
-from codetether.provider.model import CompletionRequest, CompletionResponse, TextDelta, ThinkingDelta, Usage
+from codetether.provider.model import CompletionRequest, CompletionResponse, DeltaCallback, TextDelta, Usage
 from codetether.provider.text_tools import VisibleText, parse_reply, render_transcript
+from codetether.secrets.cookies import CookieError, parse_cookies
 from codetether.secrets.model import ProviderSecret
 from codetether.secrets.redact import redact, remember
 
@@ -44,7 +42,6 @@ USER_AGENT = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHT
               "Chrome/131.0.0.0 Safari/537.36")
 FRESH_COOKIES = ("Sign in to gemini.google.com in a browser, export its cookies (Netscape cookies.txt) and run: "
                  "codetether auth cookies --provider gemini-web --file cookies.txt")
-DeltaCallback = Callable[[TextDelta | ThinkingDelta], None]
 
 
 class _Stale(Exception):
@@ -60,10 +57,11 @@ class GeminiWebProvider:
     def __init__(self, spec: ProviderSpec, secret: ProviderSecret, *, max_attempts: int | None = None):
         self.spec, self.secret, self.id = spec, secret, secret.provider_id
         self.base_url = (secret.base_url or spec.base_url or "").rstrip("/")
-        self._cookie = cookie_header(_cookies(secret))
-        step_timeout = float(os.environ.get("CODETETHER_STEP_TIMEOUT_SECS", "300"))
-        self._http = async_client(self.base_url, timeout=httpx.Timeout(step_timeout, connect=10.0),
-                                  follow_redirects=True, headers={"User-Agent": USER_AGENT})
+        # A jar, not a Cookie header: httpx drops that header on redirects (/app -> /u/1/app), and the jar also
+        # takes the cookies the site rotates (__Secure-1PSIDTS) via Set-Cookie.
+        self._http = async_client(self.base_url, timeout=httpx.Timeout(step_timeout(), connect=10.0),
+                                  follow_redirects=True, headers={"User-Agent": USER_AGENT},
+                                  cookies=_jar(_cookies(secret), self.base_url))
         self._tokens: dict[str, str] | None = None
         self._fetched = 0.0
         self._lock = asyncio.Lock()
@@ -105,7 +103,7 @@ class GeminiWebProvider:
                 return self._tokens
             url = f"{self.base_url}/app"
             try:
-                resp = await self._http.get(url, headers={"Cookie": self._cookie})
+                resp = await self._http.get(url)
             except httpx.TransportError as exc:
                 raise ProviderUnavailableError(f"provider '{self.id}' is unreachable at {url} "
                                                f"({type(exc).__name__})") from None
@@ -127,7 +125,7 @@ class GeminiWebProvider:
         url = f"{self.base_url}{tokens['prefix']}{STREAM_PATH}"
         params = {"bl": tokens.get("bl", ""), "f.sid": tokens.get("f_sid", ""), "hl": "en",
                   "_reqid": str(int(time.time() * 1000) % 900_000 + 100_000), "rt": "c"}
-        headers = {"Cookie": self._cookie, "X-Same-Domain": "1", "Origin": self.base_url,
+        headers = {"X-Same-Domain": "1", "Origin": self.base_url,
                    "Referer": f"{self.base_url}/", MODEL_HEADER: model_header(model),
                    "Content-Type": "application/x-www-form-urlencoded;charset=utf-8"}
         text, codes, buffer = "", [], ""
@@ -182,9 +180,21 @@ def _cookies(secret: ProviderSecret) -> list[dict[str, str]]:
         cookies = parse_cookies(raw)
     except CookieError as exc:
         raise ProviderAuthError(f"{where} could not be read: {exc}", FRESH_COOKIES) from None
-    for cookie in cookies:
-        remember(cookie["value"])
+    # The values are already scrubbed from output: ProviderSecret remembers a cookies field's values.
     if not any(c["name"] == AUTH_COOKIE and c["value"] for c in cookies):
         raise ProviderAuthError(f"{where} has no {AUTH_COOKIE} cookie (found: "
                                 f"{', '.join(sorted({c['name'] for c in cookies})) or 'none'})", FRESH_COOKIES)
     return cookies
+
+
+def _jar(cookies: list[dict[str, str]], base_url: str) -> httpx.Cookies:
+    """The cookies scoped to the app's site: .google.com for the real one, else the base URL's own host."""
+    host = (httpx.URL(base_url).host or "").lower()
+    google = host == "google.com" or host.endswith(".google.com")
+    jar = httpx.Cookies()
+    for cookie in cookies:
+        domain = cookie.get("domain", "").lstrip(".").lower()
+        if google and domain and domain != "google.com" and not domain.endswith(".google.com"):
+            continue  # another site's cookie in a full export (--keep-all): not sent to Google
+        jar.set(cookie["name"], cookie["value"], domain=".google.com" if google else host, path="/")
+    return jar

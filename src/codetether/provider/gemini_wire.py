@@ -1,4 +1,4 @@
-"""The Gemini web app's wire format: browser cookies, the f.req payload, and the length-framed reply stream."""
+"""The Gemini web app's wire format: which cookies sign in, the f.req payload, and the length-framed reply stream."""
 
 from __future__ import annotations
 
@@ -19,54 +19,10 @@ AUTH_PREFIXES = ("__Secure-1PSID", "__Secure-3PSID", "__Secure-1PAPISID", "__Sec
 _PAGE_TOKENS = {"at": ("thykhd", "SNlM0e"), "bl": ("cfb2h",), "f_sid": ("FdrFJe",)}
 
 
-class CookieError(ValueError):
-    """The cookies field could not be read; the message names what is wrong."""
-
-
-def parse_cookies(raw: Any) -> list[dict[str, str]]:
-    """Cookies as [{name, value, domain}] from a Netscape cookies.txt, a JSON object/array, or `a=b; c=d`."""
-    if isinstance(raw, str) and raw.strip()[:1] in ("{", "["):
-        try:
-            raw = json.loads(raw)
-        except ValueError as exc:
-            raise CookieError(f"it looks like JSON but is not valid JSON ({exc})") from None
-    if isinstance(raw, dict):
-        return [{"name": str(k), "value": str(v), "domain": ""} for k, v in raw.items() if isinstance(v, str | int)]
-    if isinstance(raw, list):  # the browser extensions' export: [{"name", "value", "domain", ...}]
-        return [{"name": str(c["name"]), "value": str(c.get("value", "")), "domain": str(c.get("domain", ""))}
-                for c in raw if isinstance(c, dict) and c.get("name")]
-    if not isinstance(raw, str):
-        raise CookieError(f"expected text or a JSON object, got {type(raw).__name__}")
-    if "\t" not in raw and "=" in raw:
-        pairs = (p.strip().partition("=") for p in raw.split(";"))
-        return [{"name": n, "value": v, "domain": ""} for n, _, v in pairs if n]
-    return _netscape(raw)
-
-
-def _netscape(text: str) -> list[dict[str, str]]:
-    cookies = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("#HttpOnly_"):
-            line = line[len("#HttpOnly_"):]  # an HttpOnly cookie, not a comment
-        elif not line or line.startswith("#"):
-            continue
-        cols = line.split("\t")
-        if len(cols) >= 7:
-            cookies.append({"name": cols[5].strip(), "value": cols[6].strip(), "domain": cols[0].strip()})
-        elif len(cols) == 2:
-            cookies.append({"name": cols[0].strip(), "value": cols[1].strip(), "domain": ""})
-    return [c for c in cookies if c["name"]]
-
-
 def is_google_auth(cookie: dict[str, str]) -> bool:
     domain = cookie.get("domain", "").lstrip(".").lower()
     google = not domain or domain == "google.com" or domain.endswith(".google.com")
     return google and any(cookie["name"] == p or cookie["name"].startswith(p + "TS") for p in AUTH_PREFIXES)
-
-
-def cookie_header(cookies: list[dict[str, str]]) -> str:
-    return "; ".join(f"{c['name']}={c['value']}" for c in cookies)
 
 
 def page_tokens(html: str) -> dict[str, str]:

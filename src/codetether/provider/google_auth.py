@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import time
 from dataclasses import dataclass
@@ -12,7 +11,8 @@ from typing import Any
 import httpx
 
 from codetether.net import async_client
-from codetether.provider.errors import ProviderAuthError, ProviderUnavailableError
+from codetether.provider.b64url import b64url as _b64
+from codetether.provider.errors import ProviderAuthError, ProviderProtocolError, ProviderUnavailableError
 from codetether.provider.model import CompletionRequest
 from codetether.secrets.model import ProviderSecret
 from codetether.secrets.redact import remember
@@ -65,10 +65,6 @@ def service_account(provider_id: str, extra: dict[str, Any]) -> ServiceAccount:
     return ServiceAccount(data["client_email"], data["private_key"], str(data.get("token_uri") or DEFAULT_TOKEN_URI),
                           str(data["project_id"]) if data.get("project_id") else None,
                           str(data["private_key_id"]) if data.get("private_key_id") else None)
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 class GoogleServiceAccountAuth:
@@ -145,7 +141,13 @@ class GoogleServiceAccountAuth:
                        "or the machine's clock may be wrong.")
         self.token = str(data["access_token"])
         remember(self.token)
-        self.expires_at = time.time() + float(data.get("expires_in") or TOKEN_LIFETIME)
+        try:
+            self.expires_at = time.time() + float(data.get("expires_in") or TOKEN_LIFETIME)
+        except (TypeError, ValueError, OverflowError):
+            self.token = None
+            raise ProviderProtocolError(f"provider '{self.provider_id}': the Google token endpoint {url} sent an "
+                                        f"expires_in that is not a number of seconds: {str(data['expires_in'])[:40]!r}"
+                                        ) from None
         self.exchanges += 1
 
     def invalidate(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,9 @@ from codetether.provider.errors import ProviderRequestError
 from codetether.provider.model import (
     CompletionRequest,
     CompletionResponse,
+    DeltaCallback,
     Message,
     TextDelta,
-    ThinkingDelta,
     Usage,
 )
 from codetether.provider.text_tools import VisibleText, parse_reply, render_messages
@@ -36,7 +37,6 @@ ENV = {"model_path": ("LOCAL_CUDA_MODEL_PATH", "CODETETHER_LOCAL_CUDA_MODEL_PATH
 SYSTEM_PROMPT_ENV = "CODETETHER_LOCAL_CUDA_SYSTEM_PROMPT"
 INSTALL_ALTERNATIVE = ("Or serve the model with an OpenAI-compatible server (llama.cpp's llama-server, Ollama, vLLM) "
                        "and store its base_url under another provider id.")
-DeltaCallback = Callable[[TextDelta | ThinkingDelta], None]
 
 
 def secret_from_env(env: Mapping[str, str] | None = None) -> ProviderSecret | None:
@@ -72,6 +72,9 @@ class LocalCudaProvider:
         self.context_window = self.n_ctx  # the agent trims the conversation to this (ResolvedModel.context_window)
         self._llm: Any = None
         self._lock = asyncio.Lock()
+        # A cancelled request's thread runs on after its await ends: this lock, not the asyncio one, keeps a
+        # second generation off the same (non-thread-safe) Llama until that thread has stopped.
+        self._thread_lock = threading.Lock()
 
     def _setting(self, name: str) -> str | None:
         alias = {"model_name": "model"}.get(name)
@@ -107,8 +110,14 @@ class LocalCudaProvider:
                 loop.call_soon_threadsafe(sink, TextDelta(piece))
 
         max_tokens = request.max_tokens or self.max_tokens
+        stop = threading.Event()
         async with self._lock:
-            text, usage = await asyncio.to_thread(self._generate, chat, max_tokens, request.temperature, emit)
+            try:
+                text, usage = await asyncio.to_thread(self._generate, chat, max_tokens, request.temperature, emit,
+                                                      stop)
+            except asyncio.CancelledError:
+                stop.set()  # the thread is not cancelled with the await: tell it to stop at the next token
+                raise
         parsed = parse_reply(text, [t.name for t in request.tools])
         if sink and (rest := visible.finish(parsed.text)):
             sink(TextDelta(rest))
@@ -116,7 +125,14 @@ class LocalCudaProvider:
                                   and not parsed.calls else parsed.finish_reason)
 
     def _generate(self, chat: list[dict[str, str]], max_tokens: int, temperature: float | None,
-                  emit: Callable[[str], None]) -> tuple[str, Usage]:
+                  emit: Callable[[str], None], stop: threading.Event) -> tuple[str, Usage]:
+        with self._thread_lock:
+            if stop.is_set():  # cancelled while an earlier request's thread still held the model
+                return "", Usage()
+            return self._generate_locked(chat, max_tokens, temperature, emit, stop)
+
+    def _generate_locked(self, chat: list[dict[str, str]], max_tokens: int, temperature: float | None,
+                         emit: Callable[[str], None], stop: threading.Event) -> tuple[str, Usage]:
         llm = self._load()
         try:
             prompt_tokens = len(llm.tokenize(_flat(chat).encode(), add_bos=True, special=True))
@@ -125,6 +141,9 @@ class LocalCudaProvider:
                                                 stop=["<tool_result"])  # never let it invent a tool's answer
             text, completion = "", 0
             for chunk in stream:
+                if stop.is_set():
+                    stream.close()  # ends llama's generation loop now, while this thread still holds the lock
+                    break
                 piece = chunk["choices"][0].get("delta", {}).get("content") or ""
                 if piece:
                     text, completion = text + piece, completion + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -132,3 +133,7 @@ class TextDelta:
 @dataclass
 class ThinkingDelta:
     text: str
+
+
+# Receives streamed text and thinking as it arrives (Provider.complete's on_delta).
+DeltaCallback = Callable[[TextDelta | ThinkingDelta], None]

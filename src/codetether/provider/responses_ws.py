@@ -4,6 +4,7 @@ Connections are pooled per provider and reused for the next request once a respo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -26,10 +27,17 @@ class HandshakeRefused(Exception):
         self.status, self.reason = status, reason
 
 
-class ResponsesSocketPool:
-    """Idle WebSocket connections of one provider; `refused` turns on after a failed handshake."""
+class StreamStalled(ConnectionError):
+    """No event within the step timeout: retried like an HTTP read timeout (a ConnectionError to the caller)."""
 
-    def __init__(self) -> None:
+
+class ResponsesSocketPool:
+    """Idle WebSocket connections of one provider; `refused` turns on after a failed handshake.
+
+    `timeout` (CODETETHER_STEP_TIMEOUT_SECS) bounds the wait for each event, as the HTTP read timeout does."""
+
+    def __init__(self, timeout: float | None = None) -> None:
+        self.timeout = timeout
         self._idle: list[Any] = []
         self.refused: str | None = None
         self.connects = 0
@@ -47,20 +55,32 @@ class ResponsesSocketPool:
         frame = '{"type":"response.create",' + body.decode()[1:]  # the HTTP body with the frame's type added
         conn, reused = await self._acquire(url, headers)
         try:
-            await conn.send(frame)
-            first = await conn.recv()
+            first = await self._start(conn, frame)
         except ConnectionClosed:
-            await conn.close()
             if not reused:
                 raise ConnectionError("the WebSocket closed before the response started") from None
             conn = await self._connect(url, headers)  # a pooled connection the server had closed while idle
             try:
-                await conn.send(frame)
-                first = await conn.recv()
+                first = await self._start(conn, frame)
             except ConnectionClosed:
-                await conn.close()
                 raise ConnectionError("the WebSocket closed before the response started") from None
         return self._read(conn, first)
+
+    async def _start(self, conn: Any, frame: str) -> str | bytes:
+        """Send the request and wait for its first event; on any failure (a cancel included) the socket is closed."""
+        try:
+            await conn.send(frame)
+            return await self._recv(conn)
+        except BaseException:
+            await conn.close()
+            raise
+
+    async def _recv(self, conn: Any) -> str | bytes:
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await conn.recv()
+        except TimeoutError:
+            raise StreamStalled(f"no WebSocket event for {self.timeout:g} s (CODETETHER_STEP_TIMEOUT_SECS)") from None
 
     async def _read(self, conn: Any, message: str | bytes) -> AsyncIterator[tuple[str, str]]:
         from websockets.exceptions import ConnectionClosed
@@ -76,7 +96,7 @@ class ResponsesSocketPool:
                 yield kind, text
                 if kind in TERMINAL:
                     return
-                message = await conn.recv()
+                message = await self._recv(conn)
         except ConnectionClosed as exc:
             raise ConnectionError(f"the WebSocket closed mid-response ({exc.rcvd or 'no close frame'})") from None
         finally:
@@ -102,7 +122,7 @@ class ResponsesSocketPool:
         tls = {"ssl": verify_for(url)} if ws_url.startswith("wss://") else {}
         try:
             conn = await connect(ws_url, additional_headers=extra, open_timeout=15, max_size=64 * 2**20,
-                                 compression=None, user_agent_header="codetether", **tls)
+                                 compression=None, user_agent_header="codetether", close_timeout=2, **tls)
         except InvalidStatus as exc:
             status, text = exc.response.status_code, (exc.response.body or b"")[:200].decode("utf-8", "replace")
             raise self._refuse(status, f"HTTP {status} {text}".strip()) from None

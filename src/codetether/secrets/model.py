@@ -92,17 +92,11 @@ def _remember_embedded(extra: dict[str, Any]) -> None:
     if isinstance(account, dict):
         remember(_text(account.get("private_key")))
         remember(_text(account.get("private_key_id")))
-    cookies = parsed(extra.get("cookies"))
-    if isinstance(cookies, dict):
-        cookies = [{"value": v} for v in cookies.values()]
-    if isinstance(cookies, list):
-        for cookie in cookies:
-            if isinstance(cookie, dict):
-                remember(_text(cookie.get("value")))
-    elif isinstance(cookies, str):
-        for line in cookies.splitlines():
-            if "\t" in line:  # a Netscape cookie file: the value is the last field
-                remember(line.rsplit("\t", 1)[-1].strip())
-            else:  # "name=value; name2=value2"
-                for pair in line.split(";"):
-                    remember(pair.partition("=")[2].strip())
+    if extra.get("cookies"):  # only then: this module is on every run's start path
+        from codetether.secrets.cookies import CookieError, parse_cookies
+
+        try:
+            for cookie in parse_cookies(extra["cookies"]):
+                remember(cookie["value"])
+        except CookieError:  # unreadable (it fails later, naming the field): hide all of it meanwhile
+            remember(_text(extra["cookies"]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -16,7 +17,14 @@ from codetether.secrets.redact import remember
 
 
 class VaultError(CodetetherError):
-    pass
+    status: int | None = None  # Vault's HTTP status, when it answered
+
+
+class CasMismatch(VaultError):
+    """A check-and-set write lost: someone wrote the secret after it was read."""
+
+
+CAS_ATTEMPTS = 6
 
 
 @dataclass
@@ -83,14 +91,26 @@ class VaultClient:
         return {i: sec for i, sec in zip(ids, found) if sec is not None}
 
     async def write_provider(self, provider_id: str, fields: dict[str, Any], merge: bool = True) -> None:
-        """Store a provider secret (KV v2 POST data); with merge, fields already there are kept."""
+        """Store a provider secret (KV v2 POST data); with merge, fields already there are kept.
+
+        The merge is a check-and-set on the version read, so a field another process wrote in between is never
+        reverted: on a lost race the secret is read and merged again."""
         s = self.settings
-        if merge:
-            current = await self._request("GET", f"/v1/{s.mount}/data/{s.path}/{provider_id}",
-                                          f"{s.mount}/{s.path}/{provider_id}")
-            fields = {**((current or {}).get("data") or {}).get("data", {}), **fields}
-        await self._request("POST", f"/v1/{s.mount}/data/{s.path}/{provider_id}",
-                            f"{s.mount}/{s.path}/{provider_id}", {"data": fields})
+        url, where = f"/v1/{s.mount}/data/{s.path}/{provider_id}", f"{s.mount}/{s.path}/{provider_id}"
+        if not merge:
+            await self._request("POST", url, where, {"data": fields})
+            return
+        for attempt in range(CAS_ATTEMPTS):
+            current = ((await self._request("GET", url, where)) or {}).get("data") or {}
+            version = (current.get("metadata") or {}).get("version") or 0  # 0: only if it does not exist yet
+            merged = {**(current.get("data") or {}), **fields}
+            try:
+                await self._request("POST", url, where, {"options": {"cas": version}, "data": merged})
+                return
+            except CasMismatch:
+                if attempt == CAS_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(random.uniform(0.02, 0.1) * (attempt + 1))  # apart from the other writers
 
     async def _request(self, method: str, url: str, where: str,
                        body: dict[str, Any] | None = None) -> dict[str, Any] | None:
@@ -109,12 +129,18 @@ class VaultClient:
         if resp.status_code == 404:
             return None
         if resp.status_code in (401, 403):
-            raise VaultError(f"Vault at {addr} rejected the token (HTTP {resp.status_code}) {verb} {where}",
-                             "Check VAULT_TOKEN (and VAULT_NAMESPACE); the token needs "
-                             f"{'create and update' if body else 'read and list'} on that path.")
-        if resp.status_code >= 400:
-            raise VaultError(f"Vault at {addr} answered HTTP {resp.status_code} {verb} {where}: "
-                             f"{_vault_errors(resp)}")
+            error = VaultError(f"Vault at {addr} rejected the token (HTTP {resp.status_code}) {verb} {where}",
+                               "Check VAULT_TOKEN (and VAULT_NAMESPACE); the token needs "
+                               f"{'create and update' if body else 'read and list'} on that path.")
+        elif resp.status_code >= 400:
+            detail = _vault_errors(resp)
+            kind = CasMismatch if "check-and-set" in detail else VaultError
+            error = kind(f"Vault at {addr} answered HTTP {resp.status_code} {verb} {where}: {detail}")
+        else:
+            error = None
+        if error is not None:
+            error.status = resp.status_code
+            raise error
         if resp.status_code == 204 or not resp.content:
             return {}
         try:
