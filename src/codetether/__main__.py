@@ -1,3 +1,3 @@
-from codetether.cli import main
+from codetether.cli import entry
 
-raise SystemExit(main())
+entry()
