@@ -124,6 +124,14 @@ def test_grep_long_lines_and_huge_one_line_files(ctx: ToolContext, tmp_path: Pat
     assert wide == "wide.js:1: " + "x" * grep_module.MAX_LINE_CHARS + "…"
 
 
+def test_grep_paths_with_newlines_and_big_matching_logs(ctx: ToolContext, tmp_path: Path, engine: str) -> None:
+    (tmp_path / "new\nline.txt").write_text("NEEDLE here\n")
+    (tmp_path / "build.log").write_text("NEEDLE again\n" * 200_000)  # 2.6 MB: over the cap, matches everywhere
+    (tmp_path / "ok.py").write_text("x = 'NEEDLE'\n")
+    result = call("grep", {"pattern": "NEEDLE"}, ctx)
+    assert result.output == "new\nline.txt:1: NEEDLE here\nok.py:1: x = 'NEEDLE'"  # the log is over the cap
+
+
 def test_grep_timeout_returns_partial_results(tree: ToolContext, tmp_path: Path) -> None:
     result = grep_module.search_python(tmp_path, IgnoreMatcher(tmp_path), lambda line: "TODO" in line,
                                        None, 10, deadline=time.monotonic() - 1)

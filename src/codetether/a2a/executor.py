@@ -64,7 +64,14 @@ class _Running:
     accepting: bool = True  # False once the last turn has ended: the task is finishing
     work: asyncio.Task[None] | None = None
     cancel_requested: bool = False
+    finished: bool = False  # the final state is being reported: a cancel now has nothing left to stop
     settled: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def finish(self, answer: str, state: TaskState, note: str = "") -> None:
+        self.accepting, self.finished = False, True
+        if self.inbox and state != TaskState.TASK_STATE_COMPLETED:
+            note = f"{note} ({len(self.inbox)} queued follow-up message(s) not run)".strip()
+        await self.reporter.finish(answer, state, note)
 
 
 class CodetetherExecutor(AgentExecutor):
@@ -92,9 +99,8 @@ class CodetetherExecutor(AgentExecutor):
             await running.reporter.updater.start_work()
             prompt = context.get_user_input().strip()
             if not prompt:
-                running.accepting = False
-                note = "the message has no text part: send the task as a text part"
-                await running.reporter.finish("", TaskState.TASK_STATE_FAILED, note)
+                await running.finish("", TaskState.TASK_STATE_FAILED,
+                                     "the message has no text part: send the task as a text part")
                 return
             running.work = asyncio.create_task(self._work(task.context_id, prompt, running))
             await running.work
@@ -104,7 +110,8 @@ class CodetetherExecutor(AgentExecutor):
             # subscribers see it. If execute itself was cancelled (shutdown), the framework records the end.
             if not running.cancel_requested or (current is not None and current.cancelling()):
                 raise
-            await running.reporter.cancelled()
+            if not running.finished:  # a cancel that raced the final status leaves that status standing
+                await running.reporter.cancelled()
         finally:
             running.accepting = False
             running.settled.set()
@@ -142,24 +149,22 @@ class CodetetherExecutor(AgentExecutor):
                             result = await run.turn(prompt)
                         finally:  # a cancelled turn still leaves its session for the context to go on in
                             conversation.session_id = run.session_id or conversation.session_id
-                        if not running.inbox:
-                            running.accepting = False  # decided with no await since the check: nothing slips in
-                            await reporter.finish(*_outcome(result))
+                        if not running.inbox:  # finish() stops accepting with no await since this check
+                            await running.finish(*_outcome(result))
                             return
                         await reporter.turn_done(*_outcome(result))
                         prompt = running.inbox.popleft()
                 except CodetetherError as exc:  # no provider, Vault unreachable, bad model id, ...
-                    running.accepting = False
-                    await reporter.finish("", TaskState.TASK_STATE_FAILED, redact(exc.render().removeprefix("error: ")))
+                    await running.finish("", TaskState.TASK_STATE_FAILED, redact(exc.render().removeprefix("error: ")))
                 except Exception as exc:  # a bug: fail this task with a message, keep serving the others
                     log.exception("task failed with an internal error")
-                    running.accepting = False
                     note = f"internal error: {type(exc).__name__}: {redact(str(exc))[:300]}"
-                    await reporter.finish("", TaskState.TASK_STATE_FAILED, note)
+                    await running.finish("", TaskState.TASK_STATE_FAILED, note)
         finally:
             reporter.abort()
             if run is not None:
-                await run.aclose()
+                # Shielded: a cancel racing the end must not leave MCP servers or the session store open.
+                await asyncio.shield(run.aclose())
 
     async def cancel(self, context: RequestContext, event_queue: EventQueue) -> None:
         running = self._running.get(context.task_id or "")
@@ -168,6 +173,8 @@ class CodetetherExecutor(AgentExecutor):
                 with contextlib.suppress(RuntimeError):
                     await TaskUpdater(event_queue, context.task_id, context.context_id).cancel()
             return
+        if running.finished:
+            return  # its final state is already on its way; nothing is left to cancel
         running.cancel_requested = True
         running.accepting = False  # queued follow-ups end with the task
         running.work.cancel()  # bash kills its process group when cancelled

@@ -96,7 +96,8 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
     # a matching line of a minified bundle from streaming megabytes (only MAX_LINE_CHARS are shown anyway).
     cmd = [rg, "--null", "--line-number", "--no-heading", "--with-filename", "--color", "never", "--no-config",
            "--hidden", "--no-require-git", "--no-ignore-global", "--no-ignore-exclude", "--no-ignore-dot",
-           "--glob", "!.git", "--max-columns", str(MAX_COLUMNS), "--max-columns-preview"]
+           "--glob", "!.git", "--max-columns", str(MAX_COLUMNS), "--max-columns-preview",
+           "--max-count", str(want)]  # no file can add more than `want` lines: a huge matching log stops early
     if not is_regex:
         cmd.append("--fixed-strings")
     if include and "/" not in include:
@@ -127,17 +128,9 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
                 eof = True
                 break
             pending += chunk
-            last = chunk.rfind(b"\n")  # only the new bytes can end a line: no rescans of a long pending line
-            if last < 0:
-                continue
-            cut = len(pending) - len(chunk) + last + 1
-            lines = bytes(pending[:cut]).split(b"\n")[:-1]
-            del pending[:cut]
-            for raw in lines:
-                name, sep, rest = raw.partition(b"\0")
-                number, colon, text = rest.partition(b":")
-                if not (sep and colon and number.isdigit()):
-                    continue
+            records, used = _records(pending)
+            del pending[:used]
+            for name, number, text in records:
                 if name not in too_big:
                     too_big[name] = _larger_than_cap(name)
                 if too_big[name]:
@@ -145,7 +138,7 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
                 path = Path(os.fsdecode(name))
                 if include_re and not include_re.fullmatch(path.relative_to(base).as_posix()):
                     continue
-                found.append(Match(path, int(number), _line_text(text)))
+                found.append(Match(path, number, _line_text(text)))
                 if len(found) >= want:
                     break
     finally:
@@ -160,6 +153,19 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
     if code == 2 and not found and not timed_out:
         return None  # e.g. a regex ripgrep's engine rejects but Python's accepts
     return Search(sorted(found, key=lambda m: (m.path.as_posix(), m.line)), timed_out=timed_out)
+
+
+def _records(buffer: bytearray) -> tuple[list[tuple[bytes, int, bytes]], int]:
+    """Complete `path NUL line:text LF` records at the start of buffer, and how many bytes they took.
+
+    A path may itself hold a newline, so a record ends at the first LF after its NUL, not at the first LF."""
+    records, start = [], 0
+    while (nul := buffer.find(b"\0", start)) != -1 and (end := buffer.find(b"\n", nul)) != -1:
+        number, colon, text = bytes(buffer[nul + 1:end]).partition(b":")
+        if colon and number.isdigit():
+            records.append((bytes(buffer[start:nul]), int(number), text))
+        start = end + 1
+    return records, start
 
 
 def _larger_than_cap(name: bytes) -> bool:
