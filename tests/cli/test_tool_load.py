@@ -53,3 +53,14 @@ def test_loaded_schemas_survive_a_resume(cli, vault_clean, llm_server):
     assert proc.returncode == 0, proc.stderr
     resumed = llm_server.requests[-1]
     assert {"task", "lsp"} <= _offered(resumed) and "swarm" not in _offered(resumed)
+
+
+def test_loaded_schemas_stay_loaded_in_plan_mode(cli, vault_clean, llm_server):
+    _setup(cli, vault_clean, llm_server)
+    llm_server.script(Reply(tool_calls=[ToolCall("tool_load", {"names": ["lsp", "plan_enter"]})]),
+                      Reply(tool_calls=[ToolCall("plan_enter", {"goal": "g", "steps": ["s"]})]), Reply(text="planning"))
+    proc = cli("run", "--agent", "build", "--model", "openai/m", "plan it")
+    assert proc.returncode == 0, proc.stderr
+    in_plan = llm_server.requests[-1]
+    assert {"lsp", "plan_exit"} <= _offered(in_plan) and "write" not in _offered(in_plan)
+    assert "question" not in _offered(in_plan)  # never loaded: still behind tool_load

@@ -96,7 +96,8 @@ class Agent:
         """Become another built-in agent from the next call on, its tools offered and enforced; return the old name."""
         spec, previous = get_agent(name), self.settings.agent
         if spec.name not in self._tool_sets:
-            self._tool_sets[spec.name] = ToolSet.named(spec.tools, on_demand=self.tools.on_demand)
+            tools = self._tool_sets[spec.name] = ToolSet.named(spec.tools, on_demand=self.tools.on_demand)
+            tools.load([n for n in self.tools.loaded if n in tools.names])  # what the model loaded stays loaded
         self.tools = self.ctx.tools = self._tool_sets[spec.name]
         self.settings.agent = spec.name
         if self.ctx.policy is not None:

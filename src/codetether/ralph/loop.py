@@ -168,7 +168,9 @@ class RalphLoop:
         try:
             agent = run.prepared.agent
             # An iteration starting another Ralph run on the same tree would fight this one for it.
-            agent.tools = agent.ctx.tools = ToolSet.named(n for n in agent.tools.names if n != "ralph")
+            # The same tools (MCP ones included) and the same on-demand setting, minus ralph.
+            kept = [tool for name in agent.tools.names if name != "ralph" and (tool := agent.tools.get(name))]
+            agent.tools = agent.ctx.tools = ToolSet(kept, on_demand=agent.tools.on_demand)
             self.summary.model = run.prepared.resolved.id
             try:
                 result = await run.turn(prompt)

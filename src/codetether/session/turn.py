@@ -48,9 +48,9 @@ class SessionRun:
                                        sink=sink, max_steps=max_steps, stream=stream, approvals=approvals,
                                        project=project)
         prepared.agent.messages.extend(pair_tool_calls([m for m in history if m.role != "system"]))
-        _reload_schemas(prepared, history)
         if info and agent_name is None and (store.get_state(info.id, "plan") or {}).get("active"):
             prepared.agent.switch_agent("plan")  # plan_enter's mode lasts until plan_exit, across resumes
+        _reload_schemas(prepared, history)
         return cls(store, prepared, prepared.project, info, sink)
 
     @property

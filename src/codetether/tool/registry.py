@@ -79,6 +79,11 @@ class ToolSet:
         """Rare tools whose schemas the model has not loaded yet."""
         return list(self._deferred)
 
+    @property
+    def loaded(self) -> list[str]:
+        """Rare tools whose schemas are offered now (loaded, or not deferred at all)."""
+        return [n for n in sorted(self._tools) if n in ON_DEMAND and n not in self._deferred]
+
     def load(self, names: Iterable[str]) -> list[str]:
         """Offer these tools' schemas from the next request on; return the names this set lacks (then loads none)."""
         names = list(names)
