@@ -35,6 +35,17 @@ CANCEL_WAIT_SECS = 15.0  # how long cancel() waits for the turn (and its child p
 FINISHED = {TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED,
             TaskState.TASK_STATE_REJECTED}
 MAX_ENDED = 1000  # ended tasks remembered, so a follow-up that just missed its task is told so
+CONTEXT_KEY = "a2a_context_id"  # session state naming the A2A context a session belongs to
+
+
+def _stored_session(context_id: str) -> str | None:
+    from codetether.session.store import SessionStore
+
+    store = SessionStore()
+    try:
+        return store.session_with_state(CONTEXT_KEY, context_id)
+    finally:
+        store.close()
 
 
 @dataclass
@@ -141,6 +152,8 @@ class CodetetherExecutor(AgentExecutor):
         try:
             async with self.conversations.hold(context_id) as conversation:
                 try:
+                    if conversation.session_id is None:  # not seen since serve started: look in the store
+                        conversation.session_id = await asyncio.to_thread(_stored_session, context_id)
                     run = await SessionRun.open(s.config, cwd=s.workspace, model_id=s.model, agent_name=s.agent,
                                                 session_ref=conversation.session_id, sink=reporter,
                                                 max_steps=s.max_steps, approvals=Approvals(assume_yes=s.assume_yes))
@@ -148,6 +161,8 @@ class CodetetherExecutor(AgentExecutor):
                         try:
                             result = await run.turn(prompt)
                         finally:  # a cancelled turn still leaves its session for the context to go on in
+                            if run.session_id and run.session_id != conversation.session_id:
+                                run.store.set_state(run.session_id, CONTEXT_KEY, context_id)  # outlives a restart
                             conversation.session_id = run.session_id or conversation.session_id
                         if not running.inbox:  # finish() stops accepting with no await since this check
                             await running.finish(*_outcome(result))

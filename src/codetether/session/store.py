@@ -208,6 +208,13 @@ class SessionStore:
                               (session_id, key)).fetchone()
         return json.loads(row[0]) if row else None
 
+    def session_with_state(self, key: str, value: Any) -> str | None:
+        """The most recently updated session that stored `value` under `key` (e.g. an A2A contextId), or None."""
+        row = self.db.execute("SELECT session_id FROM session_state WHERE key = ? AND value = ? "
+                              "ORDER BY updated_at DESC LIMIT 1",
+                              (key, redact(json.dumps(value, ensure_ascii=False)))).fetchone()
+        return row[0] if row else None
+
     def set_state(self, session_id: str, key: str, value: Any) -> None:
         self._tx([("INSERT OR REPLACE INTO session_state VALUES (?, ?, ?, ?)",
                    (session_id, key, redact(json.dumps(value, ensure_ascii=False)), time.time()))])

@@ -47,6 +47,26 @@ def test_send_with_context_id_continues_the_conversation(served, client_cli, llm
     assert "remember: the colour is teal" in sent and "The colour is teal." in sent
 
 
+def test_a_context_continues_after_serve_restarts(a2a_env, workspace, tmp_path, client_cli, llm_server):
+    from tests.a2a.serve.conftest import MODEL, start_serve, stop
+
+    llm_server.script(Reply(text="Noted: teal."), Reply(text="It was teal."))
+    first_serve = start_serve(a2a_env, workspace, tmp_path / "serve1.log", "--model", MODEL)
+    try:
+        first = client_cli("a2a", "send", first_serve.url, "remember: the colour is teal")
+    finally:
+        stop(first_serve)
+    [context] = re.findall(r"--context-id (\S+)\]", first.stderr)
+    second_serve = start_serve(a2a_env, workspace, tmp_path / "serve2.log", "--model", MODEL)
+    try:
+        second = client_cli("a2a", "send", "--context-id", context, second_serve.url, "which colour?")
+    finally:
+        stop(second_serve)
+    assert second.returncode == 0, second.stderr
+    sent = json.dumps(llm_server.requests[-1].body["messages"])
+    assert "remember: the colour is teal" in sent and "Noted: teal." in sent
+
+
 def test_send_stream_prints_text_as_it_comes_and_tools_on_stderr(served, client_cli, llm_server):
     llm_server.script(Reply(text="Looking.", tool_calls=[ToolCall("list", {})]), Reply(text="There is app.py."))
     proc = client_cli("a2a", "send", "--stream", served.url, "what is here?")
