@@ -117,3 +117,18 @@ def test_run_build_agent_through_bedrock(cli, vault_clean, llm_server, workspace
     results = [b["toolResult"] for m in second.body["messages"] for b in m["content"] if "toolResult" in b]
     assert "helo" in results[0]["content"][0]["text"]
     assert SECRET_KEY not in proc.stdout + proc.stderr
+
+
+def test_history_with_tool_calls_goes_as_text_when_no_tools_are_offered():
+    from codetether.provider.bedrock import build_body
+    from codetether.provider.catalog import spec_for
+    from codetether.provider.model import CompletionRequest, Message, TextPart, ToolCallPart, ToolResultPart
+
+    history = [Message.text("user", "look"), Message("assistant", [ToolCallPart("c1", "read", '{"path": "a.py"}')]),
+               Message("tool", [ToolResultPart("c1", "print(1)")]), Message.text("user", "and now just chat")]
+    body = build_body(CompletionRequest("anthropic.claude", history, []), spec_for("bedrock", None))
+    sent = json.dumps(body)
+    assert "toolUse" not in sent and "toolResult" not in sent and "toolConfig" not in body
+    assert "[called tool read with" in sent and "print(1)" in sent
+    assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user"]
+    assert isinstance(history[1].parts[0], ToolCallPart) and not isinstance(history[1].parts[0], TextPart)

@@ -20,7 +20,7 @@ from codetether.provider.model import (
     ToolResultPart,
     Usage,
 )
-from codetether.provider.turns import alternating_turns
+from codetether.provider.turns import alternating_turns, tools_as_text
 from codetether.secrets.model import ProviderSecret
 
 DEFAULT_MAX_TOKENS = 8192
@@ -44,7 +44,7 @@ def build_body(request: CompletionRequest, spec: ProviderSpec) -> dict[str, Any]
     system = "\n\n".join(m.text_content for m in request.messages if m.role == "system")
     history = [m for m in request.messages if m.role != "system"]
     if not request.tools:
-        history = [_as_text(m) for m in history]
+        history = [tools_as_text(m) for m in history]
     body: dict[str, Any] = {"model": request.model, "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
                             "messages": alternating_turns(history, _block)}
     if system:
@@ -57,19 +57,6 @@ def build_body(request: CompletionRequest, spec: ProviderSpec) -> dict[str, Any]
     if request.stream:
         body["stream"] = True
     return body
-
-
-def _as_text(message: Message) -> Message:
-    """Tool calls and results rendered as plain text, for requests that define no tools."""
-    parts: list[Any] = []
-    for p in message.parts:
-        if isinstance(p, ToolCallPart):
-            parts.append(TextPart(f"[called tool {p.name} with {p.arguments}]"))
-        elif isinstance(p, ToolResultPart):
-            parts.append(TextPart(f"[tool result]\n{p.content}"))
-        else:
-            parts.append(p)
-    return Message(message.role, parts)
 
 
 def _block(part: Any) -> dict[str, Any] | None:

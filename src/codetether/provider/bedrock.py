@@ -21,7 +21,7 @@ from codetether.provider.model import (
     ToolResultPart,
     Usage,
 )
-from codetether.provider.turns import alternating_turns
+from codetether.provider.turns import alternating_turns, tools_as_text
 from codetether.secrets.model import ProviderSecret
 
 __all__ = ["StreamAssembler", "build_body", "endpoint", "headers", "iter_events", "parse_response", "request_url"]
@@ -46,7 +46,10 @@ def headers(secret: ProviderSecret, base_url: str = "") -> dict[str, str]:
 
 def build_body(request: CompletionRequest, spec: ProviderSpec) -> dict[str, Any]:
     system = [{"text": m.text_content} for m in request.messages if m.role == "system" and m.text_content]
-    body: dict[str, Any] = {"messages": alternating_turns([m for m in request.messages if m.role != "system"], _block)}
+    history = [m for m in request.messages if m.role != "system"]
+    if not request.tools:  # Converse rejects toolUse/toolResult blocks without a toolConfig
+        history = [tools_as_text(m) for m in history]
+    body: dict[str, Any] = {"messages": alternating_turns(history, _block)}
     if system:
         body["system"] = system
     config: dict[str, Any] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from codetether.provider.model import Message
+from codetether.provider.model import Message, TextPart, ToolCallPart, ToolResultPart
 
 
 def alternating_turns(messages: list[Message], block: Callable[[Any], dict[str, Any] | None]) -> list[dict[str, Any]]:
@@ -21,3 +21,17 @@ def alternating_turns(messages: list[Message], block: Callable[[Any], dict[str, 
         else:
             out.append({"role": role, "content": blocks})
     return out
+
+
+def tools_as_text(message: Message) -> Message:
+    """Tool calls and results rendered as plain text, for requests that define no tools (the APIs reject tool
+    blocks then, e.g. when a session that used tools goes on with the chat agent)."""
+    parts: list[Any] = []
+    for p in message.parts:
+        if isinstance(p, ToolCallPart):
+            parts.append(TextPart(f"[called tool {p.name} with {p.arguments}]"))
+        elif isinstance(p, ToolResultPart):
+            parts.append(TextPart(f"[tool result]\n{p.content}"))
+        else:
+            parts.append(p)
+    return Message(message.role, parts)
