@@ -15,8 +15,6 @@ from codetether.config.load import Config
 from codetether.gitinfo import Project, project_for
 from codetether.provider.model import Message
 from codetether.provider.registry import ResolvedModel, resolve_model
-from codetether.rlm.router import attach_rlm
-from codetether.router import router_from_env
 from codetether.tool.base import ToolContext
 from codetether.tool.permission import Approvals, PermissionPolicy
 from codetether.tool.registry import ToolSet, load_tool
@@ -58,7 +56,7 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
     max_steps = max_steps or config.get("session.max_steps") or spec.max_steps
     settings = AgentSettings(model=resolved.model, agent=spec.name, max_steps=max_steps,
                              context_window=resolved.context_window, stream=stream,
-                             tool_router=router_from_env())
+                             tool_router=_tool_router())
     approvals = approvals or Approvals()
     policy = PermissionPolicy(config.permission, agent=spec.name, assume_yes=approvals.assume_yes,
                               approver=approvals.approver)
@@ -72,8 +70,22 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
     toolset = ToolSet(tools + (mcp.tools if mcp else []), on_demand=config.get("tools.on_demand"))
     agent = Agent(resolved.provider, toolset, ctx, settings,
                   messages=[Message.text("system", system_prompt)], sink=sink)
-    attach_rlm(agent, resolved.provider, resolved.model)  # the rlm tool, and oversized webfetch/batch outputs
+    if tools:  # the rlm tool, and oversized webfetch/batch outputs; a chat agent has neither
+        from codetether.rlm.router import attach_rlm
+
+        attach_rlm(agent, resolved.provider, resolved.model)
     return PreparedAgent(agent, resolved, spec.name, project, mcp)
+
+
+def _tool_router():
+    """The FunctionGemma router when CODETETHER_TOOL_ROUTER_ENABLED asks for it; its modules load only then."""
+    import os
+
+    if not os.environ.get("CODETETHER_TOOL_ROUTER_ENABLED"):
+        return None
+    from codetether.router import router_from_env
+
+    return router_from_env()
 
 
 def _prompt_and_project(spec: AgentSpec, cwd: Path, project: Project | None) -> tuple[str, Project]:

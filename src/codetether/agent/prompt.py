@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import platform
 from pathlib import Path
 
 from codetether.agent.agents import AgentSpec
@@ -24,7 +23,7 @@ def build_system_prompt(agent: AgentSpec, cwd: Path, project: Project | None = N
 
 def environment_block(cwd: Path, project: Project) -> str:
     branch, dirty = project.branch, project.dirty
-    lines = [f"Working directory: {cwd}", f"Platform: {platform.system().lower()}",
+    lines = [f"Working directory: {cwd}", f"Platform: {_system()}",
              f"Date: {datetime.date.today().isoformat()}"]
     if branch:
         lines.append(f"Git branch: {branch} ({'uncommitted changes' if dirty else 'clean'})")
@@ -62,3 +61,12 @@ def project_instructions(cwd: Path, root: Path) -> str:
         used += len(chunk.encode())
     return "## Project Instructions (AGENTS.md)\n\n" + "\n\n".join(parts) if parts else ""
 
+
+
+def _system() -> str:
+    """linux, darwin, ... as platform.system() says it, without importing platform on every start."""
+    if hasattr(os, "uname"):
+        return os.uname().sysname.lower()
+    import platform
+
+    return platform.system().lower()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,7 +91,7 @@ class SessionStore:
     # --- sessions -------------------------------------------------------------------------------------------
     def create(self, project_root: str, project_id: str, model: str, agent: str, title: str = "") -> SessionInfo:
         now = time.time()
-        sid = str(uuid.uuid4())
+        sid = _uuid4()
         self._tx([("INSERT INTO sessions (id, title, project_root, project_id, model, agent, created_at, updated_at)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (sid, title, project_root, project_id, model, agent, now, now))])
         return self.get(sid)
@@ -249,3 +249,11 @@ class SessionStore:
         self._tx([*(("UPDATE turns SET undone = 1 WHERE session_id = ? AND turn = ?", (session_id, t)) for t in turns),
                   ("INSERT INTO events VALUES (?, ?, ?, ?, ?)",
                    (session_id, latest, "undo", redact(json.dumps(detail, ensure_ascii=False)), time.time()))])
+
+
+def _uuid4() -> str:
+    """A random (version 4) UUID, without the uuid module, which imports `platform` on every start."""
+    raw = bytearray(os.urandom(16))
+    raw[6], raw[8] = raw[6] & 0x0F | 0x40, raw[8] & 0x3F | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

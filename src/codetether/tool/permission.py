@@ -12,7 +12,6 @@ from typing import Any
 
 from codetether.config.permission import PermissionRules
 from codetether.tool.base import ApprovalNeeded, PermissionDenied
-from codetether.tool.readonly_shell import read_only_problem
 
 EDIT_TOOLS = frozenset({"write", "edit", "multiedit", "apply_patch"})
 READ_ONLY_AGENTS = frozenset({"plan", "explore"})
@@ -127,6 +126,8 @@ class PermissionPolicy:
         rule = f"the {self.agent} agent, which is read-only"
         if tool == "bash":
             command = str(arguments.get("command", ""))
+            from codetether.tool.readonly_shell import read_only_problem  # plan's bash only
+
             problem = read_only_problem(command)
             if problem is None:
                 return self._bash(command)
