@@ -28,13 +28,13 @@ def entry() -> None:
 
     Tearing down the ~400 loaded modules costs ~40 ms after the answer is shown. Once main() has returned, every
     file and session is closed, so exit handlers run and the process ends without that teardown; if a
-    non-daemon thread is still running, the normal exit waits for it instead."""
+    non-daemon thread is still running (or a profiler is attached), the normal exit happens instead."""
     code = main()
     import threading
 
-    if threading.active_count() > 1 and any(not t.daemon for t in threading.enumerate()
-                                             if t is not threading.main_thread()):
-        raise SystemExit(code)
+    busy = any(not t.daemon for t in threading.enumerate() if t is not threading.main_thread())
+    if busy or sys.getprofile() is not None or sys.gettrace() is not None:
+        raise SystemExit(code)  # a profiler or coverage tool writes its data at the normal exit
     import atexit
     import os
 
