@@ -2,7 +2,7 @@
 """Import-time profile (`python -X importtime`) of every command's start, so no command imports what it does not use.
 
 A command's start is what `codetether CMD` imports before its handler runs: the dispatch path (cli.dispatch,
-cli.parser, crash.upload) plus the handler module from cli/dispatch.py HANDLERS; `--version` and `--help` take
+cli.parser, the crash-queue check) plus the handler module from cli/dispatch.py HANDLERS; `--version` and `--help` take
 their own short path in cli/__init__.py. Each is imported in a fresh interpreter, N times; the fastest run is
 reported (total ms including the interpreter's own start, ms and modules beyond `python -c pass`, and the heavy
 packages it pulls with their self time). `--detail CMD` prints the 25 modules with the most self time.
@@ -23,7 +23,7 @@ HEAVY = ("textual", "rich", "a2a", "starlette", "uvicorn", "sse_starlette", "mcp
          "tokenizers", "botocore", "boto3", "pydantic", "pydantic_core", "httpx", "httpcore", "anyio", "h11",
          "grpc", "google", "llama_cpp", "yaml", "jinja2", "sqlalchemy", "openai", "anthropic", "asyncio", "ssl",
          "sqlite3", "email", "http")
-DISPATCH = "import codetether.cli.dispatch, codetether.cli.parser, codetether.crash.upload"
+DISPATCH = "import codetether.cli.dispatch, codetether.cli.parser, codetether.crash"
 STARTS = {"--version": "from codetether.cli import main; from codetether import __version__",
           "--help": "from codetether.cli import main; from codetether.cli.commands import top_level_help",
           **{cmd: f"{DISPATCH}, {module}" for cmd, module in HANDLERS.items()}}
