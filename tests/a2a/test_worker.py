@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.a2a.worker_proc import FAST, WorkerProc, processes_with, wait_until
+from tests.cli.conftest import API_KEY
 from tests.harness.llm_server import Reply, Stall, ToolCall
 from tests.harness.platform_server import PlatformServer
 
-API_KEY = "sk-test-vault-key-0123456789"
 TOKEN = "worker-token-0123456789"
 
 CODING_TASK = (
@@ -28,17 +28,8 @@ CODING_TASK = (
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    (root / "app.py").write_text('def greet():\n    return "helo"\n')
-    return root
-
-
-@pytest.fixture
-def base_env(isolated_env, vault_clean, llm_server) -> dict[str, str]:
-    vault_clean.put_provider("openai", api_key=API_KEY, base_url=llm_server.base_url_openai)
-    return {**isolated_env, **vault_clean.env(), **FAST}
+def base_env(a2a_env) -> dict[str, str]:
+    return {**a2a_env, **FAST}
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from a2a.types import Message, Part, Role, SendMessageRequest
 
-from tests.cli.conftest import API_KEY, Cli
+from tests.cli.conftest import Cli
 
 MODEL = "openai/test-model"
 
@@ -63,20 +63,6 @@ def stop(served: Served) -> None:
     except subprocess.TimeoutExpired:
         served.proc.kill()
         served.proc.wait(5)
-
-
-@pytest.fixture
-def a2a_env(isolated_env, vault_clean, llm_server) -> dict[str, str]:
-    vault_clean.put_provider("openai", api_key=API_KEY, base_url=llm_server.base_url_openai)
-    return {**isolated_env, **vault_clean.env()}
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    (root / "app.py").write_text('def greet():\n    return "helo"\n')
-    return root
 
 
 @pytest.fixture
