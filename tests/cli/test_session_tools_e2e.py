@@ -104,3 +104,4 @@ def test_question_headless_and_in_chat(cli, vault_clean, llm_server):
     assert proc.returncode == 0, proc.stderr
     assert "Which colour?" in proc.stdout and "2. blue" in proc.stdout
     assert _tool_results(llm_server.requests[-1])[-1] == "The user answered: blue"
+    assert "Task was destroyed" not in proc.stderr and "Traceback" not in proc.stderr  # streams closed on the way out

@@ -24,6 +24,10 @@ def execute(args: argparse.Namespace) -> int:
     try:
         return _chat(loop, args)
     finally:
+        # What asyncio.run does on the way out: unfinished async generators (an HTTP stream the last turn left)
+        # are closed while the loop still runs, instead of complaining from the garbage collector.
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
 
 
