@@ -30,9 +30,10 @@ class Served:
         return self.log.read_text(errors="replace")
 
 
-def start_serve(env: dict[str, str], cwd: Path, log: Path, *args: str) -> Served:
+def start_serve(env: dict[str, str], cwd: Path, log: Path, *args: str,
+                command: tuple[str, ...] = (sys.executable, "-m", "codetether")) -> Served:
     with open(log, "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "codetether", "serve", "--port", "0", *args], cwd=cwd, env=env,
+        proc = subprocess.Popen([*command, "serve", "--port", "0", *args], cwd=cwd, env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
