@@ -40,13 +40,13 @@ class Installed:
     python: Path    # the interpreter of the environment it was installed into
 
 
-def _clean_env(**extra: str) -> dict[str, str]:
+def clean_env(**extra: str) -> dict[str, str]:
     """The caller's environment without anything that would point an install back at the source tree."""
     drop = {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "PIP_REQUIRE_VIRTUALENV"}
     return {**{k: v for k, v in os.environ.items() if k not in drop}, **extra}
 
 
-def _run(cmd: list[str | Path], **kwargs) -> None:
+def run_checked(cmd: list[str | Path], **kwargs) -> None:
     proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, check=False, timeout=900, **kwargs)
     if proc.returncode != 0:
         raise AssertionError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -59,7 +59,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Dist:
     # A copy without build leftovers: a stale egg-info's SOURCES.txt would smuggle forgotten files into the sdist.
     tree = out / "checkout"
     shutil.copytree(ROOT, tree, ignore=_not_source)
-    _run([sys.executable, "-m", "build", "--outdir", out, tree], cwd=out, env=_clean_env())
+    run_checked([sys.executable, "-m", "build", "--outdir", out, tree], cwd=out, env=clean_env())
     (sdist,), (wheel,) = sorted(out.glob("*.tar.gz")), sorted(out.glob("*.whl"))
     return Dist(sdist, wheel)
 
@@ -68,25 +68,32 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Dist:
 def pip_wheel(dist: Dist, tmp_path_factory: pytest.TempPathFactory) -> Installed:
     """`python -m venv` + `pip install codetether_agent-*.whl`."""
     venv = tmp_path_factory.mktemp("pip-venv") / "venv"
-    _run([_BASE_PYTHON, "-m", "venv", venv], env=_clean_env())
-    _run([venv / "bin" / "python", "-m", "pip", "install", "-q", dist.wheel], cwd=venv, env=_clean_env())
+    run_checked([_BASE_PYTHON, "-m", "venv", venv], env=clean_env())
+    run_checked([venv / "bin" / "python", "-m", "pip", "install", "-q", dist.wheel], cwd=venv, env=clean_env())
     return Installed("pip install <wheel>", venv / "bin" / "codetether", venv / "bin" / "python")
 
 
 @pytest.fixture(scope="session")
-def uv_tool_sdist(dist: Dist, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
-    """`uv tool install codetether_agent-*.tar.gz` into a tool directory of its own."""
-    uv = Path(sys.executable).parent / "uv"
-    uv = uv if uv.is_file() else shutil.which("uv")
-    if not uv:
+def uv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """The uv binary and the environment its installs share (one package cache, no Python downloads)."""
+    found = Path(sys.executable).parent / "uv"
+    binary = str(found) if found.is_file() else shutil.which("uv")
+    if not binary:
         pytest.skip("uv is not installed")
+    cache = tmp_path_factory.mktemp("uv-cache")
+    yield binary, {"UV_CACHE_DIR": str(cache), "UV_PYTHON": _BASE_PYTHON, "UV_PYTHON_DOWNLOADS": "never"}
+    shutil.rmtree(cache, ignore_errors=True)  # hundreds of MB of wheels
+
+
+@pytest.fixture(scope="session")
+def uv_tool_sdist(dist: Dist, uv, tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """`uv tool install codetether_agent-*.tar.gz` into a tool directory of its own."""
+    binary, uv_env = uv
     base = tmp_path_factory.mktemp("uv-tool")
-    env = _clean_env(UV_TOOL_DIR=str(base / "tools"), UV_TOOL_BIN_DIR=str(base / "bin"),
-                     UV_CACHE_DIR=str(base / "cache"), UV_PYTHON=_BASE_PYTHON, UV_PYTHON_DOWNLOADS="never")
-    _run([uv, "tool", "install", dist.sdist], cwd=base, env=env)
-    yield Installed("uv tool install <sdist>", base / "bin" / "codetether",
-                    base / "tools" / "codetether-agent" / "bin" / "python")
-    shutil.rmtree(base / "cache", ignore_errors=True)  # hundreds of MB of wheels
+    env = clean_env(UV_TOOL_DIR=str(base / "tools"), UV_TOOL_BIN_DIR=str(base / "bin"), **uv_env)
+    run_checked([binary, "tool", "install", dist.sdist], cwd=base, env=env)
+    return Installed("uv tool install <sdist>", base / "bin" / "codetether",
+                     base / "tools" / "codetether-agent" / "bin" / "python")
 
 
 @pytest.fixture(params=["pip_wheel", "uv_tool_sdist"])

@@ -76,7 +76,7 @@ def test_no_backend_configured_says_how_to_configure_one(isolated_env, tmp_path)
     result = call("websearch", {"query": "anything"}, _ctx(tmp_path, ""))
     assert not result.success
     assert "no web search backend is configured" in result.output
-    assert 'backend = "searxng"' in result.output and "vault kv put" in result.output
+    assert 'backend = "searxng"' in result.output and "codetether auth login brave" in result.output
 
 
 def test_searxng_without_url_names_the_key(isolated_env, tmp_path):

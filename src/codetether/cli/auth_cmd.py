@@ -1,4 +1,4 @@
-"""`codetether auth copilot|codex`: GitHub's OAuth device flow for Copilot here; ChatGPT sign-in in auth_codex."""
+"""`codetether auth login|copilot|codex|cookies`: GitHub's device flow for Copilot here; the others beside it."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 
 def execute(args: argparse.Namespace) -> int:
+    if args.auth_command == "login":
+        from codetether.cli import auth_login
+
+        return asyncio.run(auth_login.run(args))
     if args.auth_command == "codex":
         from codetether.cli.auth_codex import run
 
@@ -30,13 +34,11 @@ def execute(args: argparse.Namespace) -> int:
 
 
 async def _copilot(args: argparse.Namespace) -> int:
+    from codetether.secrets.local_vault import writable_settings
     from codetether.secrets.redact import remember
-    from codetether.secrets.vault import VaultClient, VaultSettings
+    from codetether.secrets.vault import VaultClient
 
-    settings = VaultSettings.from_env()
-    if settings is None:
-        raise CodetetherError("`auth copilot` stores the GitHub token in Vault, but VAULT_ADDR is not set",
-                              "Export VAULT_ADDR and VAULT_TOKEN (a token that may write provider secrets).")
+    settings, where = writable_settings()
     enterprise = (args.enterprise_url or "").removeprefix("https://").removeprefix("http://").strip("/")
     github = (os.environ.get(GITHUB_URL_ENV) or (f"https://{enterprise}" if enterprise else "https://github.com"))
     client_id = args.client_id or os.environ.get(CLIENT_ID_ENV) or DEFAULT_CLIENT_ID
@@ -48,7 +50,7 @@ async def _copilot(args: argparse.Namespace) -> int:
         fields["enterpriseUrl"] = enterprise
     async with VaultClient(settings) as vault:
         await vault.write_provider(provider_id, fields)
-    print(f"Signed in. The GitHub token is stored in Vault at {settings.mount}/{settings.path}/{provider_id}; "
+    print(f"Signed in. The GitHub token is stored in {where} at {settings.mount}/{settings.path}/{provider_id}; "
           f"try: codetether run --model {provider_id}/gpt-5-mini \"hello\"")
     return 0
 

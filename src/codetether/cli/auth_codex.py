@@ -20,19 +20,17 @@ PROVIDER_ID = "openai-codex"
 
 
 async def run(args: argparse.Namespace) -> int:
-    from codetether.secrets.vault import VaultClient, VaultSettings
+    from codetether.secrets.local_vault import writable_settings
+    from codetether.secrets.vault import VaultClient
 
-    settings = VaultSettings.from_env()
-    if settings is None:
-        raise CodetetherError("`auth codex` stores the ChatGPT tokens in Vault, but VAULT_ADDR is not set",
-                              "Export VAULT_ADDR and VAULT_TOKEN (a token that may write provider secrets).")
+    settings, where = writable_settings()
     base, port = codex_oauth.issuer(), _port()
     async with VaultClient(settings) as vault:
         await vault.read_provider(PROVIDER_ID)  # an unreachable Vault fails now, not after the sign-in
         fields = await (device_flow(base) if args.device_code else browser_flow(base, port))
         await vault.write_provider(PROVIDER_ID, fields)
     account = f" (account {fields['chatgpt_account_id']})" if fields.get("chatgpt_account_id") else ""
-    print(f"Signed in with ChatGPT{account}. The tokens are stored in Vault at "
+    print(f"Signed in with ChatGPT{account}. The tokens are stored in {where} at "
           f"{settings.mount}/{settings.path}/{PROVIDER_ID}; try: codetether run --model {PROVIDER_ID}/gpt-5.5 \"hello\"")
     return 0
 

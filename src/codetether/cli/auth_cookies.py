@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from codetether.errors import CodetetherError, UsageError
+from codetether.errors import UsageError
 from codetether.provider.gemini_wire import AUTH_COOKIE, is_google_auth
 from codetether.secrets.cookies import CookieError, parse_cookies
 
 
 async def run(args: argparse.Namespace) -> int:
     from codetether.secrets.redact import remember
-    from codetether.secrets.vault import VaultClient, VaultSettings
+    from codetether.secrets.vault import VaultClient
 
     provider = args.provider
     path = Path(args.file).expanduser()
@@ -35,15 +35,14 @@ async def run(args: argparse.Namespace) -> int:
     if google and not any(c["name"] == AUTH_COOKIE for _, c in kept):
         raise UsageError(f"--file {args.file} has no {AUTH_COOKIE} cookie, which gemini-web signs in with",
                          "Export the cookies of gemini.google.com while signed in to Google.")
-    settings = VaultSettings.from_env()
-    if settings is None:
-        raise CodetetherError("`auth cookies` stores the cookies in Vault, but VAULT_ADDR is not set",
-                              "Export VAULT_ADDR and VAULT_TOKEN (a token that may write provider secrets).")
+    from codetether.secrets.local_vault import writable_settings
+
+    settings, where = writable_settings()
     async with VaultClient(settings) as vault:
         await vault.write_provider(provider, {"cookies": "\n".join(line for line, _ in kept) + "\n"})
     dropped = len(lines) - len(kept)
     names = ", ".join(sorted({c["name"] for _, c in kept}))
-    print(f"Stored {len(kept)} cookie(s) ({names}) in Vault at {settings.mount}/{settings.path}/{provider}"
+    print(f"Stored {len(kept)} cookie(s) ({names}) in {where} at {settings.mount}/{settings.path}/{provider}"
           + (f"; left out {dropped} that gemini-web does not sign in with (--keep-all keeps them)" if dropped else "")
           + (f"; try: codetether run --model {provider}/gemini-web-fast \"hello\"" if google else ""))
     return 0

@@ -14,8 +14,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("rlm", "Answer a question over files or text larger than any context window (recursive LM analysis)"),
     ("swarm", "Split a task into subtasks and run them as parallel sub-agents in git worktrees, merged back"),
     ("models", "List each provider's models with context window, price and whether a key is in Vault"),
-    ("auth", "Store a provider's credentials in Vault: copilot (GitHub device flow), codex (ChatGPT), cookies "
-             "(browser cookies, e.g. gemini-web)"),
+    ("auth", "Store a provider's credentials in Vault: login (an API key), copilot (GitHub device flow), codex "
+             "(ChatGPT), cookies (browser cookies, e.g. gemini-web)"),
+    ("vault", "The local vault used when VAULT_ADDR is not set: start, stop, status"),
     ("mcp", "Model Context Protocol: `mcp serve` offers this project's tools to MCP clients over stdio"),
 )
 
@@ -29,5 +30,5 @@ def top_level_help(prog: str = "codetether") -> str:
     lines += ["", "options:", "  -h, --help  show this help message and exit",
               "  --version   show the version and exit",
               "  -s, --server URL  with no command: run as a platform worker (also CODETETHER_SERVER)", "",
-              f"Run '{prog} <command> --help' for a command's options. Secrets come from Vault: VAULT_ADDR, VAULT_TOKEN."]
+              f"Run '{prog} <command> --help' for a command's options. Store a key: codetether auth login PROVIDER"]
     return "\n".join(lines)

@@ -13,7 +13,8 @@ HANDLERS = {"run": "codetether.cli.run_cmd", "chat": "codetether.cli.chat_cmd", 
             "a2a": "codetether.cli.a2a_cmd", "worker": "codetether.cli.worker_cmd",
             "ralph": "codetether.cli.ralph_cmd", "rlm": "codetether.cli.rlm_cmd",
             "swarm": "codetether.cli.swarm_cmd", "tui": "codetether.cli.tui_cmd", "mcp": "codetether.cli.mcp_cmd",
-            "models": "codetether.cli.models_cmd", "auth": "codetether.cli.auth_cmd"}
+            "models": "codetether.cli.models_cmd", "auth": "codetether.cli.auth_cmd",
+            "vault": "codetether.cli.vault_cmd"}
 
 
 def dispatch(argv: list[str]) -> int:

@@ -72,6 +72,11 @@ def _models_parser(models: argparse.ArgumentParser) -> None:
 
 def _auth_parser(auth: argparse.ArgumentParser) -> None:
     auth_providers = auth.add_subparsers(dest="auth_command", metavar="<provider>", required=True)
+    login = auth_providers.add_parser(
+        "login", help="store a provider's API key (asked for without echo) in Vault, or in the local vault")
+    login.add_argument("provider", help="provider id, e.g. openai, anthropic, openrouter, or a name of your own")
+    login.add_argument("--base-url", metavar="URL", help="the endpoint (an OpenAI-compatible one for a new name)")
+    login.add_argument("--key-stdin", action="store_true", help="read the key from standard input")
     copilot = auth_providers.add_parser(
         "copilot", help="GitHub OAuth device flow; the GitHub token goes to Vault for the github-copilot provider")
     copilot.add_argument("--enterprise-url", help="GitHub Enterprise domain (stores github-copilot-enterprise)")
@@ -88,6 +93,14 @@ def _auth_parser(auth: argparse.ArgumentParser) -> None:
     cookies.add_argument("--file", required=True, help="the cookies.txt file (a JSON export works too)")
     cookies.add_argument("--keep-all", action="store_true",
                          help="store every cookie, not only the google.com sign-in cookies")
+
+
+def _vault_parser(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="vault_command", metavar="<action>", required=True)
+    sub.add_parser("start", help="set up (first time) and start the local vault; loopback only")
+    sub.add_parser("stop", help="stop the local vault server (it starts again on demand)")
+    status = sub.add_parser("status", help="whether it is set up and running, where, and its data folder")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def _swarm_parser(p: argparse.ArgumentParser) -> None:
@@ -246,4 +259,4 @@ def _positive(text: str) -> int:
 BUILDERS = {"run": _run_parser, "tui": _tui_parser, "chat": _chat_parser, "config": _config_parser,
             "sessions": _sessions_parser, "tools": _tools_parser, "serve": _serve_parser, "a2a": _a2a_parser,
             "worker": add_worker_arguments, "ralph": _ralph_parser, "rlm": _rlm_parser, "swarm": _swarm_parser,
-            "models": _models_parser, "auth": _auth_parser, "mcp": _mcp_parser}
+            "models": _models_parser, "auth": _auth_parser, "vault": _vault_parser, "mcp": _mcp_parser}

@@ -16,19 +16,13 @@ from codetether.secrets.model import ProviderSecret
 from codetether.secrets.vault import VaultClient, VaultSettings
 
 NO_PROVIDERS_CHECKLIST = """\
-CodeTether can run, but it found no provider API keys in Vault.
-Copy/paste checklist:
-  # 1) Set Vault connection details (replace with your real values)
-  export VAULT_ADDR="https://vault.example.com:8200"
-  export VAULT_TOKEN="hvs.your-token"
-  export VAULT_MOUNT="secret"
-  export VAULT_SECRETS_PATH="codetether/providers"
-  # 2) Add one provider key (example: OpenRouter)
+Store a provider API key (asked for without echo) and try it:
+  codetether auth login openai            # or anthropic, openrouter, moonshotai, ... (--base-url URL for others)
+  codetether run "hello"
+With no VAULT_ADDR set, keys go to a local vault codetether runs for you (`codetether vault status`).
+To use your own Vault instead:
+  export VAULT_ADDR="https://vault.example.com:8200" VAULT_TOKEN="hvs.your-token"
   vault kv put secret/codetether/providers/openrouter api_key="sk-or-v1-..."
-  # 3) Verify the key exists
-  vault kv list secret/codetether/providers
-  # 4) Test CodeTether
-  codetether run --model openrouter/stepfun/step-3.5-flash:free "hello"
 (To read OPENAI_API_KEY-style environment variables instead, opt in with CODETETHER_ENV_FALLBACK=1.)"""
 
 
@@ -103,7 +97,7 @@ async def resolve_model(model_id: str | None, config: Config, env: dict[str, str
     if provider_id is None:
         if not secrets:
             where = (f"no secrets under {_secrets_path()} in Vault at {os.environ['VAULT_ADDR']}"
-                     if os.environ.get("VAULT_ADDR") else "VAULT_ADDR is not set")
+                     if os.environ.get("VAULT_ADDR") else "no key stored yet")
             raise NoProvidersError(f"No providers available ({where})", NO_PROVIDERS_CHECKLIST)
         provider_id = _choose_default(secrets)
     secret = next((secrets[i] for i in _secret_ids(provider_id) if i in secrets), None)
@@ -136,8 +130,13 @@ def _missing_provider(provider_id: str, model_id: str) -> UnknownModelError:
     fields = SECRET_FIELDS.get(canonical(provider_id), "api_key=...")
     return UnknownModelError(
         f"provider '{provider_id}' (from model '{model_id or provider_id}') {what} in Vault",
-        f"Store one: vault kv put {_secrets_path()}/{provider_id} {fields} "
-        f"{'' if known else 'base_url=https://...'}\nKnown providers: {', '.join(sorted(PROVIDERS))}")
+        f"Store one: {_store_hint(provider_id, fields, known)}\nKnown providers: {', '.join(sorted(PROVIDERS))}")
+
+
+def _store_hint(provider_id: str, fields: str, known: bool) -> str:
+    if fields == "api_key=...":
+        return f"codetether auth login {provider_id}{'' if known else ' --base-url https://...'}"
+    return f"vault kv put {_secrets_path()}/{provider_id} {fields}"
 
 
 def _secrets_path() -> str:

@@ -37,11 +37,13 @@ class VaultSettings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> VaultSettings | None:
-        """None when Vault is not configured at all (no VAULT_ADDR)."""
+        """Without VAULT_ADDR: the local vault codetether manages, or None when that was never set up."""
         env = os.environ if env is None else env
         addr = env.get("VAULT_ADDR", "").strip()
         if not addr:
-            return None
+            from codetether.secrets.local_vault import managed_settings
+
+            return managed_settings()
         token = env.get("VAULT_TOKEN", "").strip()
         if not token:
             raise VaultError(f"VAULT_ADDR is set ({addr}) but VAULT_TOKEN is empty",

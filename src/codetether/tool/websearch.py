@@ -13,7 +13,7 @@ BRAVE_URL = "https://api.search.brave.com/res/v1"
 TAVILY_URL = "https://api.tavily.com"
 SETUP = ("Configure one in the config file (`codetether config --path`): [websearch] backend = \"searxng\" with "
          "searxng_url = \"https://searx.example.org\"; or backend = \"brave\" / \"tavily\" with the API key in "
-         "Vault: `vault kv put secret/codetether/providers/brave api_key=...` (or .../tavily)")
+         "Vault: `codetether auth login brave` (or tavily)")
 
 PARAMETERS: dict[str, Any] = {
     "type": "object",
