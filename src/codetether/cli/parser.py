@@ -23,6 +23,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=SUMMARY[name], description=SUMMARY[name])
         if only in (None, name):
             build(command)
+    if only is None and argv and argv[0] in HIDDEN:  # entrypoints for machines, absent from every listing
+        HIDDEN[argv[0]](sub.add_parser(argv[0]))
     return parser
 
 
@@ -114,8 +116,17 @@ def _swarm_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the SwarmResult as JSON")
     p.add_argument("--no-worktree", action="store_true",
                    help="run every sub-agent in this directory instead of its own git worktree")
-    p.add_argument("--execution-mode", choices=("local", "k8s"), default=None,
-                   help="local: asyncio tasks in this process (default); k8s: not available in this build")
+    p.add_argument("--execution-mode", choices=("local", "k8s", "kubernetes", "kubernetes-pod", "pod"), default=None,
+                   help="local: asyncio tasks in this process (default); k8s (kubernetes, kubernetes-pod, pod): "
+                        "each sub-agent in its own Kubernetes pod (needs the k8s extra and a cluster)")
+    p.add_argument("--k8s-pod-budget", type=_positive, metavar="N", help="pod mode: at most N pods at once (default 8)")
+    p.add_argument("--k8s-image", metavar="IMAGE", help="pod mode: the sub-agent image (default "
+                   "codetether-agent:<version>)")
+
+
+def _swarm_subagent_parser(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--payload-env", required=True, metavar="VAR",
+                   help="the environment variable holding the base64 JSON subtask payload")
 
 
 def _at_most_100(text: str) -> int:
@@ -260,3 +271,5 @@ BUILDERS = {"run": _run_parser, "tui": _tui_parser, "chat": _chat_parser, "confi
             "sessions": _sessions_parser, "tools": _tools_parser, "serve": _serve_parser, "a2a": _a2a_parser,
             "worker": add_worker_arguments, "ralph": _ralph_parser, "rlm": _rlm_parser, "swarm": _swarm_parser,
             "models": _models_parser, "auth": _auth_parser, "vault": _vault_parser, "mcp": _mcp_parser}
+# Commands a machine runs, not a person: parsed when invoked, never listed.
+HIDDEN = {"swarm-subagent": _swarm_subagent_parser}

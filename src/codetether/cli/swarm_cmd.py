@@ -26,6 +26,7 @@ async def _run(args: argparse.Namespace) -> int:
         cfg = swarm_config(config.extra, str(config.path or "config")).with_overrides(
             max_subagents=args.max_subagents, max_steps_per_subagent=args.max_steps,
             subagent_timeout_secs=args.timeout, execution_mode=args.execution_mode,
+            k8s_pod_budget=args.k8s_pod_budget, k8s_subagent_image=args.k8s_image,
             worktree_enabled=False if args.no_worktree else None)
         result = await run_swarm(config, cfg, " ".join(args.task), strategy=args.strategy, cwd=Path.cwd(),
                                  model_id=args.model, report=_progress_reporter())

@@ -14,6 +14,8 @@ from codetether.gitinfo import run_git
 class CollapsePolicy:
     max_invariant_breaks: int = 2
     max_consecutive_compile_failures: int = 1
+    max_consecutive_resource_failures: int = 2
+    min_resource_health_score: float = 0.35
     min_collapse_score: float = 0.30
     min_score_gap_for_prune: float = 0.15
 
@@ -24,7 +26,8 @@ class Observation:
     compile_ok: bool
     changed_files: set[str]
     changed_lines: int
-    resource_health: float = 1.0  # always healthy locally; pods would report their own
+    resource_health: float = 1.0  # always healthy locally; a pod's comes from its state (k8s/state.py)
+    infra_unhealthy_signals: int = 0
 
 
 @dataclass
@@ -38,6 +41,7 @@ class _Branch:
     started: float = field(default_factory=time.monotonic)
     compile_failures: int = 0
     invariant_breaks: int = 0
+    resource_failures: int = 0
 
 
 def observe(subtask_id: str, worktree: Path) -> Observation:
@@ -81,8 +85,15 @@ class CollapseController:
             else:
                 branch.compile_failures += 1
                 branch.invariant_breaks += 1
+            if obs.resource_health < self.policy.min_resource_health_score:
+                branch.resource_failures += 1
+            else:
+                branch.resource_failures = 0
             scores[obs.subtask_id] = self.score(obs, [o for o in observations if o is not obs])
-            if branch.invariant_breaks > self.policy.max_invariant_breaks:
+            if branch.resource_failures > self.policy.max_consecutive_resource_failures:
+                kills[obs.subtask_id] = (f"{branch.resource_failures} consecutive unhealthy resource samples "
+                                         f"(health {obs.resource_health:.2f})")
+            elif branch.invariant_breaks > self.policy.max_invariant_breaks:
                 kills[obs.subtask_id] = f"{branch.invariant_breaks} invariant breaks"
             elif branch.compile_failures > self.policy.max_consecutive_compile_failures:
                 kills[obs.subtask_id] = f"{branch.compile_failures} consecutive failed checks (git diff --check)"

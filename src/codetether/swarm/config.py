@@ -11,6 +11,9 @@ MAX_SUBAGENTS = 100
 MAX_TOOL_CALLS = 1500
 STRATEGIES = ("auto", "domain", "data", "stage", "none")
 EXECUTION_MODES = ("local", "k8s")
+# Names the seed accepts for pod mode; all mean "k8s".
+MODE_ALIASES = {"kubernetes": "k8s", "kubernetes-pod": "k8s", "kubernetes_pod": "k8s", "pod": "k8s",
+                "local-thread": "local", "local_thread": "local"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class SwarmConfig:
     execution_mode: str = "local"
     k8s_pod_budget: int = 8
     k8s_subagent_image: str | None = None
+    k8s_poll_secs: float = 2.0  # how often a running pod's state is read
+    k8s_service_account: str | None = None  # sub-agent pods run as this service account (Vault k8s auth)
     max_retries: int = 3
     base_delay_ms: int = 500
     max_delay_ms: int = 30_000
@@ -88,9 +93,11 @@ def _validated(cfg: SwarmConfig, source: str) -> SwarmConfig:
             raise ConfigError(f"{source}: 'swarm.{key}' must be at least {minimum}, got {getattr(cfg, key)}")
     if cfg.max_subagents > MAX_SUBAGENTS:
         raise ConfigError(f"{source}: 'swarm.max_subagents' must be at most {MAX_SUBAGENTS}, got {cfg.max_subagents}")
+    cfg = replace(cfg, execution_mode=MODE_ALIASES.get(cfg.execution_mode, cfg.execution_mode))
     if cfg.execution_mode not in EXECUTION_MODES:
-        raise ConfigError(f"{source}: 'swarm.execution_mode' must be one of {', '.join(EXECUTION_MODES)}, "
-                          f"got {cfg.execution_mode!r}")
-    if cfg.collapse_sample_secs <= 0:
-        raise ConfigError(f"{source}: 'swarm.collapse_sample_secs' must be above 0")
+        raise ConfigError(f"{source}: 'swarm.execution_mode' must be one of {', '.join(EXECUTION_MODES)} "
+                          f"(or {', '.join(a for a in MODE_ALIASES if '_' not in a)}), got {cfg.execution_mode!r}")
+    for key in ("collapse_sample_secs", "k8s_poll_secs"):
+        if getattr(cfg, key) <= 0:
+            raise ConfigError(f"{source}: 'swarm.{key}' must be above 0")
     return cfg

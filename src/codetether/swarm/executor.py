@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codetether.agent import events as ev
 from codetether.agent.prompt import project_instructions
@@ -36,6 +37,9 @@ from codetether.swarm.runone import run_one
 from codetether.swarm.store import ResultStore
 from codetether.swarm.subagent import Runtime, elapsed_ms
 from codetether.swarm.worktree import Worktrees, git_unusable
+
+if TYPE_CHECKING:
+    from codetether.swarm.k8s.client import PodApi
 
 _DIRTY = ("status", "--porcelain", "--untracked-files=no")
 
@@ -81,6 +85,15 @@ class SwarmExecutor:
         limiter = SharedLimiter(self.cfg.max_concurrent_requests, self.cfg.request_delay_ms, self.cfg.max_delay_ms)
         limiter.attach(self.resolved.provider)
         usage = Usage()
+        pods = await self._connect_pods() if self.cfg.execution_mode == "k8s" else None
+        try:
+            return await self._execute(task, strategy, started, limiter, usage, pods)
+        finally:
+            if pods is not None:
+                await self._close_pods(pods)
+
+    async def _execute(self, task: str, strategy: str, started: float, limiter: SharedLimiter, usage: Usage,
+                       pods: PodApi | None) -> SwarmResult:
         if self.sessions is not None and self.project is None:
             self.project = await asyncio.to_thread(project_for, self.root)
         self.report("decomposing the task", self.progress)
@@ -91,9 +104,14 @@ class SwarmExecutor:
             self.report(f"note: {note}", self.progress)
         self.report(f"{len(plan.subtasks)} subtask(s) in {plan.stage_count} stage(s)", self.progress)
         why_shared = git_unusable(self.root) if self.cfg.worktree_enabled else "worktrees are turned off"
+        if pods is not None:
+            why_shared = "pods"  # each pod has its own filesystem: no local worktree, nothing to merge back
         trees = Worktrees(self.root, self.swarm_id) if why_shared is None else None
         notes = list(plan.notes)
-        if why_shared and len(plan.subtasks) > 1:
+        if pods is not None:
+            notes.append(f"sub-agents ran in Kubernetes pods in namespace {pods.namespace}; file changes they made "
+                         "stayed in their pods and were not merged into the project")
+        elif why_shared and len(plan.subtasks) > 1:
             notes.append(f"sub-agents shared {self.root} ({why_shared}); writes to one file were serialised")
         elif trees is not None and (await asyncio.to_thread(git_lines, self.root, _DIRTY))[0]:
             notes.append("the main tree has uncommitted changes: sub-agents started from the last commit and do "
@@ -102,7 +120,7 @@ class SwarmExecutor:
             self.report(f"note: {note}", self.progress)
         rt = Runtime(self.cfg, self.resolved.provider, self.resolved.model, limiter, self.config.permission,
                      ResultStore(), context_window_for(self.resolved.model),
-                     project_instructions(self.root, self.root), None if trees else PathLocks())
+                     project_instructions(self.root, self.root), None if trees or pods else PathLocks())
         cache = ResultCache(self.cfg.cache_ttl_secs, enabled=self.cfg.cache_enabled)
         stats, results, error = SwarmStats(critical_path=plan.critical_path()), [], None
         try:
@@ -111,7 +129,7 @@ class SwarmExecutor:
             for n in range(plan.stage_count):
                 stage_started = time.monotonic()
                 self.progress.stage = n
-                stage_results = await self._stage(rt, plan, n, results, trees, cache)
+                stage_results = await self._stage(rt, plan, n, results, trees, cache, pods)
                 results += stage_results
                 steps = [r.steps for r in stage_results] or [0]
                 stats.stages.append(StageStats(n, len(stage_results), max(steps), sum(steps),
@@ -141,7 +159,7 @@ class SwarmExecutor:
         return SwarmResult(success, aggregate(results), results, stats, self.artifacts, error, notes)
 
     async def _stage(self, rt: Runtime, plan: Plan, n: int, earlier: list[SubTaskResult], trees: Worktrees | None,
-                     cache: ResultCache) -> list[SubTaskResult]:
+                     cache: ResultCache, pods: PodApi | None = None) -> list[SubTaskResult]:
         by_id = {r.subtask_id: r for r in earlier}
         results: list[SubTaskResult] = []
         state = await asyncio.to_thread(workspace_state, trees.integration if trees else self.root)
@@ -160,14 +178,19 @@ class SwarmExecutor:
                 self.report(f"{sub.id}: served from the cache", self.progress)
                 continue
             jobs[sub.id] = (sub, context, key)
-        gate = asyncio.Semaphore(max(len(jobs), 1) if self.cfg.parallel_enabled else 1)
+        width = max(len(jobs), 1) if self.cfg.parallel_enabled else 1
+        gate = asyncio.Semaphore(min(width, self.cfg.k8s_pod_budget) if pods is not None else width)
 
         async def gated(sub: Subtask, context: str) -> SubTaskResult:
-            async with gate:  # parallel_enabled = false: one sub-agent at a time
+            async with gate:  # parallel_enabled = false: one sub-agent at a time; pods: at most the budget
+                if pods is not None:
+                    from codetether.swarm.k8s.stage import run_pod
+
+                    return await run_pod(self, rt, pods, sub, context, n)
                 return await run_one(self, rt, sub, context, trees, n)
 
         tasks = {sid: asyncio.create_task(gated(sub, context)) for sid, (sub, context, _key) in jobs.items()}
-        killed = await self._wait(tasks, trees)
+        killed = await self._wait(tasks, trees, pods)
         done: list[SubTaskResult] = []
         for sid, job in tasks.items():
             sub = jobs[sid][0]
@@ -186,10 +209,12 @@ class SwarmExecutor:
             rt.store.publish(r.subtask_id, r.subagent_id, r.result, [f"stage:{n}", f"subtask:{r.subtask_id}"])
         return results
 
-    async def _wait(self, tasks: dict[str, asyncio.Task[SubTaskResult]], trees: Worktrees | None) -> dict[str, str]:
+    async def _wait(self, tasks: dict[str, asyncio.Task[SubTaskResult]], trees: Worktrees | None,
+                    pods: PodApi | None = None) -> dict[str, str]:
         """Wait for every sub-agent; with the collapse controller on, sample branches and stop losing ones."""
         killed: dict[str, str] = {}
-        controller = CollapseController() if self.cfg.collapse_enabled and trees and len(tasks) > 1 else None
+        observable = trees is not None or pods is not None
+        controller = CollapseController() if self.cfg.collapse_enabled and observable and len(tasks) > 1 else None
         pending = set(tasks.values())
         try:
             while pending:
@@ -197,8 +222,7 @@ class SwarmExecutor:
                                                     else None)
                 if controller is None or len(pending) < 2:
                     continue
-                active = [sid for sid, t in tasks.items() if t in pending and sid in trees.paths]
-                observations = await asyncio.to_thread(_observe_all, trees, active)
+                observations = await self._observe([sid for sid, t in tasks.items() if t in pending], trees, pods)
                 for kill in controller.tick(observations):
                     if not tasks[kill.subtask_id].cancel():
                         continue  # it finished meanwhile: its result stands
@@ -210,6 +234,39 @@ class SwarmExecutor:
                 t.cancel()  # on Ctrl-C or an error: no sub-agent outlives the stage
             await asyncio.gather(*tasks.values(), return_exceptions=True)
         return killed
+
+    async def _observe(self, active: list[str], trees: Worktrees | None, pods: PodApi | None) -> list[Observation]:
+        if pods is not None:
+            from codetether.swarm.k8s.podspec import pod_name
+            from codetether.swarm.k8s.stage import observe_pods
+
+            return await observe_pods(pods, {sid: pod_name(self.swarm_id, sid) for sid in active})
+        assert trees is not None
+        return await asyncio.to_thread(_observe_all, trees, [sid for sid in active if sid in trees.paths])
+
+    async def _connect_pods(self) -> PodApi:
+        from codetether.swarm.k8s.client import PodApi
+
+        pods = await PodApi.connect()
+        self.report(f"pod mode: namespace {pods.namespace} at {pods.server}, at most {self.cfg.k8s_pod_budget} "
+                    "pod(s) at once", self.progress)
+        return pods
+
+    async def _close_pods(self, pods: PodApi) -> None:
+        """Whatever way the swarm ended, none of its pods stays behind."""
+        from codetether.swarm.k8s.client import K8sError
+        from codetether.swarm.k8s.podspec import label_value
+        from codetether.swarm.k8s.stage import sweep
+
+        try:
+            left = await asyncio.shield(sweep(pods, label_value(self.swarm_id)))
+            if left:
+                self.report(f"deleted {len(left)} leftover pod(s): {', '.join(left)}", self.progress)
+        except K8sError as exc:
+            self.report(f"warning: could not check for leftover pods: {exc.message} (kubectl delete pods -n "
+                        f"{pods.namespace} -l codetether.run/swarm-id={self.swarm_id})", self.progress)
+        finally:
+            await pods.aclose()
 
     async def _merge(self, trees: Worktrees, result: SubTaskResult) -> None:
         outcome = await trees.merge(result.subtask_id, result.name)

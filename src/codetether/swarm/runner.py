@@ -5,17 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from codetether.config.load import Config
-from codetether.errors import CodetetherError, UsageError
+from codetether.errors import UsageError
 from codetether.gitinfo import project_for
 from codetether.provider.registry import resolve_model
 from codetether.session.store import SessionStore
 from codetether.swarm.config import STRATEGIES, SwarmConfig
 from codetether.swarm.executor import Reporter, SwarmExecutor, quiet
 from codetether.swarm.result import SwarmResult
-
-K8S_UNAVAILABLE = CodetetherError(
-    "--execution-mode k8s is not available in this build: Kubernetes sub-agent pods are not implemented yet",
-    "Run with --execution-mode local (the default): sub-agents run as parallel tasks in this process.")
 
 
 async def run_swarm(config: Config, cfg: SwarmConfig, task: str, *, strategy: str = "auto", cwd: Path,
@@ -26,8 +22,6 @@ async def run_swarm(config: Config, cfg: SwarmConfig, task: str, *, strategy: st
         raise UsageError("the task is empty", 'Example: codetether swarm "add tests for every module in src/"')
     if strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy '{strategy}'", f"Choose one of: {', '.join(STRATEGIES)}")
-    if cfg.execution_mode == "k8s":
-        raise K8S_UNAVAILABLE
     root = Path(cfg.working_dir).expanduser().resolve() if cfg.working_dir else project_for(cwd).root
     if not root.is_dir():
         raise UsageError(f"swarm.working_dir {root} is not a directory", "Fix [swarm] working_dir in the config.")

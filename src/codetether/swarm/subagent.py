@@ -64,6 +64,7 @@ class Runtime:
     tools: list[Tool] = field(default_factory=list)
     spawn_ns: int = 0  # time spent constructing sub-agents, for the spawn-overhead figure
     spawned: int = 0
+    isolation: str | None = None  # how the working directory is shared, when neither ISOLATED nor SHARED fits
 
     def __post_init__(self) -> None:
         loaded = [load_tool(name) for name in SUBAGENT_TOOLS]
@@ -77,8 +78,8 @@ class Runtime:
     def spawn(self, sub: Subtask, workdir: Path, isolated: bool, sink: ev.EventSink) -> Agent:
         """A ready sub-agent; cheap (no I/O), since everything heavy is shared."""
         started = time.perf_counter_ns()
-        prompt = SYSTEM.format(specialty=sub.specialty, id=sub.id, dir=workdir, isolation=ISOLATED if isolated
-                               else SHARED)
+        prompt = SYSTEM.format(specialty=sub.specialty, id=sub.id, dir=workdir,
+                               isolation=self.isolation or (ISOLATED if isolated else SHARED))
         if self.instructions:
             prompt += "\n\n" + self.instructions
         ctx = ToolContext(root=workdir, cwd=workdir, session_id=f"swarm:{sub.id}",
