@@ -54,6 +54,7 @@ class Cluster:
         self.unschedulable: str | None = None  # no pod gets a node; this is the scheduler's message
         self.errors: list[str] = []  # kubelet problems, asserted empty by the fixture
         self.refusals: dict[str, kmock.KubernetesError] = {}
+        self._tasks: list[asyncio.Task[None]] = []
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
@@ -130,8 +131,9 @@ class Cluster:
             self._ready.set()
             await self._stop.wait()
             watcher.cancel()
-            for pod in list(self.alive.values()):
+            for pod in self.created:
                 await _kill(pod)
+            await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), 10)
 
     async def _kubelet(self, server: kmock.Server) -> None:
         """Watch pods like a node's kubelet: start what is added, kill what is deleted."""
@@ -148,7 +150,7 @@ class Cluster:
                         self.created.append(pod)
                         self.alive[key] = pod
                         self.max_alive = max(self.max_alive, len(self.alive))
-                        asyncio.create_task(self._start(pod))
+                        self._tasks.append(asyncio.create_task(self._start(pod)))
                     elif event.get("type") == "DELETED" and key in self.alive:
                         pod = self.alive.pop(key)
                         pod.deleted = True
@@ -189,6 +191,7 @@ class Cluster:
         if evicting:
             await asyncio.sleep(0.3)
             await _kill(pod)
+            await pod.proc.stdout.read()  # to its end: the pipe closes with the process
             self._status(pod, {"phase": "Failed", "reason": "Evicted", "message": EVICTION, "containerStatuses": [
                 _container(container, terminated={"exitCode": 137, "reason": "Error"})]})
             return

@@ -26,13 +26,16 @@ class PodState:
     terminated: bool = False
     image: str = ""
     unschedulable: str | None = None  # the scheduler's explanation while the pod waits for a node
+    pod_reason: str | None = None  # the pod's own (Evicted, DeadlineExceeded): it outranks the container's
+    pod_message: str | None = None
 
     @classmethod
     def from_pod(cls, pod: dict[str, Any]) -> PodState:
         status = pod.get("status") or {}
         containers = (pod.get("spec") or {}).get("containers") or [{}]
         state = cls(phase=status.get("phase") or "Pending", reason=status.get("reason"),
-                    message=status.get("message"), image=containers[0].get("image", ""))
+                    message=status.get("message"), image=containers[0].get("image", ""),
+                    pod_reason=status.get("reason"), pod_message=status.get("message"))
         for cond in status.get("conditions") or []:
             if cond.get("type") == "PodScheduled" and cond.get("status") == "False":
                 state.unschedulable = cond.get("message") or cond.get("reason")
@@ -57,6 +60,8 @@ class PodState:
     def failure(self) -> PodFailure | None:
         """An infrastructure failure that ends the attempt before (or instead of) a reported result."""
         reason, detail = (self.reason or "").lower(), f": {self.message}" if self.message else ""
+        if self.pod_reason:
+            reason, detail = self.pod_reason.lower(), f": {self.pod_message}" if self.pod_message else ""
         if reason in PULL_FAILURES:
             return PodFailure(f"the image {self.image} could not be pulled ({self.reason}{detail}); check "
                               "--k8s-image (swarm.k8s_subagent_image) and that the cluster can reach its registry",
