@@ -52,6 +52,7 @@ class Cluster:
         self.max_alive = 0
         self.evict: Callable[[Incarnation], bool] = lambda _pod: False  # evict this pod once it runs
         self.unschedulable: str | None = None  # no pod gets a node; this is the scheduler's message
+        self.degrade: Callable[[Incarnation], bool] = lambda _pod: False  # report this pod restarting, not ready
         self.errors: list[str] = []  # kubelet problems, asserted empty by the fixture
         self.refusals: dict[str, kmock.KubernetesError] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -187,6 +188,10 @@ class Cluster:
         self._status(pod, {"phase": "Running", "containerStatuses": [_container(container, ready=True, running={
             "startedAt": _now()})]})
         assert pod.proc.stdout is not None
+        if self.degrade(pod):
+            status = _container(container, running={"startedAt": _now()})
+            status["restartCount"] = 3
+            self._status(pod, {"phase": "Running", "containerStatuses": [status]})
         evicting = self.evict(pod)
         if evicting:
             await asyncio.sleep(0.3)

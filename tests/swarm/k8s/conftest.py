@@ -12,14 +12,13 @@ import pytest
 from codetether.swarm.k8s.podspec import DEFAULT_IMAGE
 from tests.cli.conftest import Cli
 from tests.harness.k8s_cluster import Cluster, image_env
-from tests.swarm.conftest import FAST_SWARM, git, plan_json  # noqa: F401 - fixtures and helpers, re-exported
-from tests.swarm.conftest import repo, swarm_cli  # noqa: F401 - fixtures, re-exported
+from tests.swarm.conftest import FAST_SWARM
 
 POD_SWARM = FAST_SWARM + "k8s_poll_secs = 0.1\n"
 
 
 @pytest.fixture
-def cluster(tmp_path: Path, swarm_cli: Cli) -> Iterator[Cluster]:  # noqa: F811 - the re-exported fixture
+def cluster(tmp_path: Path, swarm_cli: Cli) -> Iterator[Cluster]:
     """A cluster the CLI reaches through KUBECONFIG; pods run the installed codetether with the image's config."""
     config = Path(swarm_cli.env["XDG_CONFIG_HOME"]) / "codetether-agent" / "config.toml"
     config.write_text(POD_SWARM)

@@ -150,3 +150,16 @@ def _wait_until(check, timeout: float = 15) -> None:
     while not check():
         assert time.monotonic() < deadline, "condition not reached"
         time.sleep(0.05)
+
+
+def test_collapse_controller_stops_an_unhealthy_pod(swarm_cli, llm_server, repo: Path, cluster: Cluster):
+    config = Path(swarm_cli.env["XDG_CONFIG_HOME"]) / "codetether-agent" / "config.toml"
+    config.write_text(config.read_text() + "collapse_enabled = true\ncollapse_sample_secs = 0.2\n")
+    cluster.degrade = lambda pod: pod.manifest["metadata"]["labels"]["codetether.run/subagent-id"] == "s2"
+    llm_server.router = router(TWO, {"MARK-ONE": [Stall(4, Reply("one done"))], "MARK-TWO": [Stall(60, Reply("x"))]})
+    data = run_json(_pod_swarm(swarm_cli, "two"))
+    by_id = {s["subtask_id"]: s for s in data["subtask_results"]}
+    assert by_id["s1"]["success"] and by_id["s1"]["result"] == "one done"
+    assert by_id["s2"]["error"].startswith("Cancelled by collapse controller: 3 consecutive unhealthy resource "
+                                           "samples (health 0.20)")
+    assert cluster.pods() == []
