@@ -6,10 +6,10 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import dockerfile
-import tomllib
 import yaml
 from lightkube import codecs
 
