@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp.web
 import kmock
 import yaml
 
@@ -56,6 +57,8 @@ class Cluster:
         self.errors: list[str] = []  # kubelet problems, asserted empty by the fixture
         self.refusals: dict[str, kmock.KubernetesError] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self.service_accounts: dict[str, tuple[str, str, str]] = {}  # JWT -> (namespace, name, uid)
+        self.token_reviews: list[Any] = []
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
@@ -115,10 +118,13 @@ class Cluster:
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
-        refusals = self.refusals
+        refusals, accounts, reviews = self.refusals, self.service_accounts, self.token_reviews
 
         class Emulator(kmock.KubernetesEmulator):
             async def _handle(self, request: kmock.Request) -> Any:
+                if str(request.url.path).endswith("/tokenreviews"):  # Vault's Kubernetes auth asks who a JWT is
+                    reviews.append(request.data)
+                    return aiohttp.web.json_response(_review(request.data, accounts), status=201)
                 action = str(request.action.value).lower() if request.action else ""
                 if request.resource == PODS and action in refusals and not request.subresource:
                     raise refusals[action]
@@ -272,3 +278,31 @@ def image_env(tmp: Path, config_text: str = "") -> dict[str, str]:
     (config / "config.toml").write_text(config_text)
     return {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
             "XDG_CONFIG_HOME": str(config.parent), "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def _review(body: Any, accounts: dict[str, tuple[str, str, str]]) -> dict[str, Any]:
+    """A TokenReview answer: authenticated only for a JWT the test registered as a service account's."""
+    token = ((body or {}).get("spec") or {}).get("token", "")
+    status: dict[str, Any] = {"authenticated": False, "error": "invalid bearer token"}
+    if token in accounts:
+        namespace, name, uid = accounts[token]
+        status = {"authenticated": True, "user": {"username": f"system:serviceaccount:{namespace}:{name}", "uid": uid,
+                                                  "groups": ["system:serviceaccounts"]},
+                  "audiences": ((body or {}).get("spec") or {}).get("audiences") or []}  # the audiences asked for
+    return {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": (body or {}).get("spec", {}),
+            "status": status}
+
+
+def service_account_jwt(namespace: str, name: str, uid: str) -> str:
+    """A JWT shaped like a projected service-account token (unsigned: the API server's TokenReview vouches)."""
+    import base64
+    import time
+
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    now = int(time.time())
+    claims = {"iss": "https://kubernetes.default.svc", "sub": f"system:serviceaccount:{namespace}:{name}",
+              "aud": ["https://kubernetes.default.svc"], "iat": now, "nbf": now, "exp": now + 3600,
+              "kubernetes.io": {"namespace": namespace, "serviceaccount": {"name": name, "uid": uid}}}
+    return f"{part({'alg': 'RS256', 'kid': 'test'})}.{part(claims)}.{part({'sig': 'unchecked'})}"

@@ -12,6 +12,7 @@ import httpx
 
 from codetether.errors import CodetetherError
 from codetether.net import async_client
+from codetether.secrets.k8s_auth import K8sAuth
 from codetether.secrets.model import ProviderSecret
 from codetether.secrets.redact import remember
 
@@ -34,6 +35,8 @@ class VaultSettings:
     mount: str = "secret"
     path: str = "codetether/providers"
     namespace: str | None = None
+    k8s: K8sAuth | None = None  # VAULT_ROLE: the token comes from a Kubernetes login, renewed on 403
+
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> VaultSettings | None:
@@ -45,13 +48,15 @@ class VaultSettings:
 
             return managed_settings()
         token = env.get("VAULT_TOKEN", "").strip()
-        if not token:
+        k8s = K8sAuth.from_env(env)
+        if not token and k8s is None:
             raise VaultError(f"VAULT_ADDR is set ({addr}) but VAULT_TOKEN is empty",
                              "Export VAULT_TOKEN with a token that can read your provider secrets.")
-        remember(token)
+        if token:
+            remember(token)
         return cls(addr.rstrip("/"), token, env.get("VAULT_MOUNT", "secret").strip("/") or "secret",
                    env.get("VAULT_SECRETS_PATH", "codetether/providers").strip("/"),
-                   env.get("VAULT_NAMESPACE") or None)
+                   env.get("VAULT_NAMESPACE") or None, k8s)
 
 
 class VaultClient:
@@ -63,6 +68,8 @@ class VaultClient:
         if settings.namespace:
             headers["X-Vault-Namespace"] = settings.namespace
         self._http = async_client(settings.addr, base_url=settings.addr, headers=headers, timeout=timeout)
+        self._logged_in = False
+        self._login_lock = asyncio.Lock()
 
     async def __aenter__(self) -> Self:
         return self
@@ -116,6 +123,30 @@ class VaultClient:
 
     async def _request(self, method: str, url: str, where: str,
                        body: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        k8s = self.settings.k8s
+        if k8s is not None and not self._logged_in:
+            await self._login(k8s, None)  # before the first call: the role's token, not VAULT_TOKEN
+        resp = await self._send(method, url, body)
+        if resp.status_code in (401, 403) and k8s is not None:
+            await self._login(k8s, resp.request.headers.get("X-Vault-Token"))  # expired or revoked: once more
+            resp = await self._send(method, url, body)
+        return self._answer(resp, where, body)
+
+    async def _login(self, k8s: K8sAuth, stale: str | None) -> None:
+        async with self._login_lock:  # concurrent reads share one login
+            if self._logged_in and self._http.headers.get("X-Vault-Token") != stale:
+                return
+            try:
+                token = await k8s.login(self._http, self.settings.addr)
+            except VaultError:
+                if not self.settings.token or self._logged_in:
+                    raise
+                token = self.settings.token  # the spec's fallback: Kubernetes auth first, then VAULT_TOKEN
+            self._logged_in = True
+            self.settings.token = token  # later clients of these settings (write-back) start from it
+            self._http.headers["X-Vault-Token"] = token
+
+    async def _send(self, method: str, url: str, body: dict[str, Any] | None) -> httpx.Response:
         addr = self.settings.addr
         for attempt in range(3):
             try:
@@ -127,6 +158,10 @@ class VaultClient:
                 await asyncio.sleep(0.25 * (attempt + 1))
                 continue
             break
+        return resp
+
+    def _answer(self, resp: httpx.Response, where: str, body: dict[str, Any] | None) -> dict[str, Any] | None:
+        addr = self.settings.addr
         verb = "writing" if body else "reading"
         if resp.status_code == 404:
             return None

@@ -79,6 +79,7 @@ class SwarmExecutor:
     artifacts: list[SwarmArtifact] = field(default_factory=list)
     plan: Plan | None = None
     project: Project | None = None  # for the sub-agents' session records
+    pod_env: dict[str, str] | None = None  # pod mode: the environment pods get their pass-through values from
 
     async def execute(self, task: str, strategy: str) -> SwarmResult:
         started = time.monotonic()
@@ -247,7 +248,7 @@ class SwarmExecutor:
     async def _connect_pods(self) -> PodApi:
         from codetether.swarm.k8s.client import PodApi
 
-        pods = await PodApi.connect()
+        pods = await PodApi.connect(self.pod_env)
         self.report(f"pod mode: namespace {pods.namespace} at {pods.server}, at most {self.cfg.k8s_pod_budget} "
                     "pod(s) at once", self.progress)
         return pods

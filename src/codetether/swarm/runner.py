@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from codetether.config.load import Config
@@ -25,10 +26,11 @@ async def run_swarm(config: Config, cfg: SwarmConfig, task: str, *, strategy: st
     root = Path(cfg.working_dir).expanduser().resolve() if cfg.working_dir else project_for(cwd).root
     if not root.is_dir():
         raise UsageError(f"swarm.working_dir {root} is not a directory", "Fix [swarm] working_dir in the config.")
+    pod_env = dict(os.environ) if cfg.execution_mode == "k8s" else None  # before secrets may scrub it
     resolved = await resolve_model(model_id or cfg.model, config)
     sessions = SessionStore() if cfg.record_sessions else None
     try:
-        executor = SwarmExecutor(cfg, resolved, config, root, report, sessions)
+        executor = SwarmExecutor(cfg, resolved, config, root, report, sessions, pod_env=pod_env)
         return await executor.execute(task, strategy)
     finally:
         await resolved.provider.aclose()

@@ -31,6 +31,7 @@ class PodApi:
     client: Any  # lightkube.AsyncClient
     namespace: str
     server: str
+    env: dict[str, str]  # what pods are given their pass-through variables from
 
     @classmethod
     async def connect(cls, env: dict[str, str] | None = None) -> PodApi:
@@ -45,7 +46,7 @@ class PodApi:
         config = _load_config(env)
         namespace = resolve_namespace(env, kubeconfig_namespace=config.context.namespace)
         api = cls(AsyncClient(config, namespace=namespace, timeout=httpx2.Timeout(15.0)), namespace,
-                  config.cluster.server)
+                  config.cluster.server, env)
         try:
             await api._call("list pods in", "", api._first_pod())
         except BaseException:

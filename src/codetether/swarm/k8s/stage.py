@@ -86,7 +86,8 @@ async def attempt_pod(ex: SwarmExecutor, rt: Runtime, api: PodApi, sub: Subtask,
                             rt.provider.id, rt.model, cfg.max_steps_per_subagent, cfg.subagent_timeout_secs,
                             cfg.working_dir, sub.needs_worktree is False, False, cfg.collapse_sample_secs)
     manifest = pod_manifest(payload, name=name, namespace=api.namespace, stage=stage,
-                            image=cfg.k8s_subagent_image or DEFAULT_IMAGE, service_account=cfg.k8s_service_account)
+                            image=cfg.k8s_subagent_image or DEFAULT_IMAGE, service_account=cfg.k8s_service_account,
+                            env=api.env)
     try:
         try:
             await api.create(manifest)
