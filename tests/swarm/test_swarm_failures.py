@@ -157,12 +157,6 @@ def test_429_storm_is_absorbed(swarm_cli, llm_server, repo: Path):
     assert rate["last_rate_limit_info"]["retry_after_secs"] == 0
 
 
-def test_k8s_mode_fails_fast(swarm_cli, llm_server, repo: Path):
-    proc = swarm_cli("swarm", "--execution-mode", "k8s", "anything")
-    assert_clean_failure(proc, "not available in this build", "--execution-mode local")
-    assert llm_server.requests == []
-
-
 def test_bad_swarm_config_and_flags(swarm_cli, llm_server, repo: Path):
     config = Path(swarm_cli.env["XDG_CONFIG_HOME"]) / "codetether-agent" / "config.toml"
     config.write_text("[swarm]\nmax_concurrent_requests = 'many'\n")
