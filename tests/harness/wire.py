@@ -28,11 +28,24 @@ class ToolCall:
 
 @dataclass
 class Reply:
-    """A successful model turn; ``usage`` is (prompt, completion) tokens, estimated from sizes when None."""
+    """A successful model turn; ``usage`` is (prompt, completion) tokens, estimated from sizes when None.
+
+    ``finish``: the OpenAI finish_reason to report ("length": cut off at max_tokens; Anthropic's "max_tokens");
+    None: tool_calls or stop as the reply has calls or not."""
 
     text: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     usage: tuple[int, int] | None = None
+    finish: str | None = None
+
+    @property
+    def openai_finish(self) -> str:
+        return self.finish or ("tool_calls" if self.tool_calls else "stop")
+
+    @property
+    def anthropic_stop(self) -> str:
+        mapped = {"length": "max_tokens", "stop": "end_turn", "tool_calls": "tool_use"}
+        return mapped.get(self.finish or "", self.finish or ("tool_use" if self.tool_calls else "end_turn"))
 
 
 @dataclass
@@ -65,7 +78,7 @@ def parse_reply(obj: dict[str, Any]) -> ScriptItem:
         return HttpError(int(obj["error"]), obj.get("body"), dict(obj.get("headers") or {}))
     calls = [ToolCall(c["name"], c.get("arguments", {}), c.get("id")) for c in obj.get("tool_calls") or []]
     usage = obj.get("usage")
-    return Reply(obj.get("text", ""), calls, (int(usage[0]), int(usage[1])) if usage else None)
+    return Reply(obj.get("text", ""), calls, (int(usage[0]), int(usage[1])) if usage else None, obj.get("finish"))
 
 
 def _pieces(s: str, n: int = 4) -> list[str]:
@@ -115,7 +128,7 @@ def _openai_stream(reply: Reply, base: dict[str, Any], ids: list[str], usage: di
         yield chunk({"tool_calls": [head]})
         for piece in _pieces(call.arguments_json):
             yield chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
-    yield chunk({}, "tool_calls" if reply.tool_calls else "stop")
+    yield chunk({}, reply.openai_finish)
     if usage is not None:
         yield _sse({**base, "choices": [], "usage": usage})
     yield _sse("[DONE]")
@@ -174,7 +187,7 @@ def openai_turn(reply: Reply, body: dict[str, Any], turn: int, usage: tuple[int,
         chunk_base = {**base, "object": "chat.completion.chunk"}
         return _openai_stream(reply, chunk_base, ids, usage_obj if include else None)
     choice = {"index": 0, "message": _openai_message(reply, ids), "logprobs": None,
-              "finish_reason": "tool_calls" if reply.tool_calls else "stop"}
+              "finish_reason": reply.openai_finish}
     return {**base, "object": "chat.completion", "choices": [choice], "usage": usage_obj}
 
 
@@ -183,6 +196,6 @@ def anthropic_turn(reply: Reply, body: dict[str, Any], turn: int, usage: tuple[i
     ids = [c.id or f"toolu_{turn}_{i}" for i, c in enumerate(reply.tool_calls)]
     message = {"id": f"msg_{turn}", "type": "message", "role": "assistant",
                "model": body.get("model") or "scripted-model", "content": _anthropic_content(reply, ids),
-               "stop_reason": "tool_use" if reply.tool_calls else "end_turn", "stop_sequence": None,
+               "stop_reason": reply.anthropic_stop, "stop_sequence": None,
                "usage": {"input_tokens": usage[0], "output_tokens": usage[1]}}
     return _anthropic_stream(reply, message, ids) if body.get("stream") else message

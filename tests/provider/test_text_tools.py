@@ -42,7 +42,7 @@ def test_malformed_blocks_are_left_as_text():
                  '<tool_call>{"arguments": {}}</tool_call>',  # no name
                  '<tool_call>{"name": "read", "arguments": [1]}</tool_call>',  # arguments not an object
                  '<tool_call>["read"]</tool_call>',
-                 'unclosed <tool_call>{"name": "read", "arguments": {}}'):
+                 'prose that only mentions <tool_call> blocks'):
         reply = parse_reply(text)
         assert reply.calls == [] and reply.text == text.strip() and reply.finish_reason == "stop"
 

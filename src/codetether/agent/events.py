@@ -54,6 +54,30 @@ class ToolCallCompleted:
 
 
 @dataclass
+class ToolCallRepaired:
+    """A call was read with certain repairs before it ran; `original_*` is what the model sent."""
+
+    call_id: str
+    name: str
+    original_name: str
+    repairs: list[str]
+    original_arguments: str
+    arguments: str
+
+
+@dataclass
+class LoopDetected:
+    """The same call with the same arguments came `count` times in a row (doom-loop guard).
+
+    action: asked (the user is being asked) | approved | refused (the model was told) | stopped (turn ended)"""
+
+    name: str
+    arguments: str
+    count: int
+    action: str
+
+
+@dataclass
 class UsageUpdated:
     step: int
     usage: Usage
@@ -84,6 +108,16 @@ class CompactionFailed:
 
 
 @dataclass
+class ContextLimitLearned:
+    """The provider refused a request as too long; the window is now `window` tokens for the rest of the session."""
+
+    stated_limit: int | None
+    window: int
+    tokens_before: int
+    tokens_after: int
+
+
+@dataclass
 class AgentError:
     message: str
     fatal: bool = False
@@ -98,8 +132,8 @@ class RunCompleted:
 
 
 Event = (RunStarted | StepStarted | TextChunk | TextComplete | ThinkingChunk | ToolCallStarted
-         | ToolCallCompleted | UsageUpdated | ContextTruncated | CompactionCompleted | CompactionFailed | AgentError
-         | RunCompleted)
+         | ToolCallCompleted | ToolCallRepaired | LoopDetected | UsageUpdated | ContextTruncated | CompactionCompleted
+         | CompactionFailed | ContextLimitLearned | AgentError | RunCompleted)
 EventSink = Callable[[Event], None]
 
 
@@ -115,3 +149,18 @@ def fanout(*sinks: EventSink) -> EventSink:
             sink(event)
 
     return emit
+
+
+def notice(event: ToolCallRepaired | LoopDetected | ContextLimitLearned) -> str:
+    """One line telling the user what the agent changed or stopped (stderr in `run`, a note in the TUI)."""
+    if isinstance(event, ToolCallRepaired):
+        return f"~ {event.name}: call repaired before it ran ({'; '.join(event.repairs)})"
+    if isinstance(event, LoopDetected):
+        what = {"asked": "asking whether to run it again", "approved": "run again (approved)",
+                "refused": "not run; the model was told to change course",
+                "stopped": "the turn was stopped"}.get(event.action, event.action)
+        return f"! {event.name} called {event.count} times in a row with the same arguments: {what}"
+    stated = f"{event.stated_limit} tokens" if event.stated_limit else "no number"
+    return (f"~ the provider refused the request as too long for the context window (it states {stated}); "
+            f"the window is now {event.window} tokens for this session, compacted {event.tokens_before} -> "
+            f"{event.tokens_after} tokens and retried")

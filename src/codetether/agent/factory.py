@@ -56,7 +56,8 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
     max_steps = max_steps or config.get("session.max_steps") or spec.max_steps
     settings = AgentSettings(model=resolved.model, agent=spec.name, max_steps=max_steps,
                              context_window=resolved.context_window, stream=stream,
-                             tool_router=_tool_router())
+                             tool_router=_tool_router(), doom_loop=config.get("session.doom_loop"),
+                             repair_calls=config.get("session.repair_tool_calls"))
     approvals = approvals or Approvals()
     policy = PermissionPolicy(config.permission, agent=spec.name, assume_yes=approvals.assume_yes,
                               approver=approvals.approver)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,10 +10,15 @@ from typing import Protocol
 
 from codetether.agent import events as ev
 from codetether.agent.agents import get_agent
+from codetether.agent.calls import CheckedCall, CutOff, check_call, shorten
 from codetether.agent.compaction import Compactor, LargeOutputHandler, shrink_large_output
 from codetether.agent.context import RESULT_CHARS
+from codetether.agent.loop_guard import DEFAULT_THRESHOLD, LoopGuard, held_message
+from codetether.agent.overflow_recovery import learn_limit
 from codetether.agent.repair import INTERRUPTED, unanswered_calls
+from codetether.agent.text_calls import salvage_text_calls
 from codetether.errors import CodetetherError
+from codetether.provider.errors import ContextOverflowError
 from codetether.provider.model import (
     CompletionRequest,
     CompletionResponse,
@@ -28,7 +32,7 @@ from codetether.provider.model import (
 )
 from codetether.secrets.redact import redact
 from codetether.tool.base import ToolContext, ToolResult
-from codetether.tool.registry import CORE_TOOLS, ToolSet
+from codetether.tool.registry import ToolSet
 
 
 class ToolRouter(Protocol):
@@ -55,6 +59,8 @@ class AgentSettings:
     large_output_handler: LargeOutputHandler | None = None
     # The tool-call router (codetether.router.ToolRouter): turns a reply that only describes tool use into calls.
     tool_router: ToolRouter | None = None
+    repair_calls: bool = True  # read malformed tool calls where the repair is certain; False: exactly JSON or refused
+    doom_loop: int = DEFAULT_THRESHOLD  # identical calls in a row before the guard holds one; 0: off
 
 
 @dataclass
@@ -75,6 +81,16 @@ class _Finished(Exception):
     """The model answered without calling tools."""
 
 
+class _Stopped(Exception):
+    """The turn cannot usefully go on (the model keeps repeating itself); the message says why."""
+
+
+MALFORMED_NUDGE = ("[Your last tool call was rejected by the provider as malformed, so nothing ran. Call the tool "
+                   "again as a plain function call whose arguments are one JSON object: no code, no namespace "
+                   "prefix such as default_api.]")
+MAX_MALFORMED = 2  # provider-rejected calls in a row before the turn ends
+
+
 class Agent:
     """One conversation with one model and one tool set; `run` may be called again to continue it."""
 
@@ -89,6 +105,8 @@ class Agent:
         self.compactor = Compactor(settings)  # holds the cached summary of older turns between steps
         self.steps = 0
         self.last_text = ""
+        self.guard = LoopGuard(settings.doom_loop)
+        self._malformed = 0
         ctx.tools, ctx.switch_agent = tools, self.switch_agent
         self._tool_sets = {settings.agent: tools}  # switching back restores the set this agent was given
 
@@ -106,7 +124,9 @@ class Agent:
 
     async def run(self, user_message: Message | str) -> AgentResult:
         """Run one user turn to completion; provider failures end it with exit_reason 'error'."""
-        self.steps, self.last_text = 0, ""
+        self.steps, self.last_text, self._malformed = 0, "", 0
+        self.guard.threshold = self.settings.doom_loop
+        self.guard.reset()
         self.append(Message.text("user", user_message) if isinstance(user_message, str) else user_message)
         exit_reason, error = "max_steps", None
         try:
@@ -114,6 +134,9 @@ class Agent:
                 await self.step()
         except _Finished:
             exit_reason = "completed"
+        except _Stopped as stop:
+            exit_reason, error = "error", str(stop)
+            self.sink(ev.AgentError(error, fatal=True))
         except asyncio.CancelledError:
             for call_id in unanswered_calls(self.messages):  # keep the transcript valid for a later resume
                 self.append(Message("tool", [ToolResultPart(call_id, INTERRUPTED, is_error=True)]))
@@ -128,78 +151,150 @@ class Agent:
         self.steps += 1
         self.sink(ev.StepStarted(self.steps))
         response = await self.query()
-        self.append(response.message)
+        checked = self.check_calls(response)
+        if response.finish_reason == "malformed_call" and not checked:
+            return self._malformed_call(response)
+        self._malformed = 0
+        self.append(_with_calls(response.message, checked))
         text = response.message.text_content
         if text:
             self.last_text = text
             self.sink(ev.TextComplete(text))
-        calls = response.message.tool_calls
-        if not calls:
+        if not checked:
             raise _Finished
-        await self.execute_actions(calls)
+        await self.execute_actions(checked)
 
     async def query(self) -> CompletionResponse:
         tools = self.tools.definitions()
-        messages, summary_usage = await self.compactor.fit(self.model, self.messages, tools, self.sink)
-        self.usage.add(summary_usage)
-        request = CompletionRequest(self.settings.model, messages, tools,
-                                    self.settings.temperature, self.settings.max_tokens, self.settings.stream)
-        response = await self.model.complete(request, self._on_delta)
+        learned = None
+        for retry in (False, True):
+            messages, summary_usage = await self.compactor.fit(self.model, self.messages, tools, self.sink)
+            self.usage.add(summary_usage)
+            if learned:
+                self.sink(learned.event(messages))
+            request = CompletionRequest(self.settings.model, messages, tools,
+                                        self.settings.temperature, self.settings.max_tokens, self.settings.stream)
+            try:
+                response = await self.model.complete(request, self._on_delta)
+                break
+            except ContextOverflowError as exc:
+                if retry:
+                    raise
+                # Learn the window the provider states, then compact (or trim) to it and try once more.
+                learned = learn_limit(self.settings, exc, messages, tools)
         if self.settings.tool_router is not None:
             response = await self.settings.tool_router.normalize(response, tools)
+        if self.settings.repair_calls and not response.message.tool_calls and tools:
+            response = salvage_text_calls(response)
         self.usage.add(response.usage)
         self.sink(ev.UsageUpdated(self.steps, response.usage, self.usage))
         return response
 
+    def check_calls(self, response: CompletionResponse) -> list[CheckedCall]:
+        """Every call read, repaired where certain, or refused; the last one of a cut-off reply must be whole."""
+        calls = response.message.tool_calls
+        cut = None
+        if response.finish_reason == "length":
+            cut = CutOff("your reply hit the output limit (finish_reason \"length\")",
+                         self.settings.max_tokens or response.usage.completion_tokens or None)
+        checked = []
+        for i, call in enumerate(calls):
+            one = check_call(call, self.tools, agent=self.settings.agent, repair=self.settings.repair_calls,
+                             cut_off=cut if i == len(calls) - 1 else None, known_repairs=response.repairs.get(call.id))
+            if one.runnable and one.repairs:
+                self.sink(ev.ToolCallRepaired(call.id, one.call.name, call.name, one.repairs,
+                                              redact(call.arguments), redact(one.call.arguments)))
+            checked.append(one)
+        return checked
+
+    def _malformed_call(self, response: CompletionResponse) -> None:
+        """The provider threw the model's call away (Gemini's MALFORMED_FUNCTION_CALL): say so and let it retry."""
+        self._malformed += 1
+        if self._malformed > MAX_MALFORMED:
+            raise CodetetherError(f"the provider rejected the model's tool call as malformed {self._malformed} "
+                                  "times in a row", "Try again, or pick another model with --model.")
+        if response.message.text_content.strip():
+            self.append(response.message)
+        self.append(Message.text("user", MALFORMED_NUDGE))
+
     def _on_delta(self, delta: TextDelta | ThinkingDelta) -> None:
         self.sink(ev.TextChunk(delta.text) if isinstance(delta, TextDelta) else ev.ThinkingChunk(delta.text))
 
-    async def execute_actions(self, calls: list[ToolCallPart]) -> None:
-        """Run calls in order; neighbouring read-only calls run concurrently."""
-        batch: list[ToolCallPart] = []
+    async def execute_actions(self, calls: list[CheckedCall]) -> None:
+        """Run calls in order; neighbouring read-only calls run concurrently. Held or refused calls get a result."""
+        held: list[str | None] = []
+        stopped = None
         for call in calls:
-            tool = self.tools.get(call.name)
-            if tool is not None and tool.read_only:
-                batch.append(call)
+            verdict = await self._loop_verdict(call) if stopped is None else _STOP
+            stopped = stopped or (call if verdict is _STOP else None)
+            held.append(verdict if verdict is not _STOP else f"{call.call.name} was not run: the turn was stopped")
+        batch: list[tuple[CheckedCall, str | None]] = []
+        for call, note in zip(calls, held):
+            if note is None and call.runnable and call.tool is not None and call.tool.read_only:
+                batch.append((call, note))
                 continue
             await self._run_batch(batch)
             batch = []
-            await self._run_batch([call])
+            await self._run_batch([(call, note)])
         await self._run_batch(batch)
+        if stopped is not None:
+            raise _Stopped(f"stopped: the model kept repeating {stopped.call.name} with the same arguments "
+                           f"({self.guard.threshold}+ identical calls in a row; doom-loop guard session.doom_loop)")
 
-    async def _run_batch(self, batch: list[ToolCallPart]) -> None:
-        results = await asyncio.gather(*(self.execute(c) for c in batch))
+    async def _loop_verdict(self, call: CheckedCall) -> str | object | None:
+        """None: run it; a message: the guard holds it; _STOP: end the turn."""
+        arguments = call.arguments if call.runnable else call.original.arguments
+        approver = self.ctx.policy.approver if self.ctx.policy is not None else None
+        verdict = self.guard.check(call.call.name, arguments, self.steps, can_ask=call.runnable and bool(approver))
+        if verdict.action == "run":
+            return None
+        shown = shorten(redact(call.call.arguments), 160)
+        if verdict.action == "stop":
+            self.sink(ev.LoopDetected(call.call.name, shown, verdict.count, "stopped"))
+            return _STOP
+        if verdict.action == "ask" and approver is not None:
+            from codetether.tool.permission import ApprovalRequest
+
+            self.sink(ev.LoopDetected(call.call.name, shown, verdict.count, "asked"))
+            subject = (f"{call.call.name} {shown} again: call {verdict.count} in a row with exactly the same "
+                       "arguments (the model may be stuck in a loop)")
+            rule = f"doom-loop guard: session.doom_loop = {self.guard.threshold}"
+            if await approver(ApprovalRequest(call.call.name, subject, rule)):
+                self.guard.approved()
+                self.sink(ev.LoopDetected(call.call.name, shown, verdict.count, "approved"))
+                return None
+        self.sink(ev.LoopDetected(call.call.name, shown, verdict.count, "refused"))
+        if not call.runnable:
+            return None  # it is refused anyway, with its own reason
+        return held_message(call.call.name, shown, verdict.count, self.guard.threshold)
+
+    async def _run_batch(self, batch: list[tuple[CheckedCall, str | None]]) -> None:
+        results = await asyncio.gather(*(self.execute(c, note) for c, note in batch))
         for part in results:
             self.append(Message("tool", [part]))
 
-    async def execute(self, call: ToolCallPart) -> ToolResultPart:
-        self.sink(ev.ToolCallStarted(call.id, call.name, redact(call.arguments)))
+    async def execute(self, call: CheckedCall, held: str | None = None) -> ToolResultPart:
+        part = call.call
+        self.sink(ev.ToolCallStarted(part.id, part.name, redact(part.arguments if call.runnable
+                                                                 else call.original.arguments)))
         started = time.monotonic()
-        result = await self._invoke(call)
-        output = await shrink_large_output(call.name, redact(result.output), self.settings.large_output_handler,
+        result = await self._invoke(call, held)
+        output = await shrink_large_output(part.name, redact(result.output), self.settings.large_output_handler,
                                            self.settings.result_chars,
                                            "Narrow the request (offset/limit, a tighter pattern) to see the rest.")
-        self.sink(ev.ToolCallCompleted(call.id, call.name, result.success,
+        self.sink(ev.ToolCallCompleted(part.id, part.name, result.success,
                                        int((time.monotonic() - started) * 1000), output, result.metadata))
-        return ToolResultPart(call.id, output, is_error=not result.success)
+        return ToolResultPart(part.id, output, is_error=not result.success)
 
-    async def _invoke(self, call: ToolCallPart) -> ToolResult:
-        tool = self.tools.get(call.name)
-        if tool is None and call.name in CORE_TOOLS:
-            reason = f"tool '{call.name}' is not available to the {self.settings.agent} agent"
-            return ToolResult(f"{reason}; use one of: {', '.join(self.tools.names) or 'none'}", success=False,
-                              metadata={"refused": True, "reason": reason})  # recorded like any refusal
-        if tool is None:
-            return ToolResult(f"unknown tool '{call.name}'. Available tools: {', '.join(self.tools.names) or 'none'}",
-                              success=False)
-        try:
-            arguments = json.loads(call.arguments or "{}")
-        except ValueError as exc:
-            return ToolResult(f"the arguments for {call.name} are not valid JSON ({exc.msg} at char {exc.pos}); "
-                              "resend the call with a complete JSON object", success=False)
-        if not isinstance(arguments, dict):
-            return ToolResult(f"the arguments for {call.name} must be a JSON object", success=False)
-        return await tool.execute(arguments, self.ctx)
+    async def _invoke(self, call: CheckedCall, held: str | None) -> ToolResult:
+        if held is not None:
+            return ToolResult(held, success=False, metadata={"held": "doom_loop"})
+        if call.refusal is not None:
+            if call.reason == "not_available":  # recorded like any permission refusal
+                return ToolResult(call.refusal, success=False, metadata={"refused": True, "reason": call.refusal})
+            return ToolResult(call.refusal, success=False, metadata={"rejected": call.reason})
+        assert call.tool is not None and call.arguments is not None
+        return await call.tool.execute(call.arguments, self.ctx)
 
     def append(self, message: Message) -> None:
         self.messages.append(message)
@@ -210,3 +305,14 @@ class Agent:
         result = AgentResult(self.last_text, self.steps, self.usage, exit_reason, error, self.messages)
         self.sink(ev.RunCompleted(result.text, result.steps, result.usage, exit_reason))
         return result
+
+
+_STOP = object()
+
+
+def _with_calls(message: Message, checked: list[CheckedCall]) -> Message:
+    """The assistant message as the transcript keeps it: each call under our tool's name, arguments as run."""
+    if not checked:
+        return message
+    by_id = {id(c.original): c.call for c in checked}
+    return Message(message.role, [by_id.get(id(p), p) if isinstance(p, ToolCallPart) else p for p in message.parts])

@@ -33,6 +33,9 @@ class TextRenderer:
             mark = "✓" if event.success else "✗"
             tail = "" if event.success else f": {event.output.splitlines()[0][:200] if event.output else ''}"
             print(f"{mark} {event.name} ({event.duration_ms} ms){tail}", file=self.err, flush=True)
+        elif isinstance(event, (ev.ToolCallRepaired, ev.LoopDetected, ev.ContextLimitLearned)):
+            self._end_line()
+            print(ev.notice(event), file=self.err, flush=True)
         elif isinstance(event, ev.RunCompleted):
             self._end_line()
 
@@ -80,8 +83,20 @@ class JsonlRenderer:
             self.emit("run.tool_call_started", item_id=self._item(), tool_call_id=event.call_id, name=event.name,
                       arguments=event.arguments)
         elif isinstance(event, ev.ToolCallCompleted):
+            rejected = event.metadata.get("rejected") or event.metadata.get("held")
             self.emit("run.tool_call_completed", item_id=self._item(), tool_call_id=event.call_id, name=event.name,
-                      success=event.success, duration_ms=event.duration_ms, output=event.output)
+                      success=event.success, duration_ms=event.duration_ms, output=event.output,
+                      **({"rejected": rejected} if rejected else {}))
+        elif isinstance(event, ev.ToolCallRepaired):
+            self.emit("run.tool_call_repaired", item_id=self._item(), tool_call_id=event.call_id, name=event.name,
+                      sent_as=event.original_name, repairs=event.repairs, sent_arguments=event.original_arguments,
+                      arguments=event.arguments)
+        elif isinstance(event, ev.LoopDetected):
+            self.emit("run.loop_detected", item_id=self._item(), name=event.name, arguments=event.arguments,
+                      count=event.count, action=event.action)
+        elif isinstance(event, ev.ContextLimitLearned):
+            self.emit("run.context_limit_learned", stated_limit=event.stated_limit, window=event.window,
+                      tokens_before=event.tokens_before, tokens_after=event.tokens_after)
         elif isinstance(event, ev.RunCompleted) and event.exit_reason == "completed":
             self.emit("run.item_completed", item_id=self._item())
 

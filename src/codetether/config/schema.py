@@ -33,6 +33,12 @@ KEYS: tuple[Key, ...] = (
     Key("session", "auto_save", bool, True, "Persist sessions after every step."),
     Key("session", "max_steps", int, 0, "Maximum agent steps per turn; 0 = the agent's own budget.",
         "CODETETHER_MAX_STEPS", minimum=0),
+    Key("session", "doom_loop", int, 3,
+        "Identical tool calls in a row (same tool, same arguments) before the agent holds one and asks or tells "
+        "the model to change course; 0 = never.", "CODETETHER_DOOM_LOOP", minimum=0),
+    Key("session", "repair_tool_calls", bool, True,
+        "Read malformed tool calls where the repair is certain (single quotes, trailing commas, Read for read, "
+        "\"5\" for 5, ...); false = exactly valid calls or a refusal.", "CODETETHER_REPAIR_TOOL_CALLS"),
     Key("tools", "on_demand", bool, True,
         "Send rarely used tools' schemas only after the model asks for them (tool_load); false = all up front.",
         "CODETETHER_TOOLS_ON_DEMAND"),

@@ -20,6 +20,7 @@ from codetether.net import async_client
 from codetether.provider.auth import make_auth
 from codetether.provider.catalog import ProviderSpec, base_url_for, canonical, dialect_for, is_chatgpt_oauth
 from codetether.provider.errors import (
+    ContextOverflowError,
     ProviderAuthError,
     ProviderProtocolError,
     ProviderRequestError,
@@ -27,6 +28,7 @@ from codetether.provider.errors import (
     StreamError,
 )
 from codetether.provider.model import CompletionRequest, CompletionResponse, DeltaCallback
+from codetether.provider.overflow import parse_overflow
 from codetether.provider.sse import iter_sse
 from codetether.secrets.model import ProviderSecret
 from codetether.secrets.redact import redact
@@ -248,6 +250,11 @@ class Provider:
                         f"Update the credentials in the '{self.id}' secret in Vault.")
         if status in RETRYABLE:
             raise _Retry(f"HTTP {status}: {detail}", _retry_after(headers))
+        overflow = parse_overflow(status, text)
+        if overflow is not None:
+            raise ContextOverflowError(f"provider '{self.id}' refused the request as too long for the model's "
+                                       f"context window (HTTP {status}): {detail}", overflow.limit,
+                                       overflow.prompt_tokens)
         raise ProviderRequestError(f"provider '{self.id}' refused the request (HTTP {status}): {detail}")
 
     def _delay(self, attempt: int, after: float | None) -> float:

@@ -25,6 +25,14 @@ class ProviderRequestError(ProviderError):
     """The provider refused the request itself (4xx other than 401/403/429)."""
 
 
+class ContextOverflowError(ProviderRequestError):
+    """The provider refused the request as longer than the model's context window; `limit` as it stated it."""
+
+    def __init__(self, message: str, limit: int | None = None, prompt_tokens: int | None = None):
+        super().__init__(message)
+        self.limit, self.prompt_tokens = limit, prompt_tokens
+
+
 class ProviderUnavailableError(ProviderError):
     """Rate limits, 5xx or network failures that outlasted every retry."""
 

@@ -94,7 +94,7 @@ class GeminiWebProvider:
             on_delta(TextDelta(rest))
         # The web app reports no token counts: estimate (4 chars a token) so context accounting still moves.
         usage = Usage(prompt_tokens=len(prompt) // 4, completion_tokens=len(text) // 4)
-        return CompletionResponse(parsed.message(), usage, parsed.finish_reason)
+        return CompletionResponse(parsed.message(), usage, parsed.finish_reason, parsed.repairs)
 
     async def _session(self, refresh: bool) -> dict[str, str]:
         """The page tokens, read from {base}/app with the cookies and cached for TOKEN_TTL."""

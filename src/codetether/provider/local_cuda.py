@@ -122,7 +122,7 @@ class LocalCudaProvider:
         if sink and (rest := visible.finish(parsed.text)):
             sink(TextDelta(rest))
         return CompletionResponse(parsed.message(), usage, "length" if usage.completion_tokens >= max_tokens
-                                  and not parsed.calls else parsed.finish_reason)
+                                  else parsed.finish_reason, parsed.repairs)
 
     def _generate(self, chat: list[dict[str, str]], max_tokens: int, temperature: float | None,
                   emit: Callable[[str], None], stop: threading.Event) -> tuple[str, Usage]:

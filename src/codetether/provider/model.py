@@ -104,7 +104,8 @@ class Usage:
         self.cache_write_tokens += other.cache_write_tokens
 
 
-FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error"]
+# malformed_call: the provider itself rejected the model's tool call (Gemini's MALFORMED_FUNCTION_CALL).
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error", "malformed_call"]
 
 
 @dataclass
@@ -122,6 +123,8 @@ class CompletionResponse:
     message: Message
     usage: Usage
     finish_reason: FinishReason = "stop"
+    # Tool call id -> what was repaired to read that call (a text protocol's parser, the tool-call router).
+    repairs: dict[str, list[str]] = field(default_factory=dict)
 
 
 # Streaming deltas a dialect yields while a response is being assembled.

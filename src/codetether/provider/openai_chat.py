@@ -23,7 +23,13 @@ from codetether.provider.model import (
 from codetether.secrets.model import ProviderSecret
 
 _FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_calls", "function_call": "tool_calls",
-           "content_filter": "content_filter"}
+           "content_filter": "content_filter", "max_tokens": "length",
+           # Gemini's OpenAI-compatible endpoint passes its own reasons through.
+           "malformed_function_call": "malformed_call", "unexpected_tool_call": "malformed_call"}
+
+
+def _finish(reason: str | None) -> str:
+    return _FINISH.get((reason or "stop").lower(), "stop")
 
 
 AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
@@ -104,7 +110,7 @@ def parse_response(data: dict[str, Any]) -> CompletionResponse:
         fn = call.get("function") or {}
         parts.append(ToolCallPart(call.get("id") or f"call_{len(parts)}", fn.get("name", ""),
                                   fn.get("arguments") or "{}"))
-    finish = _FINISH.get(choice.get("finish_reason") or "stop", "stop")
+    finish = _finish(choice.get("finish_reason"))
     return CompletionResponse(Message("assistant", parts), _usage(data.get("usage")), finish)
 
 
@@ -162,7 +168,7 @@ class StreamAssembler:
                 slot["name"] += fn.get("name") or ""
                 slot["args"] += fn.get("arguments") or ""
             if choice.get("finish_reason"):
-                self.finish = _FINISH.get(choice["finish_reason"], "stop")
+                self.finish = _finish(choice["finish_reason"])
         return out
 
     def result(self) -> CompletionResponse:

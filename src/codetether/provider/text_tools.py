@@ -1,7 +1,9 @@
 """Tool calls for models without native function calling: tools described in the prompt, calls parsed from text.
 
 The model is told to answer with `<tool_call>{"name": ..., "arguments": {...}}</tool_call>` blocks; tool results go
-back as `<tool_result>` text. Malformed blocks stay in the reply as plain text, never as a half-understood call.
+back as `<tool_result>` text. A block is read with the certain repairs of lenient_json (and in the Qwen3-Coder and
+GLM formats models fall back to), each noted per call; a block the reply ended inside becomes a call whose
+arguments are as far as they came, which the agent refuses as cut off. Anything else stays in the reply as text.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from codetether.lenient_json import JsonDamage, parse_object, parse_value
+from codetether.provider.call_formats import partial_call, xml_call
 from codetether.provider.model import (
     FinishReason,
     ImagePart,
@@ -109,6 +113,7 @@ def _part_text(part: Any, names: dict[str, str]) -> str:
 class ParsedReply:
     text: str
     calls: list[ToolCallPart] = field(default_factory=list)
+    repairs: dict[str, list[str]] = field(default_factory=dict)  # call id -> how its block was read
 
     def message(self) -> Message:
         parts: list[Any] = [TextPart(self.text)] if self.text else []
@@ -119,68 +124,106 @@ class ParsedReply:
         return "tool_calls" if self.calls else "stop"
 
 
-def parse_reply(text: str, tool_names: Iterable[str] | None = None) -> ParsedReply:
-    """Calls out of a reply; what is left is the text. Unclosed or invalid blocks stay as text.
+def parse_reply(text: str, tool_names: Iterable[str] | None = None, *, unclosed: bool = True) -> ParsedReply:
+    """Calls out of a reply; what is left is the text. Blocks that cannot be read stay as text.
 
     With tool_names, a reply that has no blocks but a fenced JSON object naming one of those tools also counts.
+    unclosed=False stops at a block without its closing tag, as the tool-call router's parser does (spec 14).
     """
     normal = _MARKER.sub(lambda m: CLOSE if m.group(1) else OPEN, text)
-    calls: list[ToolCallPart] = []
+    reply = ParsedReply("")
     kept: list[str] = []
     pos = 0
     while (start := normal.find(OPEN, pos)) != -1:
         end = normal.find(CLOSE, start)
         if end == -1:
             break
-        found = _calls(normal[start + len(OPEN):end])
+        found = _calls(normal[start + len(OPEN):end], reply)
         kept.append(normal[pos:start] if found else normal[pos:end + len(CLOSE)])
-        calls.extend(found)
         pos = end + len(CLOSE)
-    kept.append(normal[pos:])
-    if not calls and tool_names is not None:
+    start = normal.find(OPEN, pos)
+    if start != -1 and unclosed and _unclosed(normal[start + len(OPEN):], reply):
+        kept.append(normal[pos:start])
+    else:
+        kept.append(normal[pos:])
+    if not reply.calls and tool_names is not None:
         return _fenced_calls(text, set(tool_names))
-    if not calls:
+    if not reply.calls:
         return ParsedReply(text.strip())
     rest = _RESULT_BLOCK.sub("", "".join(kept))  # results the model made up after its calls are not results
-    return ParsedReply(_EMPTY_FENCE.sub("", rest).strip(), calls)
+    reply.text = _EMPTY_FENCE.sub("", rest).strip()
+    return reply
+
+
+def _unclosed(block: str, reply: ParsedReply) -> bool:
+    """A block the reply ended inside: a call (the closing tag alone missing) or a cut-off one; False: text."""
+    if _calls(block, reply, note="the closing </tool_call> tag was missing"):
+        return True
+    partial = partial_call(block)
+    if partial is None:
+        return False
+    reply.calls.append(ToolCallPart(new_call_id(), partial[0].strip(), partial[1]))
+    return True
 
 
 def _fenced_calls(text: str, names: set[str]) -> ParsedReply:
-    calls: list[ToolCallPart] = []
+    reply = ParsedReply("")
 
     def take(match: re.Match[str]) -> str:
-        found = _calls(match.group(1))
+        trial = ParsedReply("")
+        found = _calls(match.group(1), trial)
         if found and all(c.name in names for c in found):
-            calls.extend(found)
+            reply.calls.extend(trial.calls)
+            reply.repairs.update(trial.repairs)
             return ""
         return match.group(0)
 
     rest = _FENCED_JSON.sub(take, text)
-    return ParsedReply(rest.strip() if calls else text.strip(), calls)
+    reply.text = rest.strip() if reply.calls else text.strip()
+    return reply
 
 
-def _calls(block: str) -> list[ToolCallPart]:
-    """The call(s) in one block: an object, or a list of objects; [] when anything is wrong."""
+def _calls(block: str, reply: ParsedReply, note: str = "") -> list[ToolCallPart]:
+    """The call(s) in one block, added to `reply` with how each was read: an object, a list, or XML; [] if none."""
     body = block.strip()
     fenced = _FENCE.match(body)
     if fenced:
         body = fenced.group(1).strip()
-    data = _loads(body)
-    items = data if isinstance(data, list) else [data]
-    calls = [_call(item) for item in items]
-    return calls if calls and all(c is not None for c in calls) else []  # type: ignore[misc]
+    repairs = [note] if note else []
+    xml = xml_call(body)
+    if xml is not None:
+        name, arguments, form = xml
+        calls = [ToolCallPart(new_call_id(), name, json.dumps(arguments, ensure_ascii=False))]
+        repairs.append(f"call written in the {form} format read as JSON")
+    else:
+        data = _loads(body, repairs)
+        items = data if isinstance(data, list) else [data]
+        found = [_call(item, repairs) for item in items]
+        if not found or any(c is None for c in found):
+            return []
+        calls = [c for c in found if c is not None]
+    for call in calls:
+        reply.calls.append(call)
+        if repairs:
+            reply.repairs[call.id] = list(repairs)
+    return calls
 
 
-def _loads(body: str) -> Any:
+def _loads(body: str, repairs: list[str]) -> Any:
     for candidate in (body, _MD_ESCAPE.sub("", body)):
         try:
             return json.loads(candidate)
         except ValueError:
             continue
-    return None
+    try:
+        parsed = parse_value(body, wrapped=True)
+    except JsonDamage:
+        return None
+    repairs.extend(parsed.repairs)
+    return parsed.value
 
 
-def _call(item: Any) -> ToolCallPart | None:
+def _call(item: Any, repairs: list[str]) -> ToolCallPart | None:
     if not isinstance(item, dict):
         return None
     name = item.get("name")
@@ -188,15 +231,17 @@ def _call(item: Any) -> ToolCallPart | None:
         return None
     arguments = next((item[k] for k in ("arguments", "parameters", "args") if k in item), {})
     if isinstance(arguments, str):
-        parsed = _loads(arguments) if arguments.strip() else {}
-        if not isinstance(parsed, dict):
+        try:
+            parsed = parse_object(arguments)
+        except JsonDamage:
             return None
-        arguments = parsed
+        repairs.extend(parsed.repairs)
+        arguments = parsed.value
     if arguments is None:
         arguments = {}
     if not isinstance(arguments, dict):
         return None
-    return ToolCallPart(new_call_id(), name.strip(), json.dumps(arguments))
+    return ToolCallPart(new_call_id(), name.strip(), json.dumps(arguments, ensure_ascii=False))
 
 
 class VisibleText:

@@ -30,7 +30,7 @@ def gemma_prompt(text: str, tools: list[ToolDefinition]) -> str:
 
 def parse_tool_calls(text: str) -> list[ToolCallPart]:
     """Every well-formed <tool_call> block as a call (the same parser as text-protocol providers)."""
-    return [replace(c, id=new_call_id()) for c in parse_reply(text).calls]  # the router's ids are fc_...
+    return [replace(c, id=new_call_id()) for c in parse_reply(text, unclosed=False).calls]  # the router's ids are fc_...
 
 
 def new_call_id() -> str:

@@ -6,6 +6,8 @@ from codetether.agent import events as ev
 from codetether.provider.model import Message
 from codetether.session.store import SessionStore
 
+CONTEXT_WINDOW_STATE = "context_window"  # the window a provider's context-length refusal taught this session
+
 
 class TurnRecorder:
     """An event sink plus an on_message hook for one turn of one session."""
@@ -28,6 +30,22 @@ class TurnRecorder:
             if event.metadata.get("refused"):
                 self.store.record_event(self.session_id, self.turn, "refusal",
                                         {"tool": event.name, "reason": event.output})
+            elif event.metadata.get("rejected") or event.metadata.get("held"):
+                self.store.record_event(self.session_id, self.turn, "tool_call_rejected",
+                                        {"tool": event.name, "reason": event.metadata.get("rejected")
+                                         or event.metadata.get("held"), "message": event.output})
+        elif isinstance(event, ev.ToolCallRepaired):
+            self.store.record_event(self.session_id, self.turn, "tool_call_repair",
+                                    {"tool": event.name, "sent_as": event.original_name, "repairs": event.repairs,
+                                     "sent": event.original_arguments[:2000], "ran": event.arguments[:2000]})
+        elif isinstance(event, ev.LoopDetected):
+            self.store.record_event(self.session_id, self.turn, "doom_loop",
+                                    {"tool": event.name, "count": event.count, "action": event.action})
+        elif isinstance(event, ev.ContextLimitLearned):
+            self.store.record_event(self.session_id, self.turn, "context_limit",
+                                    {"stated_limit": event.stated_limit, "window": event.window,
+                                     "tokens_before": event.tokens_before, "tokens_after": event.tokens_after})
+            self.store.set_state(self.session_id, CONTEXT_WINDOW_STATE, event.window)
         elif isinstance(event, ev.ContextTruncated):
             self.store.record_event(self.session_id, self.turn, "context_truncated",
                                     {"removed_messages": event.removed_messages})

@@ -15,7 +15,7 @@ from codetether.errors import CodetetherError
 from codetether.gitinfo import Project, current_branch, project_for
 from codetether.provider.model import Usage
 from codetether.provider.pricing import cost_usd
-from codetether.session.recorder import TurnRecorder
+from codetether.session.recorder import CONTEXT_WINDOW_STATE, TurnRecorder
 from codetether.session.store import SessionInfo, SessionStore
 from codetether.session.undo import snapshot_hook
 from codetether.tool.permission import Approvals
@@ -48,6 +48,10 @@ class SessionRun:
                                        sink=sink, max_steps=max_steps, stream=stream, approvals=approvals,
                                        project=project)
         prepared.agent.messages.extend(pair_tool_calls([m for m in history if m.role != "system"]))
+        same_model = info is not None and info.model == prepared.resolved.id
+        learned = store.get_state(info.id, CONTEXT_WINDOW_STATE) if info and same_model else None
+        if isinstance(learned, int) and learned < prepared.agent.settings.context_window:
+            prepared.agent.settings.context_window = learned  # a limit a provider stated earlier in this session
         if info and agent_name is None and (store.get_state(info.id, "plan") or {}).get("active"):
             prepared.agent.switch_agent("plan")  # plan_enter's mode lasts until plan_exit, across resumes
         _reload_schemas(prepared, history)

@@ -208,6 +208,8 @@ class CodetetherApp(SlashActions, App[None]):
             await chat.add_notice(f"(context trimmed: {event.removed_messages} older messages left out)")
         elif isinstance(event, ev.CompactionCompleted):
             await chat.add_notice(f"(compacted {event.messages_summarised} older messages into a summary)")
+        elif isinstance(event, (ev.ToolCallRepaired, ev.LoopDetected, ev.ContextLimitLearned)):
+            await chat.add_notice(f"({ev.notice(event)})")
         elif isinstance(event, ev.RunCompleted):
             await chat.end_text()
         self.refresh_status()
