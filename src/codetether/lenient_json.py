@@ -209,7 +209,9 @@ class _Parser:
 
     def number(self) -> int | float:
         match = _NUMBER.match(self.text, self.pos)
-        if not match or match.end() == self.pos:
+        if not match:
+            if self.text[self.pos:] == "-":
+                self.pos = len(self.text)  # a minus sign, and the digits never came
             raise self.fail("expected a number")
         end = match.end()
         follows = self.text[end:end + 1]

@@ -133,3 +133,33 @@ def test_corpus_through_the_cli(cli, vault_clean, llm_server, workspace, wire):
         for message in last["messages"]:
             for call in message.get("tool_calls") or []:
                 assert isinstance(json.loads(call["function"]["arguments"]), dict)
+
+
+def test_a_call_the_provider_rejected_as_malformed_is_asked_for_again(cli, vault_clean, llm_server):
+    """Gemini's MALFORMED_FUNCTION_CALL (through its OpenAI-compatible endpoint) ends no turn: the model is told."""
+    vault_clean.put_provider("google", api_key=API_KEY, base_url=llm_server.base_url_openai)
+    llm_server.script(Reply(finish="MALFORMED_FUNCTION_CALL"), Reply(tool_calls=[ToolCall("read", {"path": "app.py"})]),
+                      Reply(text="It greets."))
+    proc = cli("run", "--agent", "build", "--model", "google/gemini-2.5-flash", "--format", "json", "what?")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["text"] == "It greets."
+    assert "rejected by the provider as malformed" in json.dumps(llm_server.requests[1].body)
+
+    llm_server.script(*[Reply(finish="MALFORMED_FUNCTION_CALL")] * 3)
+    proc = cli("run", "--agent", "build", "--model", "google/gemini-2.5-flash", "again")
+    assert proc.returncode == 1 and "malformed 3 times in a row" in proc.stderr
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "bedrock"])
+def test_parsed_input_of_a_cut_off_reply_is_never_run(cli, vault_clean, llm_server, provider):
+    """Anthropic and Bedrock parse a tool's input themselves; cut off at max_tokens it may just lack the rest."""
+    fields = {"base_url": llm_server.base_url_anthropic} if provider == "anthropic" else {
+        "base_url": llm_server.url, "region": "us-west-2", "aws_access_key_id": "AKIDEXAMPLE",
+        "aws_secret_access_key": "secret"}
+    vault_clean.put_provider(provider, api_key=API_KEY, **fields)
+    llm_server.script(Reply(tool_calls=[ToolCall("write", {"path": "out/cut.txt", "content": "the first half"})],
+                            finish="length"), Reply(text="ok"))
+    proc = cli("run", "--agent", "build", "--model", f"{provider}/m", "--no-stream", "--format", "json", "write")
+    assert proc.returncode == 0, proc.stderr
+    assert not (cli.cwd / "out" / "cut.txt").exists()
+    assert "the call was cut off" in json.dumps(llm_server.requests[1].body)

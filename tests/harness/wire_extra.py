@@ -52,7 +52,7 @@ def _bedrock_input(arguments: dict[str, Any] | str) -> Any:
 
 def bedrock_turn(reply: Reply, turn: int, usage: tuple[int, int], stream: bool) -> dict | Iterator[bytes]:
     ids = [c.id or f"tooluse_{turn}_{i}" for i, c in enumerate(reply.tool_calls)]
-    stop = "tool_use" if reply.tool_calls else "end_turn"
+    stop = reply.anthropic_stop  # Converse uses the same words (max_tokens, tool_use, end_turn)
     usage_obj = {"inputTokens": usage[0], "outputTokens": usage[1], "totalTokens": usage[0] + usage[1]}
     if not stream:
         content: list[dict[str, Any]] = [{"text": reply.text}] if reply.text else []

@@ -110,3 +110,27 @@ def test_gguf_backend_without_llama_cpp_is_a_clear_error():
 
     with pytest.raises(ConfigError, match="llama-cpp-python"):
         router_from_env({"CODETETHER_TOOL_ROUTER_ENABLED": "1", "CODETETHER_TOOL_ROUTER_MODEL_PATH": "/m.gguf"})
+
+
+def test_router_output_gets_the_same_certain_repairs(routed_cli, llm_server):
+    """A small router model's damaged call (single quotes, a capitalised name) is repaired like any other."""
+
+    def damaged_router(body):
+        if body.get("model") != "functiongemma":
+            return None
+        if "read src/app.py" not in body["messages"][-1]["content"]:
+            return Reply(text="No function call is needed.")
+        return Reply(tool_calls=[ToolCall("Read", "{'path': 'src/app.py',}")])
+
+    llm_server.router = damaged_router
+    llm_server.script(Reply(text="Let me read src/app.py to see what it prints."), Reply(text="It prints a marker."))
+
+    proc = routed_cli("run", "--agent", "build", "--model", "openai/main-model", "--format", "jsonl", "what?")
+
+    assert proc.returncode == 0, proc.stderr
+    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    repaired = [e for e in events if e["type"] == "run.tool_call_repaired"]
+    assert len(repaired) == 1 and repaired[0]["sent_as"] == "Read" and repaired[0]["name"] == "read"
+    assert json.loads(repaired[0]["arguments"]) == {"path": "src/app.py"}
+    primary = [r for r in llm_server.requests if r.body.get("model") == "main-model"]
+    assert "router-was-here" in json.dumps(primary[-1].body)

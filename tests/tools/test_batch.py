@@ -112,3 +112,13 @@ def test_the_agent_gives_batch_its_tool_set(tmp_path):
     ctx = ToolContext(root=tmp_path)
     Agent(model=None, tools=tools, ctx=ctx, settings=AgentSettings(model="m"))  # type: ignore[arg-type]
     assert ctx.tools is tools
+
+
+def test_inner_calls_get_the_certain_repairs(tmp_path):
+    (tmp_path / "a.txt").write_text("one\ntwo\nthree\n")
+    calls = [{"tool": "Read", "args": {"file_path": "a.txt", "offset": "2", "limit": "1"}},
+             {"tool": "read", "args": {"path": "a.txt", "file_path": "b.txt"}}]
+    result = call("batch", {"calls": calls}, _ctx(tmp_path, []))
+    assert "two" in result.output and "three" not in result.output.split("## [2]")[0]
+    assert "(call repaired: parameter 'file_path' read as 'path'" in result.output
+    assert "read was not run: both 'path' and 'file_path' are given" in result.output

@@ -20,7 +20,7 @@ from codetether.provider.model import (
     ToolResultPart,
     Usage,
 )
-from codetether.provider.turns import alternating_turns, tools_as_text
+from codetether.provider.turns import alternating_turns, open_cut_off_call, tools_as_text
 from codetether.secrets.model import ProviderSecret
 
 DEFAULT_MAX_TOKENS = 8192
@@ -96,6 +96,7 @@ def parse_response(data: dict[str, Any]) -> CompletionResponse:
         elif kind == "tool_use":
             parts.append(ToolCallPart(block.get("id", ""), block.get("name", ""), json.dumps(block.get("input") or {})))
     finish = _FINISH.get(data.get("stop_reason") or "end_turn", "stop")
+    parts = open_cut_off_call(parts, finish)
     return CompletionResponse(Message("assistant", parts), _usage(data.get("usage")), finish)  # type: ignore[arg-type]
 
 

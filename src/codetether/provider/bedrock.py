@@ -21,7 +21,7 @@ from codetether.provider.model import (
     ToolResultPart,
     Usage,
 )
-from codetether.provider.turns import alternating_turns, tools_as_text
+from codetether.provider.turns import alternating_turns, open_cut_off_call, tools_as_text
 from codetether.secrets.model import ProviderSecret
 
 __all__ = ["StreamAssembler", "build_body", "endpoint", "headers", "iter_events", "parse_response", "request_url"]
@@ -105,6 +105,7 @@ def parse_response(data: dict[str, Any]) -> CompletionResponse:
             use = block["toolUse"]
             parts.append(ToolCallPart(use.get("toolUseId", ""), use.get("name", ""), json.dumps(use.get("input") or {})))
     finish = _FINISH.get(data.get("stopReason") or "end_turn", "stop")
+    parts = open_cut_off_call(parts, finish)
     return CompletionResponse(Message("assistant", parts), _usage(data.get("usage")), finish)  # type: ignore[arg-type]
 
 

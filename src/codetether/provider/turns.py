@@ -1,4 +1,5 @@
-"""Strictly alternating user/assistant turns, as the Anthropic and Bedrock Converse APIs require."""
+"""Strictly alternating user/assistant turns, as the Anthropic and Bedrock Converse APIs require; and what both
+say when a reply was cut off inside a tool call."""
 
 from __future__ import annotations
 
@@ -35,3 +36,12 @@ def tools_as_text(message: Message) -> Message:
         else:
             parts.append(p)
     return Message(message.role, parts)
+
+
+def open_cut_off_call(parts: list[Any], finish: str) -> list[Any]:
+    """A reply cut off at max_tokens while a tool call was being written: its input, which the API parsed for us,
+    may lack whatever did not arrive. Left as open JSON so the agent refuses it as cut off instead of running it."""
+    if finish != "length" or not parts or not isinstance(parts[-1], ToolCallPart):
+        return parts
+    last = parts[-1]
+    return [*parts[:-1], ToolCallPart(last.id, last.name, last.arguments.rstrip().removesuffix("}"))]

@@ -6,6 +6,8 @@ import asyncio
 from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
+from codetether.tool.fit import ArgumentConflict, fit_arguments
+from codetether.tool.names import resolve_name
 
 MAX_CALLS = 10
 OUTPUT_BUDGET = 12_000  # shared by the calls' outputs, so the last results are not cut away by the first
@@ -37,7 +39,7 @@ def _plan(calls: list[dict[str, Any]], ctx: ToolContext) -> list[Tool]:
         raise ToolError(f"'calls' has {len(calls)} calls; at most {MAX_CALLS} per batch")
     tools = []
     for i, call in enumerate(calls):
-        name = call["tool"]
+        name = resolve_name(call["tool"], ctx.tools.names)[0] or call["tool"]  # Read, functions.read -> read
         if name == "batch":
             raise ToolError(f"'calls[{i}].tool': batch cannot call batch; list the calls directly")
         tool = ctx.tools.get(name)
@@ -54,7 +56,15 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     results: list[ToolResult | None] = [None] * len(calls)
 
     async def one(i: int) -> None:
-        results[i] = await tools[i].execute(calls[i].get("args") or {}, ctx)
+        try:  # the certain repairs a top-level call gets: file_path for path, "5" for 5, ...
+            args, repairs = fit_arguments(tools[i].name, tools[i].parameters, calls[i].get("args") or {})
+        except ArgumentConflict as conflict:
+            results[i] = ToolResult(f"{tools[i].name} was not run: {conflict}", success=False)
+            return
+        result = await tools[i].execute(args, ctx)
+        if repairs:
+            result.output = f"(call repaired: {'; '.join(repairs)})\n{result.output}"
+        results[i] = result
 
     group: list[int] = []
     for i, tool in enumerate(tools):
