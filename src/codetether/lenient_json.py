@@ -66,7 +66,7 @@ def parse_object(text: str, depth: int = 0) -> Parsed:
 def parse_value(text: str, *, wrapped: bool = False) -> Parsed:
     """Any JSON value; `wrapped` also accepts prose or a code fence around one complete object."""
     try:
-        return Parsed(json.loads(text, object_pairs_hook=_unique_pairs), [])
+        return Parsed(json.loads(text, object_pairs_hook=unique_pairs), [])
     except JsonDamage:
         raise
     except ValueError:
@@ -314,7 +314,8 @@ class _Parser:
         return chr(code)
 
 
-def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads' object_pairs_hook: a key given twice with different values is refused, not silently overwritten."""
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out and out[key] != value:

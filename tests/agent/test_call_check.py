@@ -91,6 +91,9 @@ def test_repairs_off_means_exactly_json():
     assert not check("read", '{"path": "a", "offset": "2"}', repair=False).runnable
     cut = check("read", '{"path": "a', repair=False)
     assert cut.reason == "truncated" and "cut off" in cut.refusal
+    # Refusing what has two readings is not a repair: it stays on.
+    assert check("write", '{"path": "a", "content": "x", "path": "b"}', repair=False).reason == "ambiguous"
+    assert check("write", '{"path": "a", "file_path": "b", "content": "x"}', repair=False).reason == "ambiguous"
 
 
 def test_loop_guard_counts_identical_calls_in_a_row():

@@ -24,19 +24,19 @@ def test_malformed_tool_arguments_become_an_error_the_model_sees(cli, vault_clea
     proc = cli("run", "--agent", "build", "--model", "openai/m", "edit it")
     assert proc.returncode == 0, proc.stderr
     [result] = _tool_results(llm_server.requests[1])
-    assert "not valid JSON" in result
+    assert "edit was not run: the call was cut off" in result and "edit takes: path (string, required)" in result
     assert (workspace / "app.py").read_text() == before
 
 
 def test_unknown_tool_and_bad_field_are_reported_to_the_model(cli, vault_clean, llm_server):
     _openai(vault_clean, llm_server)
-    llm_server.script(Reply(tool_calls=[ToolCall("frobnicate", {}), ToolCall("read", {"path": 42})]),
+    llm_server.script(Reply(tool_calls=[ToolCall("frobnicate", {}), ToolCall("read", {"path": ["a.py"]})]),
                       Reply(text="ok"))
     proc = cli("run", "--agent", "build", "--model", "openai/m", "go")
     assert proc.returncode == 0, proc.stderr
     unknown, bad_field = _tool_results(llm_server.requests[1])
     assert "unknown tool 'frobnicate'" in unknown and "read" in unknown
-    assert "'path'" in bad_field and "string" in bad_field
+    assert "'path' must be string, got array" in bad_field and "read takes: path (string, required)" in bad_field
 
 
 def test_plan_agent_cannot_write(cli, vault_clean, llm_server, workspace):

@@ -115,6 +115,7 @@ class Case:
     wire: str = "native"
     finish: str | None = None
     files: tuple[tuple[str, str | None], ...] = ()  # after the run: path -> exact content (None: must not exist)
+    tool: str = ""  # our tool the call means, for the bench's model resending it correctly ("": name)
 
 
 CASES: list[Case] = [
@@ -199,17 +200,17 @@ CASES: list[Case] = [
     Case("null-arguments", "null_or_empty", "todo_read", "null", "run", {}),
     Case("qwen-xml-text", "text_xml", "", "<tool_call>\n<function=read>\n<parameter=path>\ndata.txt\n</parameter>\n"
          "<parameter=offset>\n16\n</parameter>\n<parameter=limit>\n1\n</parameter>\n</function>\n</tool_call>", "run",
-         {"path": "data.txt", "offset": 16, "limit": 1}, wire="text"),
+         {"path": "data.txt", "offset": 16, "limit": 1}, tool="read", wire="text"),
     Case("empty-arguments", "null_or_empty", "todo_read", "", "run", {}),
     Case("glm-xml-text", "text_xml", "", "<tool_call>read\n<arg_key>path</arg_key>\n<arg_value>data.txt</arg_value>\n"
          "<arg_key>offset</arg_key>\n<arg_value>17</arg_value>\n</tool_call>", "run",
-         {"path": "data.txt", "offset": 17}, wire="text"),
+         {"path": "data.txt", "offset": 17}, tool="read", wire="text"),
     Case("hermes-json-text", "text_json", "",
          'I will run it.\n<tool_call>\n{"name": "bash", "arguments": {"command": "echo hermes-text-ok"}}\n</tool_call>',
-         "run", {"command": "echo hermes-text-ok"}, wire="text"),
+         "run", {"command": "echo hermes-text-ok"}, tool="bash", wire="text"),
     Case("hermes-python-text", "text_json", "",
          "<tool_call>{'name': 'read', 'arguments': {'path': 'data.txt', 'offset': 18, 'limit': 1}}</tool_call>",
-         "run", {"path": "data.txt", "offset": 18, "limit": 1}, wire="text"),
+         "run", {"path": "data.txt", "offset": 18, "limit": 1}, tool="read", wire="text"),
     Case("regex-backslash", "regex_backslash", "grep", '{"pattern": "line 1\\d$", "path": "data.txt", '
          '"is_regex": true}', "run", {"pattern": "line 1\\d$", "path": "data.txt", "is_regex": True}),
     Case("python-escapes", "python_escapes", "write", "{'path': 'out/cafe.txt', 'content': 'caf\\xe9\\n'}", "run",
@@ -250,5 +251,5 @@ CASES: list[Case] = [
     Case("unterminated-string", "cut_off_stream", "read", '{"filePath":": [.', "cut_off"),
     Case("cut-text-block", "cut_off_length", "",
          '<tool_call>{"name": "write", "arguments": {"path": "out/cut_text.py", "content": "x = [1, 2,', "cut_off",
-         wire="text", finish="length", files=(("out/cut_text.py", None),)),
+         tool="write", wire="text", finish="length", files=(("out/cut_text.py", None),)),
 ]

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from codetether.lenient_json import JsonDamage, parse_object
+from codetether.lenient_json import JsonDamage, parse_object, unique_pairs
 from codetether.provider.model import ToolCallPart
 from codetether.tool.base import Tool
 from codetether.tool.fit import ArgumentConflict, fit_arguments
@@ -71,12 +71,12 @@ def check_call(call: ToolCallPart, tools: ToolSet, *, agent: str, repair: bool =
                   if cut_off else "Send the call again with its arguments complete.")
         return _refuse(call, tool, _cut_off_text(cut_off, damage), "truncated", repairs, advice=advice)
     repairs += read
+    try:  # with repairs off, still refused when two of its parameters say different things
+        fitted_arguments, fitted = fit_arguments(tool.name, tool.parameters, arguments)
+    except ArgumentConflict as conflict:
+        return _refuse(call, tool, str(conflict), "ambiguous", repairs, arguments)
     if repair:
-        try:
-            arguments, fitted = fit_arguments(tool.name, tool.parameters, arguments)
-        except ArgumentConflict as conflict:
-            return _refuse(call, tool, str(conflict), "ambiguous", repairs, arguments)
-        repairs += fitted
+        arguments, repairs = fitted_arguments, repairs + fitted
     problem = validate_arguments(tool.parameters, arguments)
     if problem:
         return _refuse(call, tool, problem, "invalid", repairs, arguments)
@@ -91,7 +91,9 @@ def _read_arguments(raw: str, repair: bool, strict: bool) -> tuple[dict[str, Any
         parsed = parse_object(raw)
         return parsed.value, parsed.repairs
     try:  # no repairs (or a reply that was cut off): exactly JSON, or nothing
-        value = json.loads(raw)
+        value = json.loads(raw, object_pairs_hook=unique_pairs)
+    except JsonDamage:
+        raise
     except ValueError as exc:
         try:
             parse_object(raw)  # only to tell a call that stops mid-value (cut off) from a malformed one
