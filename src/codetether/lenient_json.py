@@ -158,10 +158,8 @@ class _Parser:
         return self.word()
 
     def obj(self) -> dict[str, Any]:
-        self.pos += 1
         out: dict[str, Any] = {}
-        if self.peek() == "}":
-            self.pos += 1
+        if self.opens("}"):
             return out
         while True:
             if self.peek() not in "\"'":
@@ -175,37 +173,39 @@ class _Parser:
             if key in out and out[key] != value:
                 raise JsonDamage("ambiguous", f"property '{key}' is given twice with different values", key_at)
             out[key] = value
-            ch = self.peek()
-            self.pos += 1
-            if ch == "}":
-                return out
-            if ch != ",":
-                self.pos -= 1
-                raise self.fail("expected ',' or '}' after a property")
-            if self.peek() == "}":
-                self.note("trailing comma removed")
-                self.pos += 1
+            if self.closes("}"):
                 return out
 
     def arr(self) -> list[Any]:
-        self.pos += 1
         out: list[Any] = []
-        if self.peek() == "]":
-            self.pos += 1
+        if self.opens("]"):
             return out
         while True:
             out.append(self.value())
-            ch = self.peek()
+            if self.closes("]"):
+                return out
+
+    def opens(self, close: str) -> bool:
+        """Step past the opening bracket; True when the container is empty."""
+        self.pos += 1
+        empty = self.peek() == close
+        self.pos += empty
+        return empty
+
+    def closes(self, close: str) -> bool:
+        """After an item: True when the container ends here (a trailing comma allowed), False when more follow."""
+        ch = self.peek()
+        if ch == close:
             self.pos += 1
-            if ch == "]":
-                return out
-            if ch != ",":
-                self.pos -= 1
-                raise self.fail("expected ',' or ']' after an array item")
-            if self.peek() == "]":
-                self.note("trailing comma removed")
-                self.pos += 1
-                return out
+            return True
+        if ch != ",":
+            raise self.fail(f"expected ',' or '{close}'")
+        self.pos += 1
+        if self.peek() == close:
+            self.note("trailing comma removed")
+            self.pos += 1
+            return True
+        return False
 
     def number(self) -> int | float:
         match = _NUMBER.match(self.text, self.pos)
