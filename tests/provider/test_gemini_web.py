@@ -226,3 +226,23 @@ def test_cookie_jar_for_the_real_site_holds_only_google_cookies():
     jar = _jar(parse_cookies(GeminiWebServer().cookies_txt()), "https://gemini.google.com")
     assert {(c.name, c.domain) for c in jar.jar} == {(n, ".google.com") for n in (
         "__Secure-1PSID", "__Secure-1PSIDTS", "SIDCC", "_ga")}  # the .youtube.com cookie stays out
+
+
+def test_text_protocol_calls_get_the_certain_repairs_and_a_cut_block_never_runs(cli, vault_clean, gemini):
+    """A model without native tools: its Python-style block is repaired (and recorded), a cut-off one refused."""
+    vault_clean.put_provider("gemini-web", cookies=gemini.cookies_txt(), base_url=gemini.url)
+    gemini.script("<tool_call>\n{'name': 'Read', 'arguments': {'file_path': 'app.py', 'limit': '2'},}\n</tool_call>",
+                  '<tool_call>{"name": "write", "arguments": {"path": "half.py", "content": "def f():\n    ret',
+                  "Done.")
+
+    proc = cli("run", "--agent", "build", "-m", "gemini-web/gemini-web-fast", "--format", "jsonl", "look")
+
+    assert proc.returncode == 0, proc.stderr
+    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    [repaired] = [e for e in events if e["type"] == "run.tool_call_repaired"]
+    assert repaired["name"] == "read" and json.loads(repaired["arguments"]) == {"path": "app.py", "limit": 2}
+    assert "single-quoted strings read as JSON strings" in repaired["repairs"]
+    assert "parameter 'file_path' read as 'path'" in repaired["repairs"]
+    assert not (cli.cwd / "half.py").exists()
+    third = [r for r in gemini.requests if r["path"] == STREAM_PATH][2]["prompt"]
+    assert "write was not run: the call was cut off" in third and "write takes: path (string, required)" in third
