@@ -12,6 +12,35 @@ MENTION_MAX_CHARS = 100_000  # per mentioned file: a stray @big.log must not flo
 MENTION_MAX_FILES = 10
 
 
+PIPED_MAX_CHARS = 200_000  # beyond this a piped log belongs to `codetether rlm --content -`
+
+
+def piped_stdin() -> bytes | None:
+    """What a pipe or redirected file on standard input holds; None when it is a terminal or nothing was given."""
+    import os
+    import stat
+    import sys
+
+    if sys.stdin is None:
+        return None
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (OSError, ValueError):
+        return None
+    if not (stat.S_ISFIFO(mode) or stat.S_ISREG(mode)):
+        return None  # a terminal, /dev/null, a socket: nothing piped
+    return sys.stdin.buffer.read()
+
+
+def piped_text(raw: bytes) -> str:
+    text = raw.decode("utf-8", errors="replace")
+    if len(text) > PIPED_MAX_CHARS:
+        more = len(text) - PIPED_MAX_CHARS
+        text = (f"{text[:PIPED_MAX_CHARS]}\n[... {more} more chars not sent; for all of it use "
+                "`codetether rlm \"...\" --content -` ...]")
+    return text
+
+
 def attachments(paths: list[str], base: Path | None = None, max_chars: int | None = None) -> str:
     """The files as `<file path=...>` blocks to append to a message; an unreadable file is a UsageError."""
     blocks = []

@@ -19,8 +19,9 @@ class Cli:
 
     def __call__(self, *args: str, timeout: float = 60, env: dict[str, str] | None = None,
                  input: str | None = None) -> subprocess.CompletedProcess[str]:
+        # No input: an empty standard input, never the test runner's (which may be a pipe left open).
         return subprocess.run([sys.executable, "-m", "codetether", *args], cwd=self.cwd, env=env or self.env, check=False,
-                              capture_output=True, text=True, timeout=timeout, input=input)
+                              capture_output=True, text=True, timeout=timeout, input=input or "")
 
 
 @pytest.fixture

@@ -6,7 +6,29 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except BrokenPipeError:  # --help | head: the reader went away
+        return reader_gone()
+
+
+def reader_gone() -> int:
+    """Output's reader closed the pipe (`codetether tools list | head -1`): stop quietly, as Unix tools do.
+
+    Whatever is still buffered goes nowhere instead of failing again at exit; 141 is a SIGPIPE death's status."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError):
+            pass
+    os.close(devnull)
+    return 141
+
+
+def _main(argv: list[str]) -> int:
     # --version and --help answer before anything else is imported: they must start as fast as Python.
     if argv in (["--version"], ["-V"]):
         from codetether import __version__

@@ -46,6 +46,10 @@ def dispatch(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        from codetether.cli import reader_gone
+
+        return reader_gone()
     except Exception as exc:
         return _internal_error(exc, argv)
     finally:

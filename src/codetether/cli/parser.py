@@ -29,7 +29,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def _run_parser(run: argparse.ArgumentParser) -> None:
-    run.add_argument("message", nargs="+", help="the prompt")
+    run.add_argument("message", nargs="+", help="the prompt; - reads it from standard input (piped text is "
+                     "otherwise sent along with it)")
     _model_flags(run)
     run.add_argument("--format", choices=("default", "json", "jsonl"), default="default",
                      help="default: streamed text; json: one result object; jsonl: one event per line")

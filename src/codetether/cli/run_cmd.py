@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from codetether.agent import events as ev
-from codetether.attachments import attachments
+from codetether.attachments import attachments, piped_stdin, piped_text
 from codetether.cli.output import JsonlRenderer, TextRenderer, usage_dict
 from codetether.config.load import load
 from codetether.errors import CodetetherError, UsageError
@@ -30,7 +30,7 @@ async def _run(args: argparse.Namespace) -> int:
     resuming = args.continue_session or args.session
     try:
         config = load()
-        message = " ".join(args.message).strip()
+        message = with_piped_input(" ".join(args.message).strip())
         if not message:
             raise UsageError("the message is empty", 'Example: codetether run "explain this repository"')
         message += attachments(args.file)
@@ -70,6 +70,18 @@ async def _run(args: argparse.Namespace) -> int:
     if args.format == "default":
         print(f'[Session: {session_id} | Continue with: codetether run -c "..."]', file=sys.stderr)
     return EXIT_CODES.get(result.exit_reason, 1)
+
+
+def with_piped_input(message: str) -> str:
+    """`run -` takes the message from standard input; otherwise piped text goes with the message."""
+    raw = piped_stdin()
+    text = piped_text(raw).strip() if raw else ""
+    if message == "-":
+        if not text:
+            raise UsageError("`codetether run -` reads the message from standard input, which was empty",
+                             'Example: echo "explain this repository" | codetether run -')
+        return text
+    return f"{message}\n\n<stdin>\n{text}\n</stdin>" if text and message else message or text
 
 
 def session_ref(args: argparse.Namespace) -> str | None:
