@@ -79,6 +79,7 @@ def measure_once() -> dict[str, float]:
             os.environ[var] = tmp
         for var in [k for k in os.environ if k.startswith("VAULT_")]:
             del os.environ[var]
+        os.environ["CODETETHER_CRASH_REPORTING"] = "false"  # no first-run consent dialog over the chat
         os.chdir(tmp)
         return asyncio.run(_measure())
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from codetether.crash.consent import ask
+from codetether.crash.consent import save_choice
 from codetether.crash.report import scrub_argv
 from tests.cli.conftest import API_KEY
 from tests.harness.llm_server import Reply
@@ -124,13 +124,10 @@ def test_argv_secrets_are_masked(monkeypatch):
                     "--name box")
 
 
-def test_consent_question_is_saved(tmp_path):
+def test_consent_answer_is_saved(tmp_path):
     path = tmp_path / "config.toml"
-    answers = iter(["maybe", "y"])
-    said: list[str] = []
-    assert ask(lambda _prompt: next(answers), said.append, path) is True
-    assert "Please answer 'y' or 'n'." in said and "Crash reporting enabled" in said[-1]
+    assert "Crash reporting enabled" in save_choice(True, path)
     text = path.read_text()
     assert "crash_reporting = true" in text and "crash_reporting_prompted = true" in text
-    assert ask(lambda _prompt: "", said.append, path) is False  # empty means no
+    assert save_choice(False, path) == "Crash reporting disabled."
     assert "crash_reporting = false" in path.read_text()

@@ -16,6 +16,7 @@ def tui_env(isolated_env, vault_clean, llm_server, workspace, monkeypatch):  # n
     for key, value in vault_clean.env().items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("CODETETHER_DEFAULT_MODEL", "openai/m")
+    monkeypatch.setenv("CODETETHER_CRASH_REPORTING", "false")  # no first-run consent dialog over the chat
     monkeypatch.chdir(workspace)
     return {**dict(os.environ)}
 

@@ -20,12 +20,10 @@ def execute(args: argparse.Namespace) -> int:
         os.chdir(path)
     from codetether.cli.run_cmd import session_ref
     from codetether.config.load import load
-    from codetether.crash.consent import maybe_ask
     from codetether.tui.app import CodetetherApp  # Textual loads only for this command
 
     ref = session_ref(args) if hasattr(args, "continue_session") else None
-    config = maybe_ask(load())  # the seed's first-run crash-reporting question, before the screen is taken
-    app = CodetetherApp(config, Path.cwd(), model_id=getattr(args, "model", None),
+    app = CodetetherApp(load(), Path.cwd(), model_id=getattr(args, "model", None),
                         agent_name=getattr(args, "agent", None), session_ref=ref,
                         assume_yes=getattr(args, "yes", False), max_steps=getattr(args, "max_steps", None))
     app.run()

@@ -25,9 +25,32 @@ class SlashActions:
         command = slash.parse(text)
         if command is None:
             return False
+        if not command.known:
+            await self.chat.add_notice(slash.unknown_message(command.name), "error")
+            return True
         handler = getattr(self, "cmd_" + command.name[1:])
         await handler(command.arg)
         return True
+
+    def ask_crash_consent(self) -> None:
+        """The seed's first-run crash-reporting question, as a dialog over the chat; asked once."""
+        from codetether.crash.consent import should_ask
+        from codetether.tui.screens.dialogs import ConsentScreen
+
+        if should_ask(self.config):
+            self.push_screen(ConsentScreen(), self._consent_given)
+
+    async def _consent_given(self, enabled: bool | None) -> None:
+        from codetether.config.load import load
+        from codetether.crash.consent import save_choice
+
+        try:
+            note = save_choice(bool(enabled), self.config.path)
+            self.config = load(self.config.path)
+        except Exception as exc:  # an unwritable config: say so, the chat goes on
+            await self.chat.add_notice(f"Could not save the crash-reporting choice: {exc}", "error")
+            return
+        await self.chat.add_notice(note)
 
     async def cmd_help(self, _arg: str) -> None:
         self.push_screen(HelpScreen())

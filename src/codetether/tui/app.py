@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
-from textual.worker import Worker
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from codetether.agent import events as ev
 from codetether.attachments import mention_attachments
@@ -21,6 +21,7 @@ from codetether.tui import themes
 from codetether.tui.actions import SlashActions
 from codetether.tui.bridge import AgentEvent, approver, asker, event_sink
 from codetether.tui.screens.main import MainScreen
+from codetether.tui.slash import as_prompt
 from codetether.tui.widgets.chat import ChatLog
 from codetether.tui.widgets.prompt import PromptInput
 from codetether.tui.widgets.sidebar import Inspector, Sidebar
@@ -35,7 +36,8 @@ class CodetetherApp(SlashActions, App[None]):
     TITLE = "CodeTether Agent"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
-        Binding("ctrl+c,ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+c", "ctrl_c", "Stop/Quit", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("escape", "interrupt", "Stop turn"),
         Binding("tab", "cycle_agent", "Agent", priority=True),
         Binding("ctrl+m", "model_picker", "Model"),
@@ -64,6 +66,7 @@ class CodetetherApp(SlashActions, App[None]):
         self.usage_total = 0
         self.current_tool = "-"
         self.run_session_id: str | None = None  # the last session used, for the "continue with" line
+        self.quitting = False  # set once quitting starts: nothing more is drawn into a closing screen
 
     # ----- start and stop
 
@@ -77,6 +80,7 @@ class CodetetherApp(SlashActions, App[None]):
         await self.chat.add_notice(WELCOME)
         self.refresh_status()
         self.run_worker(self.open_session(self.session_ref, self.model_id), group="open", exclusive=True)
+        self.ask_crash_consent()
 
     async def open_session(self, session_ref: str | None, model_id: str | None) -> bool:
         """(Re)open the SessionRun: a new session, or `session_ref` resumed; errors are shown, not raised."""
@@ -119,9 +123,20 @@ class CodetetherApp(SlashActions, App[None]):
             await run.aclose()
 
     async def action_quit(self) -> None:
-        await self.stop_turn()
+        self.quitting = True
+        await self.stop_turn(wait=True)  # the turn records its end before the session store closes
         await self.close_session()
         self.exit()
+
+    async def action_ctrl_c(self) -> None:
+        """The first press stops a running turn; a second one (or one while idle) quits."""
+        worker = self.turn_worker
+        if self.busy and not getattr(worker, "_ctrl_c", False):
+            worker._ctrl_c = True  # type: ignore[union-attr]
+            await self.stop_turn()
+            await self.chat.add_notice("Stopping the turn… (Ctrl+C again quits)")
+        else:
+            await self.action_quit()
 
     # ----- turns
 
@@ -147,48 +162,61 @@ class CodetetherApp(SlashActions, App[None]):
         if self.session is None:
             await self.chat.add_notice("No session is open (see the error above; fix it, then /new).", "error")
             return
+        text = as_prompt(message.text)
         try:
-            attached, notes = mention_attachments(message.text, self.project_root)
+            attached, notes = mention_attachments(text, self.project_root)
         except CodetetherError as exc:  # a mentioned file that is not text: say so, send nothing
             await self.chat.add_notice(redact(exc.render()), "error")
             return
-        await self.chat.add_user(message.text)
+        await self.chat.add_user(text)
         for note in notes:
             await self.chat.add_notice(note, "error")
-        self.turn_worker = self.run_worker(self._turn(self.session, message.text + attached), group="turn",
+        self.turn_worker = self.run_worker(self._turn(self.session, text + attached), group="turn",
                                            exclusive=True)
         self.refresh_status()
 
     async def _turn(self, run: SessionRun, text: str) -> None:
+        note = None
         try:
             result = await run.turn(text)
         except asyncio.CancelledError:
-            self.call_later(self.chat.add_notice, "(turn stopped)")
+            note = "(turn stopped)"
             raise
         except CodetetherError as exc:
             await self.chat.add_notice(redact(exc.render()), "error")
             return
         finally:
             self.current_tool = "-"
-            self.call_later(self.after_turn)
+            self.call_later(self.after_turn, note)
         if result.exit_reason == "max_steps":
             await self.chat.add_notice(f"Stopped after {result.steps} steps (the step limit).")
 
-    async def after_turn(self) -> None:
+    async def after_turn(self, note: str | None = None) -> None:
+        if self.quitting:  # checked when it runs: a quit may have started since the turn ended
+            return
         await self.chat.end_text()
+        if note:
+            await self.chat.add_notice(note)
         self.refresh_status()
         self.refresh_sidebar()
 
-    async def stop_turn(self) -> None:
+    async def stop_turn(self, wait: bool = False) -> None:
         worker = self.turn_worker
         if worker is not None and not worker.is_finished:
             worker.cancel()  # CancelledError reaches the loop, which records the turn as "cancelled"
+            if wait:
+                try:
+                    await worker.wait()
+                except (WorkerCancelled, WorkerFailed):
+                    pass
 
     async def action_interrupt(self) -> None:
         if self.busy:
             await self.stop_turn()
 
     async def on_agent_event(self, message: AgentEvent) -> None:
+        if self.quitting:
+            return
         event, chat = message.event, self.chat
         if isinstance(event, ev.TextChunk):
             await chat.text_chunk(event.text)

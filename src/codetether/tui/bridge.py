@@ -37,7 +37,12 @@ async def ask_screen(app: App, screen) -> object:
             future.set_result(result)
 
     app.push_screen(screen, callback=done)
-    return await future
+    try:
+        return await future
+    except asyncio.CancelledError:  # the turn was stopped while the dialog was open: take it away too
+        if screen in app.screen_stack:
+            screen.dismiss(None)
+        raise
 
 
 def approver(app: App):

@@ -1,7 +1,10 @@
-"""Slash commands: exact names on the trimmed input; anything else is a prompt for the agent."""
+"""Slash commands: exact names on the trimmed input. A single `/word` that is not a command is refused, not sent;
+anything else (`/usr/bin/x fails`, `//word`) is a prompt for the agent."""
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass
 
 COMMANDS: dict[str, str] = {
@@ -19,12 +22,12 @@ COMMANDS: dict[str, str] = {
     "/webview, /classic": "sidebar + chat + inspector, or the chat alone",
     "/inspector": "toggle the inspector (F3)",
     "/refresh": "rescan the workspace and sessions",
-    "/quit": "leave (Ctrl+C)",
+    "/quit": "leave (Ctrl+Q; Ctrl+C when no turn is running)",
 }
 
 KEYS = ("Enter send · Ctrl+J/Alt+Enter new line · Ctrl+Up/Down history · Esc stop the turn · Tab switch agent\n"
         "Ctrl+M model picker (if your terminal sends it as Enter, use /model) · Ctrl+B layout · F3 inspector\n"
-        "F2/Ctrl+S swarm view · ? help (on an empty input) · Ctrl+C/Ctrl+Q quit\n"
+        "F2/Ctrl+S swarm view · ? help (on an empty input) · Ctrl+C stop the turn, again to quit · Ctrl+Q quit\n"
         "@path attaches a project file to the prompt (Tab or Enter completes the highlighted path)")
 
 HELP_TEXT = KEYS + "\n\n" + "\n".join(f"{name:<28} {what}" for name, what in COMMANDS.items())
@@ -35,14 +38,31 @@ NAMES = frozenset(name.split()[0].rstrip(",") for name in COMMANDS) | {"/classic
 class Slash:
     name: str
     arg: str
+    known: bool = True
+
+
+COMMAND_WORD = re.compile(r"/[A-Za-z][\w-]*")
 
 
 def parse(text: str) -> Slash | None:
-    """A known slash command with its argument, or None for a prompt (unknown /words go to the model)."""
+    """The slash command in `text` (known or not), or None for a prompt; `//word ...` is a prompt `/word ...`."""
     text = text.strip()
-    if not text.startswith("/"):
+    if not text.startswith("/") or text.startswith("//"):
         return None
     name, _, arg = text.partition(" ")
-    if name not in NAMES:
-        return None
-    return Slash(name, arg.strip())
+    if name in NAMES:
+        return Slash(name, arg.strip())
+    return Slash(name, arg.strip(), known=False) if COMMAND_WORD.fullmatch(name) else None
+
+
+def as_prompt(text: str) -> str:
+    """What goes to the model: `//word` is sent as `/word`."""
+    stripped = text.lstrip()
+    return stripped[1:] if stripped.startswith("//") else text
+
+
+def unknown_message(name: str) -> str:
+    close = difflib.get_close_matches(name, sorted(NAMES), n=1)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    return (f"Unknown command {name}.{hint} /help lists the commands; start with // to send it to the model "
+            f"as text (//{name[1:]} ...).")

@@ -1,4 +1,4 @@
-"""Modal dialogs: permission prompts for "ask" rules, the question tool, and the help overlay."""
+"""Modal dialogs: permission prompts for "ask" rules, the question tool, crash-report consent and help."""
 
 from __future__ import annotations
 
@@ -31,6 +31,27 @@ class ApprovalScreen(ModalScreen[bool]):
 
     def action_answer(self, allowed: bool) -> None:
         self.dismiss(allowed)
+
+
+class ConsentScreen(ModalScreen[bool]):
+    """The first-run crash-reporting question: y enables; n, Enter or Esc leaves it off."""
+
+    BINDINGS = [Binding("y", "answer(True)", "Enable"), Binding("n,enter,escape", "answer(False)", "No")]
+
+    def __init__(self) -> None:
+        super().__init__(classes="dialog-screen")
+
+    def compose(self) -> ComposeResult:
+        from codetether.crash.consent import INTRO
+
+        title, _, body = INTRO.partition("\n")
+        with Vertical(classes="dialog", id="consent"):
+            yield Static(title, classes="dialog-title", markup=False)
+            yield Static(body, classes="dialog-body", markup=False)
+            yield Static("Enable crash reporting now?  [y] yes   [n/Enter] no", classes="dialog-hint", markup=False)
+
+    def action_answer(self, enabled: bool) -> None:
+        self.dismiss(enabled)
 
 
 class QuestionScreen(ModalScreen[str]):

@@ -1,0 +1,52 @@
+"""Ctrl+C in the real TUI (tmux): the first press stops a running turn, the next quits; never a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from tests.cli.conftest import API_KEY
+from tests.harness.llm_server import Reply, Stall
+from tests.harness.tmux import HAVE_TMUX, Tmux
+
+pytestmark = pytest.mark.skipif(not HAVE_TMUX, reason="tmux is not installed")
+
+
+@pytest.fixture
+def tui_command_env(isolated_env, vault_clean, llm_server):
+    vault_clean.put_provider("openai", api_key=API_KEY, base_url=llm_server.base_url_openai)
+    return {**isolated_env, **vault_clean.env(), "CODETETHER_DEFAULT_MODEL": "openai/m", "TERM": "xterm-256color",
+            "CODETETHER_CRASH_REPORTING": "false"}
+
+
+def test_first_ctrl_c_stops_the_turn_second_quits(tui_command_env, llm_server, workspace):
+    llm_server.script(Stall(60, Reply(text="too late")), Reply(text="Answer after the stop."))
+    with Tmux([sys.executable, "-m", "codetether", "tui"], tui_command_env, workspace, width=100, height=30) as term:
+        term.until("openai/m")
+        term.send("think for a long time", "Enter")
+        llm_server.wait_for_requests(1, timeout=30)
+        term.send("C-c")
+        term.until("turn stopped")
+        assert not term.exited()  # still there: the first press only stopped the turn
+        term.send("and now answer", "Enter")  # the session goes on after a stopped turn
+        term.until("Answer after the stop.")
+        term.send("C-c")  # idle: quits
+        assert term.wait_exit(), term.screen()
+        screen, status = term.screen(), term.exit_status()
+    assert "Traceback" not in screen and "Error" not in screen, screen
+    assert status == 0, screen
+
+
+def test_two_quick_presses_during_a_turn_quit_cleanly(tui_command_env, llm_server, workspace):
+    llm_server.script(Stall(60, Reply(text="too late")))
+    with Tmux([sys.executable, "-m", "codetether", "tui"], tui_command_env, workspace, width=100, height=30) as term:
+        term.until("openai/m")
+        term.send("think for a long time", "Enter")
+        llm_server.wait_for_requests(1, timeout=30)
+        term.send("C-c")
+        term.send("C-c")
+        assert term.wait_exit(), term.screen()
+        screen, status = term.screen(), term.exit_status()
+    assert "Traceback" not in screen and "Error" not in screen, screen
+    assert status == 0, screen
