@@ -78,7 +78,10 @@ def mentioned_files(text: str, root: Path) -> tuple[list[str], list[str]]:
 
 def mention_attachments(text: str, root: Path) -> tuple[str, list[str]]:
     """The blocks for the files `text` mentions, and notes on mentions that were refused or left out."""
+    from codetether.images import image_file
+
     inside, refused = mentioned_files(text, root)
+    inside = [name for name in inside if image_file(root / name) is None]  # images go as images, not text
     notes = [f"not attached: {name} is outside the project" for name in refused]
     if len(MENTION.findall(text)) > MENTION_MAX_FILES and len(inside) == MENTION_MAX_FILES:
         notes.append(f"only the first {MENTION_MAX_FILES} mentioned files are attached")

@@ -14,6 +14,12 @@ class Project:
     branch: str | None
     dirty: bool = False
 
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Every id its sessions may carry: sessions started before the first commit have the path id."""
+        path_id = f"path:{self.root}"
+        return (self.id,) if self.id == path_id else (self.id, path_id)
+
 
 def run_git(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """One git command with its output captured and no stdin; OSError and TimeoutExpired are the caller's."""

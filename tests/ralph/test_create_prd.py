@@ -59,3 +59,51 @@ def test_from_description_gives_up_after_one_retry(cli, model, project):
     assert_clean_failure(proc, "still invalid after one retry", "dependency cycle: A -> B -> A")
     assert "cannot be used: the reply contains no JSON object" in json.dumps(model.requests[1].body["messages"][-1])
     assert not (project / "x.json").exists()
+
+
+def _create(cli, where) -> tuple:
+    proc = cli("ralph", "create-prd", "--feature", "F", "--project-name", "p", "-o", str(where / "prd-new.json"),
+               "--force")
+    assert proc.returncode == 0, proc.stderr
+    return dict(Prd.load(where / "prd-new.json").quality_checks), proc.stdout
+
+
+def test_checks_follow_the_project_type(cli, project):
+    import shutil
+
+    (project / "pyproject.toml").unlink()
+    node = project / "web"
+    node.mkdir()
+    (node / "package.json").write_text(json.dumps({"scripts": {"test": "vitest run", "lint": "eslint ."}}))
+    (node / "tsconfig.json").write_text("{}")
+    (node / "pnpm-lock.yaml").write_text("")
+    cli.cwd = node
+    checks, said = _create(cli, node)
+    assert checks == {"typecheck": "npx tsc --noEmit", "lint": "pnpm run lint", "test": "pnpm test"}
+    assert "for a Node (package.json) project" in said
+
+    (node / "package.json").write_text(json.dumps({"scripts": {
+        "test": 'echo "Error: no test specified" && exit 1', "build": "tsc -p ."}}))
+    (node / "tsconfig.json").unlink()
+    (node / "pnpm-lock.yaml").unlink()
+    assert _create(cli, node)[0] == {"build": "npm run build"}  # npm init's placeholder is no test suite
+
+    rust = project / "crate"
+    rust.mkdir()
+    (rust / "Cargo.toml").write_text('[package]\nname = "x"\n')
+    cli.cwd = rust
+    assert _create(cli, rust)[0] == {"typecheck": "cargo check", "lint": "cargo clippy", "test": "cargo test",
+                                     "build": "cargo build --release"}
+
+    py = project / "svc"
+    (py / "src").mkdir(parents=True)
+    (py / "pyproject.toml").write_text("[tool.mypy]\nstrict = true\n")
+    cli.cwd = py / "src"  # a subdirectory: the project is found above it, inside the repository
+    assert _create(cli, py / "src")[0] == {"typecheck": "mypy .", "lint": "ruff check .", "test": "pytest -q"}
+
+    shutil.rmtree(py)
+    bare = project / "docs"
+    bare.mkdir()
+    cli.cwd = bare
+    checks, said = _create(cli, bare)
+    assert checks == {} and "No quality checks" in said

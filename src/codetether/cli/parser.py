@@ -35,7 +35,8 @@ def _run_parser(run: argparse.ArgumentParser) -> None:
     run.add_argument("--format", choices=("default", "json", "jsonl"), default="default",
                      help="default: streamed text; json: one result object; jsonl: one event per line")
     run.add_argument("-f", "--file", action="append", default=[], metavar="PATH",
-                     help="attach a file's contents to the message (repeatable)")
+                     help="attach a file's contents to the message, or an image (PNG, JPEG, GIF, WebP) for "
+                          "models that see images (repeatable)")
 
 
 def _tui_parser(tui: argparse.ArgumentParser) -> None:

@@ -23,6 +23,7 @@ def log(message: str) -> None:
 
 def _create(args: argparse.Namespace) -> int:
     from codetether.ralph import create
+    from codetether.ralph.detect import detect_checks
 
     path, cwd = Path(args.output), Path.cwd()
     if path.exists() and not args.force:  # before asking a model for anything
@@ -37,8 +38,15 @@ def _create(args: argparse.Namespace) -> int:
     else:
         data = create.template(args.feature, args.project_name, cwd)
     prd = create.write_prd(path, data, force=args.force)
+    kind = detect_checks(cwd)[1]
+    checks = ", ".join(f"{name} `{command}`" for name, command in prd.quality_checks)
     print(f"Wrote {path}: {len(prd.stories)} stories on branch {prd.branch}. "
           f"Edit it, then: codetether ralph run -p {path}")
+    if checks:
+        print(f"Quality checks{f' for a {kind} project' if kind else ''}: {checks}")
+    else:
+        print("No quality checks: no Cargo.toml, pyproject.toml, package.json or go.mod here; add them to "
+              "quality_checks in the PRD, or stories pass on the agent's word alone.")
     return 0
 
 

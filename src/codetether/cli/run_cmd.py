@@ -13,6 +13,8 @@ from codetether.attachments import attachments, piped_stdin, piped_text
 from codetether.cli.output import JsonlRenderer, TextRenderer, usage_dict
 from codetether.config.load import load
 from codetether.errors import CodetetherError, UsageError
+from codetether.images import image_file, image_from_bytes, sniff
+from codetether.provider.model import ImagePart
 from codetether.provider.pricing import cost_usd
 from codetether.session.turn import CONTINUE_LATEST, SessionRun
 from codetether.tool.permission import Approvals
@@ -30,10 +32,12 @@ async def _run(args: argparse.Namespace) -> int:
     resuming = args.continue_session or args.session
     try:
         config = load()
-        message = with_piped_input(" ".join(args.message).strip())
+        message, images = with_piped_input(" ".join(args.message).strip())
         if not message:
             raise UsageError("the message is empty", 'Example: codetether run "explain this repository"')
-        message += attachments(args.file)
+        texts, file_images = split_images(args.file)
+        message += attachments(texts)
+        images += file_images
         run = await SessionRun.open(config, cwd=Path.cwd(), model_id=args.model,
                                     agent_name=args.agent or (None if resuming else "chat"),
                                     session_ref=session_ref(args), sink=sink, max_steps=args.max_steps,
@@ -45,7 +49,7 @@ async def _run(args: argparse.Namespace) -> int:
             print(json.dumps({"text": "", "exit_reason": "error", "error": exc.message}, indent=2))
         raise
     try:
-        result = await run.turn(message)
+        result = await run.turn(message, images)
         info = run.store.get(run.session_id)
     finally:
         await run.aclose()
@@ -72,16 +76,33 @@ async def _run(args: argparse.Namespace) -> int:
     return EXIT_CODES.get(result.exit_reason, 1)
 
 
-def with_piped_input(message: str) -> str:
-    """`run -` takes the message from standard input; otherwise piped text goes with the message."""
+def with_piped_input(message: str) -> tuple[str, list[ImagePart]]:
+    """`run -` takes the message from standard input; otherwise piped text (or a piped image) goes with it."""
     raw = piped_stdin()
+    if raw and sniff(raw):
+        if message == "-":
+            raise UsageError("`codetether run -` reads the message from standard input, but an image was piped in",
+                             'Give the message as an argument: cat shot.png | codetether run "what is this?"')
+        return message, [image_from_bytes(raw, "the piped image")]
     text = piped_text(raw).strip() if raw else ""
     if message == "-":
         if not text:
             raise UsageError("`codetether run -` reads the message from standard input, which was empty",
                              'Example: echo "explain this repository" | codetether run -')
-        return text
-    return f"{message}\n\n<stdin>\n{text}\n</stdin>" if text and message else message or text
+        return text, []
+    return (f"{message}\n\n<stdin>\n{text}\n</stdin>" if text and message else message or text), []
+
+
+def split_images(paths: list[str]) -> tuple[list[str], list[ImagePart]]:
+    """`-f` files: images become image parts, anything else is attached as text."""
+    texts, images = [], []
+    for name in paths:
+        image = image_file(Path(name))
+        if image is None:
+            texts.append(name)
+        else:
+            images.append(image)
+    return texts, images
 
 
 def session_ref(args: argparse.Namespace) -> str | None:

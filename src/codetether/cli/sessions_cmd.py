@@ -27,8 +27,8 @@ def execute(args: argparse.Namespace) -> int:
 
 
 def _list(store: SessionStore, args: argparse.Namespace) -> int:
-    project_id = None if args.all else _project().id
-    sessions = store.list(project_id, limit=args.limit)
+    project_ids = None if args.all else _project().ids
+    sessions = store.list(project_ids, limit=args.limit)
     if args.json:
         print(json.dumps([s.to_dict() for s in sessions], indent=2, ensure_ascii=False))
         return 0
@@ -93,7 +93,7 @@ def _undo(store: SessionStore, args: argparse.Namespace) -> int:
         info = store.get(store.resolve_id(args.id))
     else:
         project = _project()
-        found = store.latest_for_project(project.id)
+        found = store.latest_for_project(project.ids)
         if found is None:
             raise CodetetherError(f"there is no session for {project.root} to undo",
                                   "Give a session id: `codetether sessions undo ID`.")

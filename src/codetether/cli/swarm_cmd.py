@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+import time
 from pathlib import Path
 
 from codetether.config.load import load
@@ -44,11 +45,14 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def _progress_reporter() -> Reporter:
-    """Live progress as stderr lines on a terminal; silent when stderr is a pipe or file."""
-    if not sys.stderr.isatty():
-        return lambda _message, _progress: None
+    """Progress as lines on stderr while the swarm runs (stdout keeps only the result, so --json stays clean)."""
+    started = time.monotonic()
 
     def report(message: str, progress: Progress) -> None:
-        print(f"[swarm] {message}  ({progress.line()})", file=sys.stderr, flush=True)
+        clock = f"{time.monotonic() - started:6.1f}s"
+        try:
+            print(f"[swarm {clock}] {message}  ({progress.line()})", file=sys.stderr, flush=True)
+        except (BrokenPipeError, ValueError):
+            pass  # stderr's reader went away: the swarm itself goes on
 
     return report

@@ -12,6 +12,7 @@ from codetether.provider.eventstream import iter_events
 from codetether.provider.model import (
     CompletionRequest,
     CompletionResponse,
+    ImagePart,
     Message,
     TextDelta,
     TextPart,
@@ -80,7 +81,11 @@ def _block(part: Any) -> dict[str, Any] | None:
         if part.is_error:
             result["status"] = "error"
         return {"toolResult": result}
-    return None  # thinking and images are not sent back
+    if isinstance(part, ImagePart) and part.url.startswith("data:"):
+        header, _, data = part.url.partition(",")
+        kind = header[5:].split(";")[0].removeprefix("image/")
+        return {"image": {"format": "jpeg" if kind == "jpg" else kind, "source": {"bytes": data}}}
+    return None  # thinking is not sent back
 
 
 def _usage(raw: dict[str, Any] | None) -> Usage:

@@ -10,31 +10,13 @@ from typing import Any
 
 from codetether.config.load import Config
 from codetether.errors import CodetetherError
+from codetether.ralph.detect import detect_checks
 from codetether.ralph.prd import Prd, PrdError, default_branch
-
-# Marker file -> the checks such a project usually has; the seed's cargo set when nothing matches.
-_CHECKS_BY_MARKER = (
-    ("pyproject.toml", {"typecheck": None, "lint": "ruff check .", "test": "pytest -q", "build": None}),
-    ("setup.py", {"typecheck": None, "lint": "ruff check .", "test": "pytest -q", "build": None}),
-    ("package.json", {"typecheck": "npx tsc --noEmit", "lint": "npm run lint", "test": "npm test",
-                      "build": "npm run build"}),
-    ("go.mod", {"typecheck": "go vet ./...", "lint": None, "test": "go test ./...", "build": "go build ./..."}),
-)
-_CARGO = {"typecheck": "cargo check", "lint": "cargo clippy", "test": "cargo test", "build": "cargo build --release"}
-
-
-def detect_checks(cwd: Path) -> dict[str, str | None]:
-    if (cwd / "Cargo.toml").exists():
-        return dict(_CARGO)
-    for marker, checks in _CHECKS_BY_MARKER:
-        if (cwd / marker).exists():
-            return dict(checks)
-    return dict(_CARGO)
 
 
 def template(feature: str, project: str, cwd: Path) -> dict[str, Any]:
     return {"project": project, "feature": feature, "branch": default_branch(feature), "version": "1.0",
-            "quality_checks": detect_checks(cwd),
+            "quality_checks": detect_checks(cwd)[0],
             "user_stories": [{"id": "US-001", "title": "First user story",
                               "description": f"Describe the first piece of {feature}",
                               "acceptance_criteria": ["Describe what must be true when it is done"],

@@ -115,15 +115,17 @@ class SessionStore:
             raise SessionNotFound(f"{what} matches id '{prefix}'", "List sessions with `codetether sessions list`.")
         return rows[0][0]
 
-    def latest_for_project(self, project_id: str) -> SessionInfo | None:
-        row = self.db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE project_id = ? "
-                              "ORDER BY updated_at DESC LIMIT 1", (project_id,)).fetchone()
+    def latest_for_project(self, project_ids: str | tuple[str, ...]) -> SessionInfo | None:
+        where, params = _project_filter(project_ids)
+        row = self.db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE {where} "
+                              "ORDER BY updated_at DESC LIMIT 1", params).fetchone()
         return SessionInfo(*row) if row else None
 
-    def list(self, project_id: str | None = None, limit: int = 50) -> list[SessionInfo]:
-        where, params = ("WHERE project_id = ?", (project_id,)) if project_id else ("", ())
-        rows = self.db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions {where} ORDER BY updated_at DESC LIMIT ?",
-                               (*params, limit)).fetchall()
+    def list(self, project_ids: str | tuple[str, ...] | None = None, limit: int = 50) -> list[SessionInfo]:
+        """Newest first; only the project's (any of its ids, see Project.ids) when given."""
+        where, params = _project_filter(project_ids) if project_ids else ("1", ())
+        rows = self.db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE {where} ORDER BY updated_at DESC "
+                               "LIMIT ?", (*params, limit)).fetchall()
         return [SessionInfo(*r) for r in rows]
 
     def delete(self, session_id: str) -> None:
@@ -249,6 +251,11 @@ class SessionStore:
         self._tx([*(("UPDATE turns SET undone = 1 WHERE session_id = ? AND turn = ?", (session_id, t)) for t in turns),
                   ("INSERT INTO events VALUES (?, ?, ?, ?, ?)",
                    (session_id, latest, "undo", redact(json.dumps(detail, ensure_ascii=False)), time.time()))])
+
+
+def _project_filter(project_ids: str | tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    ids = (project_ids,) if isinstance(project_ids, str) else tuple(project_ids)
+    return f"project_id IN ({', '.join('?' * len(ids))})", ids
 
 
 def _uuid4() -> str:

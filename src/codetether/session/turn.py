@@ -13,7 +13,7 @@ from codetether.agent.repair import pair_tool_calls
 from codetether.config.load import Config
 from codetether.errors import CodetetherError
 from codetether.gitinfo import Project, current_branch, project_for
-from codetether.provider.model import Usage
+from codetether.provider.model import ImagePart, Message, TextPart, Usage
 from codetether.provider.pricing import cost_usd
 from codetether.session.recorder import CONTEXT_WINDOW_STATE, TurnRecorder
 from codetether.session.store import SessionInfo, SessionStore
@@ -61,8 +61,13 @@ class SessionRun:
     def session_id(self) -> str | None:
         return self.info.id if self.info else None
 
-    async def turn(self, message: str) -> AgentResult:
+    async def turn(self, message: str, images: list[ImagePart] | None = None) -> AgentResult:
+        """One recorded user turn; images go with the message to providers that take them (refused otherwise)."""
         agent = self.prepared.agent
+        if images:
+            from codetether.images import check_provider_takes_images
+
+            check_provider_takes_images(self.prepared.resolved.provider, self.prepared.resolved.id)
         if self.info is None:
             self.info = self.store.create(str(self.project.root), self.project.id, self.prepared.resolved.id,
                                           self.prepared.agent_name, title=message.strip().splitlines()[0][:80])
@@ -77,7 +82,7 @@ class SessionRun:
         agent.ctx.session_id, agent.ctx.store = self.info.id, self.store  # todo and plan state live here
         self.sink(ev.RunStarted(self.info.id, self.prepared.resolved.id, agent_name))
         try:
-            result = await agent.run(message)
+            result = await agent.run(Message("user", [TextPart(message), *images]) if images else message)
         except asyncio.CancelledError:
             self._end(number, agent.usage, "cancelled")
             raise
@@ -113,7 +118,7 @@ def _find(store: SessionStore, project: Project, ref: str | None) -> SessionInfo
     if ref is None:
         return None
     if ref == CONTINUE_LATEST:
-        info = store.latest_for_project(project.id)
+        info = store.latest_for_project(project.ids)
         if info is None:
             raise CodetetherError(f"there is no earlier session for {project.root} to continue",
                                   "Run without --continue to start one.")

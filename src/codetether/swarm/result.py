@@ -59,7 +59,9 @@ class SwarmStats:
         self.execution_time_ms = elapsed_ms
         self.sequential_time_estimate_ms = sum(r.execution_time_ms for r in results)
         self.critical_path_length = sum(s.max_steps for s in self.stages)
-        self.speedup_factor = round(self.sequential_time_estimate_ms / elapsed_ms, 3) if elapsed_ms > 0 else 0.0
+        parallel = len(results) > 1  # one sub-agent ran alone: there is nothing to have sped up
+        self.speedup_factor = (round(self.sequential_time_estimate_ms / elapsed_ms, 3) if parallel and elapsed_ms > 0
+                               else 1.0)
         self.subagents_completed = sum(r.success for r in results)
         self.subagents_failed = len(results) - self.subagents_completed
         self.total_tool_calls = sum(r.tool_calls for r in results)
@@ -103,7 +105,8 @@ def text_summary(result: SwarmResult) -> str:
     """The seed's text summary, then what a user must act on: conflicts, kept branches, notes."""
     stats = result.stats
     lines = ["=== Swarm Execution Results ===", f"Status: {'SUCCESS' if result.success else 'FAILED'}",
-             f"Subtasks: {len(result.subtask_results)}", f"Speedup: {stats.speedup_factor:.1f}x",
+             f"Subtasks: {len(result.subtask_results)}",
+             *([f"Speedup: {stats.speedup_factor:.1f}x"] if len(result.subtask_results) > 1 else []),
              f"Critical Path: {stats.critical_path_length} steps",
              f"Stages: {len(stats.stages)} | tool calls {stats.total_tool_calls} | tokens "
              f"{stats.prompt_tokens + stats.completion_tokens} | cache {stats.cache_hits} hit(s), "

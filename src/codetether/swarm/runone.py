@@ -59,7 +59,8 @@ async def run_one(ex: SwarmExecutor, rt: Runtime, sub: Subtask, context: str, tr
     else:
         ex.progress.failed += 1
     ex.report(f"{sub.id}: {'done' if result.success else 'failed: ' + (result.error or outcome.exit_reason)} "
-              f"({result.steps} steps, {result.tool_calls} tool calls)", ex.progress)
+              f"in {result.execution_time_ms / 1000:.1f}s ({result.steps} steps, {result.tool_calls} tool calls)",
+              ex.progress)
     return result
 
 

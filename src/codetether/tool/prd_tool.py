@@ -69,7 +69,7 @@ def _load(args: dict[str, Any], path: Path, ctx: ToolContext) -> Any:
 
 
 def _built(args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
-    from codetether.ralph.create import detect_checks
+    from codetether.ralph.detect import detect_checks
     from codetether.ralph.prd import default_branch
 
     missing = [k for k in ("project", "feature", "stories") if not args.get(k)]
@@ -79,7 +79,7 @@ def _built(args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
                for s in args["stories"]]
     assert ctx.cwd is not None
     return {"project": args["project"], "feature": args["feature"], "branch": default_branch(args["feature"]),
-            "version": "1.0", "quality_checks": args.get("quality_checks") or detect_checks(ctx.cwd),
+            "version": "1.0", "quality_checks": args.get("quality_checks") or detect_checks(ctx.cwd)[0],
             "user_stories": stories}
 
 

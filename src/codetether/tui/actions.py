@@ -318,4 +318,4 @@ class SlashActions:
         run = self.session
         if run is None:
             return []
-        return run.store.list(run.project.id, limit=50)
+        return run.store.list(run.project.ids, limit=50)

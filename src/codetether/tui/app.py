@@ -13,6 +13,7 @@ from codetether.agent import events as ev
 from codetether.attachments import mention_attachments
 from codetether.config.load import Config
 from codetether.errors import CodetetherError
+from codetether.images import images_in_text
 from codetether.provider.pricing import cost_usd
 from codetether.secrets.redact import redact
 from codetether.session.turn import SessionRun
@@ -40,7 +41,7 @@ class CodetetherApp(SlashActions, App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("escape", "interrupt", "Stop turn"),
         Binding("tab", "cycle_agent", "Agent", priority=True),
-        Binding("ctrl+m", "model_picker", "Model"),
+        Binding("ctrl+p,f4", "model_picker", "Model"),  # Ctrl+M arrives as Enter in most terminals
         Binding("ctrl+b", "toggle_layout", "Layout"),
         Binding("f3", "toggle_inspector", "Inspector"),
         Binding("f2,ctrl+s", "swarm_view", "Swarm"),
@@ -165,20 +166,25 @@ class CodetetherApp(SlashActions, App[None]):
         text = as_prompt(message.text)
         try:
             attached, notes = mention_attachments(text, self.project_root)
+            images, names = images_in_text(text, self.project_root)
         except CodetetherError as exc:  # a mentioned file that is not text: say so, send nothing
             await self.chat.add_notice(redact(exc.render()), "error")
             return
+        images += message.images
         await self.chat.add_user(text)
         for note in notes:
             await self.chat.add_notice(note, "error")
-        self.turn_worker = self.run_worker(self._turn(self.session, text + attached), group="turn",
+        if images:
+            pasted = [f"pasted image {n}" for n in range(1, len(message.images) + 1)]
+            await self.chat.add_notice(f"(attached {len(images)} image(s): {', '.join(names + pasted)})")
+        self.turn_worker = self.run_worker(self._turn(self.session, text + attached, images), group="turn",
                                            exclusive=True)
         self.refresh_status()
 
-    async def _turn(self, run: SessionRun, text: str) -> None:
+    async def _turn(self, run: SessionRun, text: str, images: list | None = None) -> None:
         note = None
         try:
-            result = await run.turn(text)
+            result = await run.turn(text, images)
         except asyncio.CancelledError:
             note = "(turn stopped)"
             raise
@@ -280,7 +286,7 @@ class CodetetherApp(SlashActions, App[None]):
             return
         run = self.session
         try:
-            recent = run.store.list(run.project.id, limit=6)
+            recent = run.store.list(run.project.ids, limit=6)
         except Exception:  # the sidebar is a convenience; a locked database must not break the chat
             recent = []
         rows = [(s.id, s.title or "(untitled)", s.id == run.session_id) for s in recent]

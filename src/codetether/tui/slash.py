@@ -10,7 +10,7 @@ from dataclasses import dataclass
 COMMANDS: dict[str, str] = {
     "/help": "keys and commands",
     "/new": "start a new session (the current one stays saved)",
-    "/model [provider/model]": "pick a model (Ctrl+M) or set one",
+    "/model [provider/model]": "pick a model (Ctrl+P) or set one",
     "/sessions": "pick one of this project's sessions to resume",
     "/resume [id]": "resume this project's latest session, or one by id",
     "/undo": "restore the files the last turn changed",
@@ -26,7 +26,7 @@ COMMANDS: dict[str, str] = {
 }
 
 KEYS = ("Enter send · Ctrl+J/Alt+Enter new line · Ctrl+Up/Down history · Esc stop the turn · Tab switch agent\n"
-        "Ctrl+M model picker (if your terminal sends it as Enter, use /model) · Ctrl+B layout · F3 inspector\n"
+        "Ctrl+P (or F4) model picker · Ctrl+B layout · F3 inspector\n"
         "F2/Ctrl+S swarm view · ? help (on an empty input) · Ctrl+C stop the turn, again to quit · Ctrl+Q quit\n"
         "@path attaches a project file to the prompt (Tab or Enter completes the highlighted path)")
 

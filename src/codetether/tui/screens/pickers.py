@@ -1,4 +1,4 @@
-"""Modal pickers: the model selector (Ctrl+M, with search) and the sessions picker."""
+"""Modal pickers: the model selector (Ctrl+P, with search) and the sessions picker."""
 
 from __future__ import annotations
 
@@ -76,7 +76,8 @@ class ModelPicker(_Picker):
             options.add_option(Option(label, id=text if "/" in text else None, disabled="/" not in text))
         for choice in shown:
             options.add_option(Option(("✓ " if choice == self.current else "  ") + choice, id=choice))
-        options.highlighted = 0 if options.option_count else None
+        exact = next((i for i, c in enumerate(shown) if c.lower() == text.lower()), 0)  # typed in full: that one
+        options.highlighted = exact if options.option_count else None
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._fill(event.value.strip())

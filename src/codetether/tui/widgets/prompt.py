@@ -1,8 +1,9 @@
-"""The message input: Enter sends, Ctrl+J / Alt+Enter add a line, Ctrl+Up/Down walk the history, @ completes."""
+"""The message input: Enter sends, Ctrl+J / Alt+Enter add a line, Ctrl+Up/Down walk the history, @ completes,
+Ctrl+V pastes a clipboard image."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual import events
@@ -20,12 +21,14 @@ class PromptInput(TextArea):
     @dataclass
     class Submitted(Message):
         text: str
+        images: list = field(default_factory=list)  # ImageParts pasted from the clipboard and still named in text
 
     def __init__(self, **kwargs) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
         self.sent: list[str] = []
         self._cursor: int | None = None  # index into history while browsing it
         self._draft = ""
+        self.pasted: dict[str, object] = {}  # "[image #1]" -> its ImagePart, from Ctrl+V
 
     async def _on_key(self, event: events.Key) -> None:
         popup = self.mentions
@@ -40,10 +43,13 @@ class PromptInput(TextArea):
             event.stop()
             event.prevent_default()
             await self.app.run_action("help")
-        elif event.key == "enter":  # exactly Enter: Ctrl+M (its alias) reaches the app's model-picker binding
+        elif event.key == "enter":  # exactly Enter (Ctrl+M is its alias: it sends the prompt too)
             event.stop()
             event.prevent_default()
             self._submit()
+        elif event.key == "ctrl+v" and await self._paste_image():
+            event.stop()
+            event.prevent_default()
         elif event.key in NEWLINE_KEYS:
             event.stop()
             event.prevent_default()
@@ -101,6 +107,26 @@ class PromptInput(TextArea):
             self.move_cursor(self.document.end)
             self.focus()
 
+    async def _paste_image(self) -> bool:
+        """Ctrl+V with an image on the system clipboard: attach it, leaving "[image #N]" in the text."""
+        import asyncio
+
+        from codetether.errors import CodetetherError
+        from codetether.images import image_from_bytes
+        from codetether.tui.clipboard import clipboard_image
+
+        data = await asyncio.to_thread(clipboard_image)
+        if not data:
+            return False
+        label = f"[image #{len(self.pasted) + 1}]"
+        try:
+            self.pasted[label] = image_from_bytes(data, "the clipboard's image")
+        except CodetetherError as exc:
+            self.app.notify(exc.message, severity="error")
+            return True
+        self.insert(label + " ")
+        return True
+
     def _submit(self) -> None:
         text = self.text.strip()
         if not text:
@@ -108,8 +134,10 @@ class PromptInput(TextArea):
         if not self.sent or self.sent[-1] != text:
             self.sent.append(text)
         self._cursor, self._draft = None, ""
+        images = [image for label, image in self.pasted.items() if label in text]
+        self.pasted = {}
         self.clear()
-        self.post_message(self.Submitted(text))
+        self.post_message(self.Submitted(text, images))
 
     def _browse(self, step: int) -> None:
         if not self.sent:

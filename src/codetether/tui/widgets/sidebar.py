@@ -46,4 +46,4 @@ class Inspector(Vertical):
     def show(self, status: str, tool: str, session: str, messages: int, agent: str) -> None:
         self.query_one("#inspector-body", Static).update(
             f"Status: {status}\nTool: {tool}\nSession: {session}\nMessages: {messages}\nAgent: {agent}\n\n"
-            "Tab agent · Esc stop\nCtrl+M model (/model)\n/sessions · /undo\n? help · Ctrl+C quit")
+            "Tab agent · Esc stop\nCtrl+P model (/model)\n/sessions · /undo\n? help · Ctrl+Q quit")

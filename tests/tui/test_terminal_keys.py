@@ -1,4 +1,5 @@
-"""Ctrl+C in the real TUI (tmux): the first press stops a running turn, the next quits; never a traceback."""
+"""Keys as a terminal sends them (tmux): Ctrl+C stops a running turn and then quits, never with a traceback;
+Ctrl+P (and F4) open the model picker, since Ctrl+M arrives as Enter."""
 
 from __future__ import annotations
 
@@ -50,3 +51,20 @@ def test_two_quick_presses_during_a_turn_quit_cleanly(tui_command_env, llm_serve
         screen, status = term.screen(), term.exit_status()
     assert "Traceback" not in screen and "Error" not in screen, screen
     assert status == 0, screen
+
+
+@pytest.mark.parametrize("key", ["C-p", "F4"])
+def test_model_picker_opens_from_a_key_terminals_send(tui_command_env, llm_server, workspace, key):
+    llm_server.script(Reply(text="answered by the picked model"))
+    with Tmux([sys.executable, "-m", "codetether", "tui"], tui_command_env, workspace, width=100, height=30) as term:
+        term.until("openai/m")
+        term.send(key)
+        term.until("Select Model")
+        term.type("openai/gpt-4.1")
+        term.send("Enter")
+        term.until("Model set to: openai/gpt-4.1")
+        term.send("hello", "Enter")
+        term.until("answered by the picked model")
+        term.send("C-q")
+        assert term.wait_exit()
+    assert llm_server.requests[-1].body["model"] == "gpt-4.1"
