@@ -21,12 +21,20 @@ def tui_command_env(isolated_env, vault_clean, llm_server):
             "CODETETHER_CRASH_REPORTING": "false"}
 
 
+def _tui(env, workspace) -> Tmux:
+    return Tmux([sys.executable, "-m", "codetether", "tui"], env, workspace, width=100, height=30)
+
+
+def _start_a_long_turn(term: Tmux, llm_server) -> None:
+    term.until("openai/m")
+    term.send("think for a long time", "Enter")
+    llm_server.wait_for_requests(1, timeout=30)
+
+
 def test_first_ctrl_c_stops_the_turn_second_quits(tui_command_env, llm_server, workspace):
     llm_server.script(Stall(60, Reply(text="too late")), Reply(text="Answer after the stop."))
-    with Tmux([sys.executable, "-m", "codetether", "tui"], tui_command_env, workspace, width=100, height=30) as term:
-        term.until("openai/m")
-        term.send("think for a long time", "Enter")
-        llm_server.wait_for_requests(1, timeout=30)
+    with _tui(tui_command_env, workspace) as term:
+        _start_a_long_turn(term, llm_server)
         term.send("C-c")
         term.until("turn stopped")
         assert not term.exited()  # still there: the first press only stopped the turn
@@ -41,10 +49,8 @@ def test_first_ctrl_c_stops_the_turn_second_quits(tui_command_env, llm_server, w
 
 def test_two_quick_presses_during_a_turn_quit_cleanly(tui_command_env, llm_server, workspace):
     llm_server.script(Stall(60, Reply(text="too late")))
-    with Tmux([sys.executable, "-m", "codetether", "tui"], tui_command_env, workspace, width=100, height=30) as term:
-        term.until("openai/m")
-        term.send("think for a long time", "Enter")
-        llm_server.wait_for_requests(1, timeout=30)
+    with _tui(tui_command_env, workspace) as term:
+        _start_a_long_turn(term, llm_server)
         term.send("C-c")
         term.send("C-c")
         assert term.wait_exit(), term.screen()
@@ -56,7 +62,7 @@ def test_two_quick_presses_during_a_turn_quit_cleanly(tui_command_env, llm_serve
 @pytest.mark.parametrize("key", ["C-p", "F4"])
 def test_model_picker_opens_from_a_key_terminals_send(tui_command_env, llm_server, workspace, key):
     llm_server.script(Reply(text="answered by the picked model"))
-    with Tmux([sys.executable, "-m", "codetether", "tui"], tui_command_env, workspace, width=100, height=30) as term:
+    with _tui(tui_command_env, workspace) as term:
         term.until("openai/m")
         term.send(key)
         term.until("Select Model")
