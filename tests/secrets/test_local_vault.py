@@ -127,3 +127,9 @@ def test_with_vault_addr_login_writes_to_that_vault(cli, vault_clean):
     assert f"in Vault at {vault_clean.addr}" in proc.stdout
     assert vault_clean.read_provider("groq") == {"api_key": KEY}
     assert not (Path(cli.env["CODETETHER_DATA_DIR"]) / "vault").exists()
+
+
+def test_no_server_binary_is_a_clear_error(local_cli, tmp_path):
+    env = {**local_cli.env, "CODETETHER_BAO": str(tmp_path / "no-such-bao")}
+    proc = local_cli("auth", "login", "openai", "--key-stdin", input=KEY, env=env)
+    assert_clean_failure(proc, "is not an executable file", "codetether-agent[vault]", "VAULT_ADDR")
