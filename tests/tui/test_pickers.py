@@ -9,14 +9,14 @@ from tests.tui.conftest import make_app, wait_for
 from tests.tui.test_chat_flow import _text, _type
 
 
-def test_ctrl_m_picks_a_model_and_the_next_turn_uses_it(tui_env, llm_server, workspace):
+def test_ctrl_p_picks_a_model_and_the_next_turn_uses_it(tui_env, llm_server, workspace):
     llm_server.script(Reply(text="from mini"))
 
     async def scenario() -> None:
         app = make_app(workspace)
         async with app.run_test(size=(100, 30)) as pilot:
             await wait_for(pilot, lambda: app.session is not None)
-            await pilot.press("ctrl+m")
+            await pilot.press("ctrl+p")
             await wait_for(pilot, lambda: app.screen.__class__.__name__ == "ModelPicker")
             for ch in "4o-mini":
                 await pilot.press(ch)
