@@ -18,6 +18,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
              "(ChatGPT), cookies (browser cookies, e.g. gemini-web)"),
     ("vault", "The local vault used when VAULT_ADDR is not set: start, stop, status"),
     ("mcp", "Model Context Protocol: `mcp serve` offers this project's tools to MCP clients over stdio"),
+    ("acp", "Agent Client Protocol on stdio: editors (Zed, JetBrains, Neovim) run CodeTether as their agent"),
 )
 
 DESCRIPTION = "CodeTether Agent: a terminal AI coding agent with first-class A2A support."

@@ -14,7 +14,8 @@ HANDLERS = {"run": "codetether.cli.run_cmd", "chat": "codetether.cli.chat_cmd", 
             "ralph": "codetether.cli.ralph_cmd", "rlm": "codetether.cli.rlm_cmd",
             "swarm": "codetether.cli.swarm_cmd", "tui": "codetether.cli.tui_cmd", "mcp": "codetether.cli.mcp_cmd",
             "models": "codetether.cli.models_cmd", "auth": "codetether.cli.auth_cmd",
-            "vault": "codetether.cli.vault_cmd", "swarm-subagent": "codetether.cli.subagent_cmd"}
+            "vault": "codetether.cli.vault_cmd", "swarm-subagent": "codetether.cli.subagent_cmd",
+            "acp": "codetether.cli.acp_cmd"}
 
 
 def dispatch(argv: list[str]) -> int:

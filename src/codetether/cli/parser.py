@@ -258,6 +258,14 @@ def _model_flags(p: argparse.ArgumentParser, default_agent: str | None = None) -
     resume.add_argument("-s", "--session", metavar="ID", help="continue the session with this id (or id prefix)")
 
 
+def _acp_parser(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--log-file", metavar="PATH", help="write the log here instead of stderr (stdout carries only "
+                   "protocol messages)")
+    p.add_argument("--verbose", action="store_true", help="log every step (debug level)")
+    p.add_argument("--login", choices=("codex", "copilot"), help="sign in (as `codetether auth LOGIN`) and exit: "
+                   "what an editor's terminal sign-in runs")
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -272,6 +280,7 @@ def _positive(text: str) -> int:
 BUILDERS = {"run": _run_parser, "tui": _tui_parser, "chat": _chat_parser, "config": _config_parser,
             "sessions": _sessions_parser, "tools": _tools_parser, "serve": _serve_parser, "a2a": _a2a_parser,
             "worker": add_worker_arguments, "ralph": _ralph_parser, "rlm": _rlm_parser, "swarm": _swarm_parser,
-            "models": _models_parser, "auth": _auth_parser, "vault": _vault_parser, "mcp": _mcp_parser}
+            "models": _models_parser, "auth": _auth_parser, "vault": _vault_parser, "mcp": _mcp_parser,
+            "acp": _acp_parser}
 # Commands a machine runs, not a person: parsed when invoked, never listed.
 HIDDEN = {"swarm-subagent": _swarm_subagent_parser}

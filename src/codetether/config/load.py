@@ -44,7 +44,7 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
     """Read the config file (if any), then apply environment overrides."""
     path = path or config_file()
     env = os.environ if env is None else env
-    raw = _read_toml(path) if path.exists() else {}
+    raw = read_raw(path)
     values = {k.dotted: k.default for k in KEYS}
     extra: dict[str, Any] = {}
     for section, table in raw.items():
@@ -64,6 +64,11 @@ def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
     parse_permission(extra.get("permission"), str(path))  # fail at load, not at the first tool call
     parse_lsp(extra.get("lsp"), str(path))
     return Config(values, extra, path)
+
+
+def read_raw(path: Path) -> dict[str, Any]:
+    """The file's TOML as written ({} when there is no file), for changes that keep everything else in it."""
+    return _read_toml(path) if path.exists() else {}
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -122,7 +127,7 @@ def set_value(assignment: str, path: Path | None = None) -> tuple[Key, Any]:
         raise ConfigError(f"unknown config key '{dotted}'", _known_keys_hint())
     value = parse_value(key, text, source="--set")
     path = path or config_file()
-    raw = _read_toml(path) if path.exists() else {}
+    raw = read_raw(path)
     table = raw.setdefault(key.section, {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: '{key.section}' must be a table ([{key.section}]) to hold '{key.dotted}'",

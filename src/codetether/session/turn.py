@@ -61,6 +61,13 @@ class SessionRun:
     def session_id(self) -> str | None:
         return self.info.id if self.info else None
 
+    def ensure_recorded(self, title: str = "") -> SessionInfo:
+        """Create the stored session now, for front ends that name it before the first turn (ACP)."""
+        if self.info is None:
+            self.info = self.store.create(str(self.project.root), self.project.id, self.prepared.resolved.id,
+                                          self.prepared.agent_name, title=title)
+        return self.info
+
     async def turn(self, message: str, images: list[ImagePart] | None = None) -> AgentResult:
         """One recorded user turn; images go with the message to providers that take them (refused otherwise)."""
         agent = self.prepared.agent
@@ -68,9 +75,12 @@ class SessionRun:
             from codetether.images import check_provider_takes_images
 
             check_provider_takes_images(self.prepared.resolved.provider, self.prepared.resolved.id)
+        title = message.strip().splitlines()[0][:80] if message.strip() else "(image)"
         if self.info is None:
-            self.info = self.store.create(str(self.project.root), self.project.id, self.prepared.resolved.id,
-                                          self.prepared.agent_name, title=message.strip().splitlines()[0][:80])
+            self.ensure_recorded(title)
+        elif not self.info.title:
+            self.store.set_title(self.info.id, title)
+            self.info.title = title
         # The branch was read when the run opened; later turns (chat) look again, it may have changed.
         branch = self.project.branch if self._turns == 0 else await asyncio.to_thread(current_branch, self.project.root)
         self._turns += 1

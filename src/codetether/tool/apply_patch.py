@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.fsutil import commit_files, read_text
+from codetether.tool.files import files_of
 from codetether.tool.patch import FilePatch, Text, apply_hunks, parse_patch
 
 PARAMETERS: dict[str, Any] = {
@@ -27,30 +27,30 @@ class _Workspace:
         self.state: dict[Path, str | None] = {}
         self.original: dict[Path, str | None] = {}
 
-    def resolve(self, name: str) -> tuple[Path, str]:
+    async def resolve(self, name: str) -> tuple[Path, str]:
         path = self.ctx.resolve(name)
         shown = self.ctx.display(path)
         if path.is_dir():
             raise ToolError(f"patch names '{shown}', which is a directory")
         if path not in self.state:
-            self.original[path] = self.state[path] = read_text(path, shown) if path.exists() else None
+            self.original[path] = self.state[path] = await files_of(self.ctx).read(path, shown)
         return path, shown
 
     def changes(self) -> dict[Path, str | None]:
         return {p: text for p, text in self.state.items() if text != self.original[p]}
 
 
-def _apply_one(ws: _Workspace, fp: FilePatch) -> str:
+async def _apply_one(ws: _Workspace, fp: FilePatch) -> str:
     if fp.old_path is None and fp.new_path is None:
         raise ToolError("a file header has /dev/null on both sides")
     if fp.old_path is None:
         assert fp.new_path is not None
-        path, shown = ws.resolve(fp.new_path)
+        path, shown = await ws.resolve(fp.new_path)
         if ws.state[path]:
             raise ToolError(f"patch creates '{shown}', but it already exists; diff against its current content")
         ws.state[path] = apply_hunks(Text([]), fp.hunks, shown).render()
         return f"A {shown}"
-    src, src_shown = ws.resolve(fp.old_path)
+    src, src_shown = await ws.resolve(fp.old_path)
     current = ws.state[src]
     if current is None:
         raise ToolError(f"patch changes '{src_shown}', which does not exist; check the path in the --- header")
@@ -63,7 +63,7 @@ def _apply_one(ws: _Workspace, fp: FilePatch) -> str:
         return f"D {src_shown}"
     if not fp.hunks and fp.old_path == fp.new_path:
         raise ToolError(f"the diff for '{src_shown}' has no @@ hunks")
-    dst, dst_shown = ws.resolve(fp.new_path)
+    dst, dst_shown = await ws.resolve(fp.new_path)
     if dst != src:
         if ws.state[dst] is not None:
             raise ToolError(f"patch renames '{src_shown}' to '{dst_shown}', which already exists")
@@ -78,13 +78,13 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     ws = _Workspace(ctx)
     summary = []
     for fp in parse_patch(args["patch"]):
-        summary.append(_apply_one(ws, fp))
+        summary.append(await _apply_one(ws, fp))
     changes = ws.changes()
     files = [ctx.display(p) for p in changes]
     if args.get("dry_run"):
         return ToolResult("Patch applies cleanly (dry run, nothing written):\n" + "\n".join(summary),
                           metadata={"files": files, "dry_run": True})
-    commit_files(ctx, changes)
+    await files_of(ctx).commit(ctx, changes)
     return ToolResult("Applied patch:\n" + "\n".join(summary), metadata={"files": files, "dry_run": False})
 
 

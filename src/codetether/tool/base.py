@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from codetether.config.load import Config
     from codetether.rlm.loop import RlmModel
     from codetether.session.store import SessionStore
+    from codetether.tool.files import Files
     from codetether.tool.permission import ApprovalRequest, PermissionPolicy
     from codetether.tool.registry import ToolSet
 
@@ -63,6 +64,7 @@ class ToolContext:
     config: Config | None = None
     ask_user: AskUser | None = None  # None: no user to ask (headless)
     llm: RlmModel | None = None  # the agent's own model, for tools that ask it themselves (rlm)
+    files: Files | None = None  # where file tools read and write text; None: the local disk (tool/files.py)
 
     def __post_init__(self) -> None:
         self.root = Path(os.path.realpath(self.root))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.fsutil import commit_files
-from codetether.tool.textedit import apply_edit, current_text, unified_diff
+from codetether.tool.files import files_of
+from codetether.tool.textedit import apply_edit, unified_diff
 
 PARAMETERS: dict[str, Any] = {
     "type": "object",
@@ -25,9 +25,10 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     shown = ctx.display(path)
     if path.is_dir():
         raise ToolError(f"'{shown}' is a directory; 'path' must name a file")
-    before = current_text(path, shown)
+    files = files_of(ctx)
+    before = await files.read(path, shown)
     result = apply_edit(before, shown, args["old_string"], args["new_string"], bool(args.get("replace_all")))
-    commit_files(ctx, {path: result.content})
+    await files.commit(ctx, {path: result.content})
     diff = unified_diff(shown, before or "", result.content)
     if result.how == "created":
         text = f"Created {shown}" if before is None else f"Wrote {shown} (it was empty)"

@@ -74,11 +74,15 @@ def read_text(path: Path, shown: str | None = None) -> str:
     if path.is_dir():
         raise ToolError(f"'{shown}' is a directory, not a file; use the list tool to see its entries")
     if not path.exists():
-        raise ToolError(f"file '{shown}' does not exist; check the path (the glob tool can find files)")
+        raise missing_file(shown)
     data = path.read_bytes()
     if is_binary(data):
         raise ToolError(f"'{shown}' is a binary file ({len(data)} bytes); only text files can be read or edited")
     return decode(data)
+
+
+def missing_file(shown: str) -> ToolError:
+    return ToolError(f"file '{shown}' does not exist; check the path (the glob tool can find files)")
 
 
 def display_text(text: str) -> str:

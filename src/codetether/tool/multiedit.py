@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from codetether.tool.base import PermissionDenied, Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.fsutil import commit_files
-from codetether.tool.textedit import apply_edit, current_text, unified_diff
+from codetether.tool.files import files_of
+from codetether.tool.textedit import apply_edit, unified_diff
 
 PARAMETERS: dict[str, Any] = {
     "type": "object",
@@ -38,6 +38,7 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     before: dict[Path, str | None] = {}
     after: dict[Path, str] = {}
     names: dict[Path, str] = {}
+    files = files_of(ctx)
     for index, edit in enumerate(edits):
         where = f"edits[{index}]"
         try:
@@ -46,7 +47,7 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
             if path not in before:
                 if path.is_dir():
                     raise ToolError(f"'{shown}' is a directory; 'path' must name a file")
-                before[path] = current_text(path, shown)
+                before[path] = await files.read(path, shown)
             current = after.get(path, before[path])
             result = apply_edit(current, shown, edit["old_string"], edit["new_string"],
                                 bool(edit.get("replace_all")))
@@ -56,7 +57,7 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
             raise ToolError(f"{where} (path '{edit['path']}') failed: {exc}. No files were changed") from None
         after[path] = result.content
         names[path] = shown
-    commit_files(ctx, dict(after))
+    await files.commit(ctx, dict(after))
     diffs = [unified_diff(names[p], before[p] or "", after[p]) for p in after]
     summary = ", ".join(names[p] for p in after)
     return ToolResult(f"Applied {len(edits)} edits to {len(after)} file(s): {summary}",

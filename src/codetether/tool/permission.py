@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ class ApprovalRequest:
     tool: str
     subject: str
     rule: str
+    arguments: Mapping[str, Any] = field(default_factory=dict, compare=False)  # the call's, for "always allow"
 
 
 Approver = Callable[[ApprovalRequest], Awaitable[bool]]
@@ -76,7 +77,7 @@ class PermissionPolicy:
             raise PermissionDenied(f"{decision.subject} is denied by {decision.rule}. Do not retry it; "
                                    "choose another approach or ask the user to run it")
         if decision.action == "ask":
-            await self.approve(ApprovalRequest(tool, decision.subject, decision.rule))
+            await self.approve(ApprovalRequest(tool, decision.subject, decision.rule, arguments))
 
     def check_external(self, given: str, full: Path, root: Path) -> None:
         """A path outside the root: allowed, refused, or ApprovalNeeded for the caller to settle."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.fsutil import display_text, read_text
+from codetether.tool.files import read_existing
+from codetether.tool.fsutil import display_text
 
 MAX_LINES = 2000
 MAX_CHARS = 262_144
@@ -35,7 +36,7 @@ def split_lines(text: str) -> list[str]:
 async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     path = ctx.resolve(args["path"])
     shown = ctx.display(path)
-    lines = split_lines(read_text(path, shown))
+    lines = split_lines(await read_existing(ctx, path, shown))
     total = len(lines)
     offset = int(args.get("offset") or 1)
     limit = args.get("limit")

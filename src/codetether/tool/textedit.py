@@ -5,11 +5,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from itertools import pairwise
-from pathlib import Path
 from typing import NamedTuple
 
 from codetether.tool.base import ToolError
-from codetether.tool.fsutil import display_text, read_text
+from codetether.tool.fsutil import display_text
 
 MAX_DIFF_CHARS = 4000
 
@@ -18,11 +17,6 @@ class Replaced(NamedTuple):
     content: str
     count: int
     how: str  # "exact", "whitespace" or "created"
-
-
-def current_text(path: Path, shown: str) -> str | None:
-    """The file's text, or None when it does not exist yet (an edit with empty old_string creates it)."""
-    return None if not path.exists() else read_text(path, shown)
 
 
 def apply_edit(current: str | None, shown: str, old: str, new: str, replace_all: bool = False) -> Replaced:

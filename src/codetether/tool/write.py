@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.fsutil import atomic_write, encode_text
+from codetether.tool.files import files_of
+from codetether.tool.fsutil import encode_text
 
 PARAMETERS: dict[str, Any] = {
     "type": "object",
@@ -24,9 +25,7 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         raise ToolError(f"'{shown}' is a directory; give a file path in 'path'")
     content: str = args["content"]
     created = not path.exists()
-    ctx.before_write(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, content)
+    await files_of(ctx).commit(ctx, {path: content})
     size = len(encode_text(content))
     lines = content.count("\n") + (1 if content and not content.endswith("\n") else 0)
     verb = "Created" if created else "Wrote"

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from codetether.errors import CodetetherError
+from codetether.provider.choices import model_choices
 from codetether.secrets.redact import redact
 from codetether.tui import slash, themes
 from codetether.tui.feeds import RalphFeed, SwarmFeed
 from codetether.tui.screens.dialogs import HelpScreen
-from codetether.tui.screens.pickers import ModelPicker, SessionPicker, model_choices
+from codetether.tui.screens.pickers import ModelPicker, SessionPicker
 from codetether.tui.screens.runs import RalphView, SwarmView
 from codetether.tui.widgets.prompt import PromptInput
 

@@ -46,11 +46,22 @@ async def ask_screen(app: App, screen) -> object:
 
 
 def approver(app: App):
-    """The Approvals approver: a y/n modal for each "ask" rule."""
+    """The Approvals approver: a modal for each "ask" rule; "always" writes the rule (tool/always_allow.py)."""
+    from codetether.config.paths import config_file
+    from codetether.errors import CodetetherError
+    from codetether.tool.always_allow import always_rule, remember
     from codetether.tui.screens.dialogs import ApprovalScreen
 
     async def approve(request: ApprovalRequest) -> bool:
-        return bool(await ask_screen(app, ApprovalScreen(request)))
+        policy = app.session.prepared.agent.ctx.policy if app.session is not None else None
+        rule = always_rule(policy, request) if policy is not None else None
+        answer = await ask_screen(app, ApprovalScreen(request, rule.describe() if rule else None))
+        if answer == "always" and rule is not None:
+            try:
+                remember(policy, rule, app.config.path or config_file())
+            except (CodetetherError, OSError) as exc:  # allowed this once all the same; say why not always
+                app.notify(f"could not save the rule: {getattr(exc, 'message', exc)}", severity="error")
+        return answer in ("once", "always")
 
     return approve
 

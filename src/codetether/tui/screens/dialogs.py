@@ -12,25 +12,30 @@ from codetether.tool.permission import ApprovalRequest
 from codetether.tui.slash import HELP_TEXT
 
 
-class ApprovalScreen(ModalScreen[bool]):
-    """Allow one tool call? y allows, n or Esc declines."""
+class ApprovalScreen(ModalScreen[str]):
+    """Allow one tool call? y allows once, a always (when a rule can say so), n or Esc declines."""
 
-    BINDINGS = [Binding("y", "answer(True)", "Allow"), Binding("n", "answer(False)", "Deny"),
-                Binding("escape", "answer(False)", "Deny", show=False)]
+    BINDINGS = [Binding("y", "answer('once')", "Allow"), Binding("a", "answer('always')", "Always"),
+                Binding("n", "answer('reject')", "Deny"), Binding("escape", "answer('reject')", "Deny", show=False)]
 
-    def __init__(self, request: ApprovalRequest) -> None:
+    def __init__(self, request: ApprovalRequest, always: str | None = None) -> None:
         super().__init__(classes="dialog-screen")
-        self.request = request
+        self.request, self.always = request, always  # always: the rule "a" would write, None: no such choice
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="approval"):
             yield Static(f"Allow {self.request.tool}?", classes="dialog-title", markup=False)
             yield Static(self.request.subject, classes="dialog-body", markup=False)
             yield Static(f"rule: {self.request.rule}", classes="dialog-hint", markup=False)
-            yield Static("[y] allow   [n] deny", classes="dialog-hint", markup=False)
+            if self.always:
+                yield Static(f"[a] always writes: {self.always}", classes="dialog-hint", markup=False)
+            keys = "[y] allow once   [a] always   [n] deny" if self.always else "[y] allow   [n] deny"
+            yield Static(keys, classes="dialog-hint", markup=False)
 
-    def action_answer(self, allowed: bool) -> None:
-        self.dismiss(allowed)
+    def action_answer(self, answer: str) -> None:
+        if answer == "always" and not self.always:
+            return
+        self.dismiss(answer)
 
 
 class ConsentScreen(ModalScreen[bool]):

@@ -1,0 +1,46 @@
+"""Authentication the ACP way: keys live in Vault and are stored with `codetether auth …`, never sent over ACP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from acp.schema import AuthMethodAgent, TerminalAuthMethod
+
+from codetether.acp.errors import AUTH_REQUIRED, error, from_codetether, invalid_params
+from codetether.config.load import Config
+from codetether.errors import CodetetherError
+
+VAULT = "vault"
+# Sign-ins `codetether acp --login <id>` runs in a terminal the editor opens (clients with auth.terminal).
+TERMINAL_LOGINS = {"codex": "Sign in with ChatGPT (OpenAI Codex)", "copilot": "Sign in with GitHub Copilot"}
+VAULT_HELP = ("CodeTether reads provider keys from Vault (VAULT_ADDR and VAULT_TOKEN in the environment the editor "
+              "starts it with). Store a key with `codetether auth codex`, `codetether auth copilot`, "
+              "`codetether auth cookies` or `vault kv put secret/codetether/providers/<provider> api_key=...`, "
+              "then try again.")
+
+
+def auth_methods(terminal: bool) -> list[Any]:
+    methods: list[Any] = [AuthMethodAgent(id=VAULT, name="Provider keys in Vault", description=VAULT_HELP)]
+    if terminal:
+        methods += [TerminalAuthMethod(type="terminal", id=login, name=name, args=["--login", login],
+                                       description=f"Runs `codetether auth {login}` and stores the token in Vault")
+                    for login, name in TERMINAL_LOGINS.items()]
+    return methods
+
+
+async def check(config: Config, method_id: str) -> None:
+    """`authenticate`: succeed when a model can be resolved now; otherwise say how to store a key."""
+    if method_id in TERMINAL_LOGINS:
+        raise invalid_params(f"'{method_id}' is a terminal sign-in: run `codetether acp --login {method_id}` "
+                             f"(or `codetether auth {method_id}`) in a terminal, then reconnect")
+    if method_id != VAULT:
+        raise invalid_params(f"unknown authentication method '{method_id}'; this agent offers: "
+                             + ", ".join([VAULT, *TERMINAL_LOGINS]))
+    from codetether.provider.registry import resolve_model
+
+    try:
+        resolved = await resolve_model(None, config)
+    except CodetetherError as exc:
+        failure = from_codetether(exc)
+        raise error(AUTH_REQUIRED, f"{failure}\n{VAULT_HELP}") from None
+    await resolved.provider.aclose()

@@ -1,0 +1,45 @@
+"""Where the file tools read and write text: the local disk, or an editor's open buffers (ACP's fs/* methods)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+from codetether.tool.base import ToolContext
+from codetether.tool.fsutil import commit_files, missing_file, read_text
+
+
+class Files(Protocol):
+    async def read(self, path: Path, shown: str) -> str | None:
+        """The file's text, or None when it does not exist; ToolError for a directory or binary content."""
+        ...
+
+    async def commit(self, ctx: ToolContext, changes: Mapping[Path, str | None]) -> None:
+        """Write (None: delete) every file, all or nothing, calling ctx.before_write before each change."""
+        ...
+
+
+class LocalFiles:
+    """The files on disk, written atomically."""
+
+    async def read(self, path: Path, shown: str) -> str | None:
+        return read_text(path, shown) if path.exists() or path.is_dir() else None
+
+    async def commit(self, ctx: ToolContext, changes: Mapping[Path, str | None]) -> None:
+        commit_files(ctx, changes)
+
+
+LOCAL = LocalFiles()
+
+
+def files_of(ctx: ToolContext) -> Files:
+    return ctx.files or LOCAL
+
+
+async def read_existing(ctx: ToolContext, path: Path, shown: str) -> str:
+    """The file's text; a missing file is a ToolError that says how to find the right path."""
+    text = await files_of(ctx).read(path, shown)
+    if text is None:
+        raise missing_file(shown)
+    return text
