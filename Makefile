@@ -4,6 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
+# The official ACP TypeScript SDK, pinned by its lock file, for the Node.js client test (tests/acp).
+NODE_SDK := tests/acp/node/node_modules/.package-lock.json
+
 .PHONY: run test lint bench install install-test clean a2a-tck
 
 $(VENV)/.runtime: pyproject.toml requirements.lock requirements-nodeps.lock
@@ -20,8 +23,12 @@ $(VENV)/.test: $(VENV)/.runtime requirements-test.lock
 	$(PIP) install -r requirements-test.lock
 	@touch $@
 
+$(NODE_SDK): tests/acp/node/package.json tests/acp/node/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/acp/node --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the ACP TypeScript SDK client test will be skipped"; fi
+
 install: $(VENV)/.runtime
-install-test: $(VENV)/.test
+install-test: $(VENV)/.test $(NODE_SDK)
 
 run: $(VENV)/.runtime
 	$(VENV)/bin/codetether $(ARGS)
@@ -29,14 +36,14 @@ run: $(VENV)/.runtime
 lint: $(VENV)/.test
 	$(PY) -m ruff check src tests bench
 
-test: $(VENV)/.test lint
+test: $(VENV)/.test $(NODE_SDK) lint
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.test
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache tests/acp/node/node_modules
 
 # The official A2A conformance kit (../shared/a2a-tck) against `codetether serve`; prints the compliance summary.
 a2a-tck: $(VENV)/.test

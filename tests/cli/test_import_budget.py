@@ -21,14 +21,15 @@ ENTRY = ("import atexit, sys; atexit.register(lambda: open(sys.argv.pop(1), 'w')
          "from codetether.cli import main; sys.exit(main(sys.argv[2:]))")
 # Packages a one-shot `run` has no use for: server, TUI, MCP, embeddings, AWS, local-model and validation stacks.
 NOT_FOR_ONE_SHOT = {"textual", "a2a", "starlette", "uvicorn", "mcp", "numpy", "tree_sitter", "tokenizers",
-                    "botocore", "pydantic", "llama_cpp"}
+                    "botocore", "pydantic", "llama_cpp", "acp"}
 
 
-def imported(tmp: Path, args: list[str], env: dict[str, str] | None = None, cwd: str | None = None) -> set[str]:
+def imported(tmp: Path, args: list[str], env: dict[str, str] | None = None, cwd: str | None = None,
+             stdin: str | None = None) -> set[str]:
     """Every module `codetether ARGS` had imported when it exited; fails the test if the command fails."""
     out = tmp / "modules.txt"
     proc = subprocess.run([sys.executable, "-c", ENTRY, str(out), *args], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=120)
+                          env=env, cwd=cwd, timeout=120, input=stdin)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return set(out.read_text().split())
 
@@ -54,3 +55,13 @@ def test_one_shot_run_imports_no_heavy_stack(tmp_path, cli, vault_clean, llm_ser
     assert {"codetether.cli.run_cmd", "httpx"} <= modules
     heavy = sorted({m.split(".", 1)[0] for m in modules} & NOT_FOR_ONE_SHOT)
     assert not heavy, f"`codetether run {' '.join(agent)}` imports {heavy}"
+
+
+def test_acp_loads_its_protocol_stack_only_for_itself(tmp_path, cli, vault_clean, llm_server):
+    vault_clean.put_provider("openai", api_key=API_KEY, base_url=llm_server.base_url_openai)
+    hello = '{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": 1}}\n'
+    modules = imported(tmp_path, ["acp"], env=cli.env, cwd=str(cli.cwd), stdin=hello)
+    assert {"codetether.acp.server", "acp"} <= modules
+    heavy = sorted({m.split(".", 1)[0] for m in modules} & (NOT_FOR_ONE_SHOT - {"acp", "pydantic"}))
+    assert not heavy, f"`codetether acp` imports {heavy}"
+    assert "acp" not in imported(tmp_path, ["acp", "--help"])

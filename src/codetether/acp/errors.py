@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from acp import RequestError
-
 from codetether.errors import CodetetherError
 from codetether.secrets.redact import redact
 
@@ -36,12 +36,15 @@ def from_codetether(exc: CodetetherError) -> RequestError:
 
 
 def guarded(method: F) -> F:
-    """Handler wrapper: CodetetherError -> a clear error, anything unexpected -> one log line and -32603."""
+    """Handler wrapper: CodetetherError -> a clear error, anything unexpected -> one log line and -32603. While it
+    runs, its task is in the handler object's `inflight` set, so shutdown can let it answer first."""
 
     @functools.wraps(method)
-    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+    async def wrapper(owner: Any, *args: Any, **kwargs: Any) -> Any:
+        task = asyncio.current_task()
+        owner.inflight.add(task)
         try:
-            return await method(*args, **kwargs)
+            return await method(owner, *args, **kwargs)
         except RequestError:
             raise
         except CodetetherError as exc:
@@ -50,5 +53,7 @@ def guarded(method: F) -> F:
             log.error("%s failed: %s: %s", method.__name__, type(exc).__name__, redact(str(exc)),
                       exc_info=log.isEnabledFor(logging.DEBUG))
             raise error(INTERNAL, f"internal error in {method.__name__} ({type(exc).__name__}: {exc})") from None
+        finally:
+            owner.inflight.discard(task)
 
     return wrapper  # type: ignore[return-value]

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from acp import PROTOCOL_VERSION
 from acp.core import AgentSideConnection
 from acp.schema import (
     AgentCapabilities,
@@ -30,6 +29,7 @@ from acp.schema import (
     SetSessionModeResponse,
 )
 
+from acp import PROTOCOL_VERSION
 from codetether import __version__
 from codetether.acp import auth
 from codetether.acp.errors import guarded, invalid_params
@@ -55,6 +55,7 @@ class CodetetherAgent:
         self.caps = ClientCapabilities()
         self.sessions: dict[str, AcpSession] = {}
         self._models: list[str] | None = None
+        self.inflight: set[asyncio.Task[Any]] = set()  # request handlers running (errors.guarded keeps it)
 
     def on_connect(self, conn: Any) -> None:
         self.conn = conn
@@ -146,13 +147,17 @@ class CodetetherAgent:
             return
         session.cancel()
 
-    async def aclose(self) -> None:
+    async def aclose(self, grace: float = 5.0) -> None:
+        """Stop every turn and close every session; requests still running get `grace` seconds to answer."""
+        await asyncio.sleep(0)  # requests read just before the end of input start (and join `inflight`)
         sessions, self.sessions = list(self.sessions.values()), {}
         for session in sessions:
             try:
                 await session.close()
             except Exception as exc:
                 log.warning("closing session %s: %s", session.id, exc)
+        if self.inflight:
+            await asyncio.wait(list(self.inflight), timeout=grace)
 
     # --- helpers --------------------------------------------------------------------------------------------
     def _session(self, session_id: str) -> AcpSession:

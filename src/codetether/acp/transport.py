@@ -1,7 +1,9 @@
-"""stdio for the protocol alone: the SDK's newline-delimited JSON framing, plus answers for input it would drop.
+"""stdio for the protocol alone: newline-delimited JSON-RPC messages in and out, checked before the SDK's
+Connection sees them.
 
-The SDK logs and skips a line that is not JSON and chokes on a message that is not an object; a client then waits
-forever. Here such input gets the JSON-RPC error it deserves (-32700 / -32600) and the connection goes on.
+The SDK's own stdio transport logs and skips a line that is not JSON and chokes on a message that is not an
+object, so a client waits forever; here such input gets the JSON-RPC error it deserves (-32700 / -32600) and the
+connection goes on. Sends after the client has gone are dropped instead of queued forever.
 """
 
 from __future__ import annotations
@@ -9,22 +11,32 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import stat
 import sys
 import threading
 from typing import Any
 
-from acp._transport import NdjsonTransport
-from acp.task import MessageSender, TaskSupervisor
-
 MAX_DETAIL = 200
 
 
-class CheckedTransport(NdjsonTransport):
-    """Newline-delimited JSON-RPC in and out; malformed messages are answered, never passed on."""
+class CheckedTransport:
+    """The SDK's Transport protocol (send, receive, close) on a stream pair."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        self._supervisor = TaskSupervisor(source="codetether.acp.transport")
-        super().__init__(reader, MessageSender(writer, self._supervisor))
+        self._reader, self._writer = reader, writer
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    async def send(self, message: dict[str, Any]) -> None:
+        data = (json.dumps(message, separators=(",", ":")) + "\n").encode("utf-8")
+        async with self._lock:
+            if self._closed:
+                return
+            try:
+                self._writer.write(data)
+                await self._writer.drain()
+            except (ConnectionError, OSError, RuntimeError):  # the client closed our stdout: it is gone
+                self._closed = True
 
     async def receive(self) -> dict[str, Any] | None:
         while True:
@@ -43,15 +55,27 @@ class CheckedTransport(NdjsonTransport):
             if problem is None:
                 return message
             request_id = message.get("id") if isinstance(message, dict) else None
-            if not isinstance(request_id, (str, int)) or isinstance(request_id, bool):
-                request_id = None
-            await self.send(error_response(request_id, -32600, "Invalid request", problem))
+            await self.send(error_response(request_id if _valid_id(request_id) else None, -32600,
+                                           "Invalid request", problem))
 
     async def close(self) -> None:
-        try:
-            await super().close()
-        finally:
-            await self._supervisor.shutdown()
+        async with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._writer.close()
+
+    async def _read_line(self) -> bytes:
+        """One line however long (a line past the buffer limit is read in pieces); b"" at the end of input."""
+        pieces: list[bytes] = []
+        while True:
+            try:
+                pieces.append(await self._reader.readuntil(b"\n"))
+                return b"".join(pieces)
+            except asyncio.LimitOverrunError as exc:
+                pieces.append(await self._reader.readexactly(exc.consumed))
+            except asyncio.IncompleteReadError as exc:
+                pieces.append(exc.partial)
+                return b"".join(pieces)
 
 
 def invalid_request(message: Any) -> str | None:
@@ -98,13 +122,21 @@ async def stdio_transport() -> CheckedTransport:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     reader = asyncio.StreamReader(limit=64 * 1024 * 1024)
-    try:
+    if _is_pipe(0):
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    except ValueError:  # stdin is a regular file (`codetether acp < requests.jsonl`): no event-loop pipe for it
+    else:  # a file, a terminal or /dev/null (`codetether acp < requests.jsonl`): no event-loop pipe for those
         _feed_from_thread(loop, reader)
     write_protocol = _WriteProtocol()
-    transport, _ = await loop.connect_write_pipe(lambda: write_protocol, protocol_out)
+    if _is_pipe(protocol_out.fileno()):
+        transport, _ = await loop.connect_write_pipe(lambda: write_protocol, protocol_out)
+    else:
+        transport = _BlockingWrite(protocol_out)
     return CheckedTransport(reader, asyncio.StreamWriter(transport, write_protocol, None, loop))
+
+
+def _is_pipe(fd: int) -> bool:
+    mode = os.fstat(fd).st_mode
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 class _WriteProtocol(asyncio.BaseProtocol):
@@ -129,11 +161,31 @@ class _WriteProtocol(asyncio.BaseProtocol):
             await self._paused
 
 
+class _BlockingWrite(asyncio.WriteTransport):
+    """stdout redirected to a file or a terminal: plain writes, which never wait long there."""
+
+    def __init__(self, out: Any):
+        super().__init__()
+        self._out, self._closing = out, False
+
+    def write(self, data: bytes) -> None:
+        if not self._closing:
+            self._out.write(data)
+
+    def is_closing(self) -> bool:
+        return self._closing
+
+    def close(self) -> None:
+        self._closing = True
+
+
 def _feed_from_thread(loop: asyncio.AbstractEventLoop, reader: asyncio.StreamReader) -> None:
     def pump() -> None:
         try:
             while data := sys.stdin.buffer.read1(65536):
                 loop.call_soon_threadsafe(reader.feed_data, data)
+        except (OSError, ValueError):
+            pass
         finally:
             loop.call_soon_threadsafe(reader.feed_eof)
 

@@ -24,9 +24,12 @@ class UpdateStream:
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
+        self._closed = False
         self._task = asyncio.create_task(self._pump(), name="acp-updates")
 
     def push(self, update: Any) -> None:
+        if self._closed:
+            return
         self._items.append(update)
         self._idle.clear()
         self._wake.set()
@@ -37,6 +40,7 @@ class UpdateStream:
 
     async def aclose(self) -> None:
         await self.flush()
+        self._closed = True
         self._task.cancel()
 
     async def _pump(self) -> None:

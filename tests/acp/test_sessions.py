@@ -1,0 +1,146 @@
+"""Sessions as an editor uses them: its buffers, modes, the model selector, the plan, MCP servers, the history
+list and sign-in."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from tests.acp.conftest import RecordingClient, agent, text_of
+from tests.harness.llm_server import Reply, ToolCall
+from tests.mcp_bridge.test_mcp import FASTMCP_SERVER
+
+
+def _run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 120))
+
+
+def test_file_tools_use_the_editors_buffers_when_it_offers_fs(acp_env, llm_server):
+    from acp import text_block
+
+    app = acp_env.cwd / "app.py"
+    unsaved = 'def greet():\n    return "unsaved helo"\n'
+    client = RecordingClient(buffers={str(app): unsaved})
+    llm_server.script(Reply(tool_calls=[ToolCall("read", {"path": "app.py"}, id="r1")]),
+                      Reply(tool_calls=[ToolCall("edit", {"path": "app.py", "old_string": "unsaved helo",
+                                                          "new_string": "hello"}, id="e1")]),
+                      Reply(text="done"))
+
+    async def scenario():
+        async with agent(acp_env, client, fs=True) as (conn, _):
+            session = await conn.new_session(cwd=str(acp_env.cwd), mcp_servers=[])
+            return await conn.prompt(session_id=session.session_id, prompt=[text_block("fix it")])
+
+    assert _run(scenario()).stop_reason == "end_turn"
+    tool_results = [m["content"] for m in llm_server.requests[1].body["messages"] if m["role"] == "tool"]
+    assert "unsaved helo" in tool_results[0]  # what the editor holds, not what is on disk
+    assert client.writes == [(str(app), 'def greet():\n    return "hello"\n')]
+    assert client.buffers[str(app)] == 'def greet():\n    return "hello"\n'
+    diff = [u for u in client.of("tool_call_update") if u.tool_call_id == "e1"][-1].content[0]
+    assert diff.old_text == unsaved and diff.new_text == 'def greet():\n    return "hello"\n'
+
+
+def test_modes_model_selector_and_plan(acp_env, llm_server):
+    from acp import text_block
+
+    client = RecordingClient()
+    todos = [{"content": "read the code", "status": "done"}, {"content": "fix the typo", "status": "in_progress",
+                                                               "priority": "high"}]
+
+    async def scenario():
+        async with agent(acp_env, client) as (conn, _):
+            session = await conn.new_session(cwd=str(acp_env.cwd), mcp_servers=[])
+            sid = session.session_id
+            model = next(o for o in session.config_options if o.id == "model")
+            assert model.current_value == "openai/m" and model.category == "model"
+            assert "openai/gpt-4o" in [o.value for o in model.options]
+
+            # plan mode: the read-only agent refuses a write
+            await conn.set_session_mode(session_id=sid, mode_id="plan")
+            llm_server.script(Reply(tool_calls=[ToolCall("write", {"path": "x.txt", "content": "x"}, id="w1")]),
+                              Reply(text="I can only plan."))
+            await conn.prompt(session_id=sid, prompt=[text_block("write x.txt")])
+            assert not (acp_env.cwd / "x.txt").exists()
+            assert [u for u in client.of("tool_call_update") if u.tool_call_id == "w1"][-1].status == "failed"
+
+            # back to build through the config option; a todo list shows as the plan
+            options = await conn.set_config_option(config_id="mode", session_id=sid, value="build")
+            assert next(o for o in options.config_options if o.id == "mode").current_value == "build"
+            llm_server.script(Reply(tool_calls=[ToolCall("todo_write", {"todos": todos})]),
+                              Reply(tool_calls=[ToolCall("plan_enter", {"goal": "g", "steps": ["a"]})]),
+                              Reply(text="planning"))
+            await conn.prompt(session_id=sid, prompt=[text_block("plan it")])
+            plan = client.of("plan")[-1]
+            assert [(e.content, e.status, e.priority) for e in plan.entries] == [
+                ("read the code", "completed", "medium"), ("fix the typo", "in_progress", "high")]
+            assert [u.current_mode_id for u in client.of("current_mode_update")][-1] == "plan"  # plan_enter
+
+            # another model for the next turn: the request names it
+            options = await conn.set_config_option(config_id="model", session_id=sid, value="openai/gpt-4o")
+            assert next(o for o in options.config_options if o.id == "model").current_value == "openai/gpt-4o"
+            llm_server.script(Reply(text="from the other model"))
+            await conn.prompt(session_id=sid, prompt=[text_block("hi")])
+            bad = None
+            try:
+                await conn.set_config_option(config_id="model", session_id=sid, value="nosuch/model")
+            except Exception as exc:
+                bad = exc
+            listed = await conn.list_sessions(cwd=str(acp_env.cwd))
+            return sid, bad, listed
+
+    sid, bad, listed = _run(scenario())
+    assert llm_server.requests[-1].body["model"] == "gpt-4o"
+    assert bad is not None and "nosuch" in str(bad)
+    assert [s.session_id for s in listed.sessions] == [sid]
+    assert listed.sessions[0].title == "write x.txt"
+    assert "from the other model" in text_of(client.of("agent_message_chunk"))
+
+
+def test_client_mcp_servers_are_added_like_configured_ones(acp_env, llm_server, tmp_path):
+    from acp import text_block
+    from acp.schema import McpServerStdio
+
+    script = tmp_path / "demo_server.py"
+    script.write_text(FASTMCP_SERVER)
+    llm_server.script(Reply(tool_calls=[ToolCall("mcp__demo__add", {"a": 2, "b": 40}, id="m1")]),
+                      Reply(text="The sum is 42."))
+    client = RecordingClient()
+
+    async def scenario():
+        async with agent(acp_env, client) as (conn, _):
+            server = McpServerStdio(name="demo", command=sys.executable, args=[str(script)], env=[])
+            session = await conn.new_session(cwd=str(acp_env.cwd), mcp_servers=[server])
+            return await conn.prompt(session_id=session.session_id, prompt=[text_block("add")])
+
+    assert _run(scenario()).stop_reason == "end_turn"
+    offered = {t["function"]["name"] for t in llm_server.requests[0].body["tools"]}
+    assert "mcp__demo__add" in offered
+    results = [m["content"] for m in llm_server.requests[1].body["messages"] if m["role"] == "tool"]
+    assert results[0].strip() == "42"
+
+
+def test_without_a_provider_key_new_session_asks_for_authentication(acp_env, vault_clean, llm_server):
+    from acp import RequestError
+
+    vault_clean.clear_providers()
+
+    async def scenario():
+        async with agent(acp_env, RecordingClient()) as (conn, _):
+            errors = []
+            for call in (lambda: conn.new_session(cwd=str(acp_env.cwd), mcp_servers=[]),
+                         lambda: conn.authenticate(method_id="vault")):
+                try:
+                    await call()
+                except RequestError as exc:
+                    errors.append(exc)
+            vault_clean.put_provider("openai", api_key="sk-test-vault-key-0123456789",
+                                     base_url=llm_server.base_url_openai)
+            await conn.authenticate(method_id="vault")  # the key is there now
+            session = await conn.new_session(cwd=str(acp_env.cwd), mcp_servers=[])
+            return errors, session
+
+    errors, session = _run(scenario())
+    assert [e.code for e in errors] == [-32000, -32000]
+    assert "openai" in str(errors[0]) and "has no secret in Vault" in str(errors[0])
+    assert "codetether auth" in str(errors[1])  # where to store a key; none is ever asked for over ACP
+    assert session.session_id
