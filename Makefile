@@ -4,8 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-# The official ACP TypeScript SDK, pinned by its lock file, for the Node.js client test (tests/acp).
-NODE_SDK := tests/acp/node/node_modules/.package-lock.json
+# The official ACP TypeScript SDK, pinned by its lock file, for the Node.js client test (tests/acp_agent).
+NODE_SDK := tests/acp_agent/node/node_modules/.package-lock.json
 
 .PHONY: run test lint bench install install-test clean a2a-tck
 
@@ -23,8 +23,8 @@ $(VENV)/.test: $(VENV)/.runtime requirements-test.lock
 	$(PIP) install -r requirements-test.lock
 	@touch $@
 
-$(NODE_SDK): tests/acp/node/package.json tests/acp/node/package-lock.json
-	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/acp/node --no-audit --no-fund --loglevel=error; \
+$(NODE_SDK): tests/acp_agent/node/package.json tests/acp_agent/node/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/acp_agent/node --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the ACP TypeScript SDK client test will be skipped"; fi
 
 install: $(VENV)/.runtime
@@ -43,7 +43,7 @@ bench: $(VENV)/.test
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache tests/acp/node/node_modules
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache tests/acp_agent/node/node_modules
 
 # The official A2A conformance kit (../shared/a2a-tck) against `codetether serve`; prints the compliance summary.
 a2a-tck: $(VENV)/.test

@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 # Order: cheapest first, so a failure late in the list still leaves the start-up figures on screen;
 # codesearch's cold build (~2 min) last.
 SCRIPTS = ["startup.py", "imports.py", "oneshot.py", "steps.py", "sessions.py", "grep.py", "swarm.py", "rlm.py",
-           "a2a_serve.py", "tui.py", "repair.py", "codesearch.py"]
+           "a2a_serve.py", "tui.py", "repair.py", "acp.py", "codesearch.py"]
 QUICK_SCRIPTS = ["startup.py", "imports.py", "oneshot.py", "steps.py", "swarm.py", "tui.py"]
 # Summary rows: (key the scripts emit, how a value prints).
 ROWS = [("python_ms", "{:.1f}"), ("version_ms", "{:.1f}"), ("help_ms", "{:.1f}"), ("oneshot_s", "{:.3f}"),
@@ -34,7 +34,7 @@ ROWS = [("python_ms", "{:.1f}"), ("version_ms", "{:.1f}"), ("help_ms", "{:.1f}")
         ("req_bytes_full", "{:,.0f}"), ("req_tokens_full", "{:,.0f}"), ("step_ms", "{:.1f}"),
         ("steps_wall_s", "{:.3f}"), ("tui_mb", "{:.1f}"), ("swarm_mb", "{:.0f}"), ("swarm_spawn_ms", "{:.3f}"),
         ("repair_score", "{:.0f}"), ("repair_score_off", "{:.0f}"), ("repair_requests", "{:.0f}"),
-        ("repair_requests_off", "{:.0f}")]
+        ("repair_requests_off", "{:.0f}"), ("acp_first_chunk_s", "{:.3f}"), ("acp_prompt_chunk_s", "{:.3f}")]
 
 
 def machine() -> str:

@@ -1,5 +1,5 @@
 """The acceptance path driven by the official TypeScript SDK's client (@agentclientprotocol/sdk, pinned in
-tests/acp/node/package-lock.json and installed by `make test`) on this machine's Node.js."""
+tests/acp_agent/node/package-lock.json and installed by `make test`) on this machine's Node.js."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.acp.conftest import AGENT
+from tests.acp_agent.conftest import AGENT
 from tests.harness.llm_server import Reply, ToolCall
 
 NODE_DIR = Path(__file__).with_name("node")
@@ -23,7 +23,7 @@ def test_typescript_sdk_client_walks_the_acceptance_path(acp_env, llm_server):
     node = shutil.which("node")
     if node is None:
         pytest.skip("Node.js is not installed (the TypeScript SDK client needs `node` on PATH)")
-    assert SDK.is_file(), "the ACP TypeScript SDK is not installed: run `make test` (it runs npm ci in tests/acp/node)"
+    assert SDK.is_file(), "the ACP TypeScript SDK is not installed: run `make test` (it runs npm ci in tests/acp_agent/node)"
     acp_env.write_config('[permission]\nbash = "ask"\n')
     pid_file = acp_env.cwd / "pid.txt"
     llm_server.script(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from tests.acp.conftest import RecordingClient, agent, text_of
+from tests.acp_agent.conftest import RecordingClient, agent, text_of
 from tests.harness.llm_server import Reply, ToolCall
 from tests.mcp_bridge.test_mcp import FASTMCP_SERVER
 

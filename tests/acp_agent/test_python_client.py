@@ -7,7 +7,7 @@ import asyncio
 import os
 import tomllib
 
-from tests.acp.conftest import RecordingClient, agent, text_of
+from tests.acp_agent.conftest import RecordingClient, agent, text_of
 from tests.harness.llm_server import Reply, Stall, ToolCall
 
 

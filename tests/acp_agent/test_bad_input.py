@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.acp.conftest import AGENT
+from tests.acp_agent.conftest import AGENT
 from tests.harness.llm_server import Reply
 
 
