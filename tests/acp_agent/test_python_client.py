@@ -17,12 +17,19 @@ def _run(coro):
 
 def test_initialize_states_honest_capabilities(acp_env):
     async def scenario():
-        from acp.schema import ClientCapabilities
+        from acp.schema import AuthCapabilities, ClientCapabilities
 
         async with agent(acp_env, RecordingClient()) as (conn, _):
-            return await conn.initialize(protocol_version=1, client_capabilities=ClientCapabilities())
+            plain = await conn.initialize(protocol_version=1, client_capabilities=ClientCapabilities())
+            terminal = await conn.initialize(protocol_version=1, client_capabilities=ClientCapabilities(
+                auth=AuthCapabilities(terminal=True)))
+            return plain, terminal
 
-    init = _run(scenario())
+    init, terminal = _run(scenario())
+    assert [m.id for m in init.auth_methods] == ["vault"]  # terminal sign-ins only for clients that run them
+    logins = {m.id: m for m in terminal.auth_methods if getattr(m, "type", None) == "terminal"}
+    assert logins["codex"].args == ["--login", "codex"] and logins["openai"].args == ["--login", "openai"]
+    assert "codetether auth login openai" in logins["openai"].description
     caps = init.agent_capabilities
     assert caps.load_session is True
     assert caps.prompt_capabilities.embedded_context is True

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from acp import RequestError
+
 from codetether.errors import CodetetherError
 from codetether.secrets.redact import redact
 

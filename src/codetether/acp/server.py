@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from acp import PROTOCOL_VERSION
 from acp.core import AgentSideConnection
 from acp.schema import (
     AgentCapabilities,
@@ -29,18 +31,19 @@ from acp.schema import (
     SetSessionModeResponse,
 )
 
-from acp import PROTOCOL_VERSION
 from codetether import __version__
 from codetether.acp import auth
 from codetether.acp.errors import guarded, invalid_params
 from codetether.acp.modes import mode_state
 from codetether.acp.replay import history_updates
-from codetether.acp.session import AcpSession, Client
 from codetether.acp.translate import plan_update
 from codetether.acp.transport import stdio_transport
 from codetether.config.load import Config, read_raw
 from codetether.config.paths import config_file
 from codetether.config.permission import PermissionRules
+
+if TYPE_CHECKING:
+    from codetether.acp.session import AcpSession
 
 log = logging.getLogger("codetether.acp")
 SESSION_LIST_LIMIT = 200
@@ -64,12 +67,13 @@ class CodetetherAgent:
     async def initialize(self, protocol_version: int, client_capabilities: ClientCapabilities | None = None,
                          client_info: Any = None, **_: Any) -> InitializeResponse:
         self.caps = client_capabilities or ClientCapabilities()
+        _warm_up()
         terminal_auth = bool(getattr(getattr(self.caps, "auth", None), "terminal", False))
         return InitializeResponse(
             protocol_version=PROTOCOL_VERSION,
             agent_capabilities=AgentCapabilities(
                 load_session=True,
-                prompt_capabilities=PromptCapabilities(image=await self._default_takes_images(), audio=False,
+                prompt_capabilities=PromptCapabilities(image=self._default_takes_images(), audio=False,
                                                        embedded_context=True),
                 mcp_capabilities=McpCapabilities(http=False, sse=False),
                 session_capabilities=SessionCapabilities(list=SessionListCapabilities())),
@@ -168,6 +172,8 @@ class CodetetherAgent:
         return session
 
     async def _open(self, cwd: str, mcp_servers: list[Any] | None, session_ref: str | None = None) -> AcpSession:
+        from codetether.acp.session import AcpSession, Client
+
         fs = self.caps.fs
         client = Client(self.conn, bool(fs and fs.read_text_file), bool(fs and fs.write_text_file),
                         self.config.path or config_file(), self._rules_changed)
@@ -201,19 +207,16 @@ class CodetetherAgent:
                 self._models = []
         return self._models
 
-    async def _default_takes_images(self) -> bool:
-        """Whether the model a new session gets reads images (promptCapabilities.image)."""
+    def _default_takes_images(self) -> bool:
+        """Whether the configured default model reads images (promptCapabilities.image); without one configured
+        the model is not known yet, so no images are promised. No Vault call: initialize stays instant."""
+        from codetether.provider.catalog import PROVIDERS, canonical
         from codetether.provider.models_catalog import takes_images
-        from codetether.provider.registry import resolve_model
+        from codetether.provider.registry import parse_model_id
 
-        try:
-            resolved = await asyncio.wait_for(resolve_model(None, self.config), 10)
-        except Exception:  # no key yet: sessions will say so; no images promised meanwhile
-            return False
-        try:
-            return takes_images(getattr(getattr(resolved.provider, "spec", None), "dialect", ""), resolved.model)
-        finally:
-            await resolved.provider.aclose()
+        provider_id, model = parse_model_id(self.config.default_model.strip())
+        spec = PROVIDERS.get(canonical(provider_id or self.config.get("default.provider") or ""))
+        return spec is not None and takes_images(spec.dialect, model or spec.default_model)
 
 
 def with_mcp_servers(config: Config, servers: list[Any]) -> Config:
@@ -234,6 +237,14 @@ def with_mcp_servers(config: Config, servers: list[Any]) -> Config:
     mcp["servers"] = tables
     extra["mcp"] = mcp
     return Config(dict(config.values), extra, config.path)
+
+
+def _warm_up() -> None:
+    """Import the agent stack (sessions, providers, tools) while the editor has not asked for a session yet."""
+    import importlib
+
+    threading.Thread(target=importlib.import_module, args=("codetether.acp.session",), name="acp-warm-up",
+                     daemon=True).start()
 
 
 def _workspace(cwd: str) -> Path:

@@ -10,9 +10,10 @@ import sys
 
 def execute(args: argparse.Namespace) -> int:
     if args.login:  # a terminal sign-in the editor runs for us (authMethods of type "terminal")
+        from codetether.acp.auth import login_command
         from codetether.cli.dispatch import dispatch
 
-        return dispatch(["auth", args.login])
+        return dispatch(login_command(args.login))
     from codetether.config.load import load
 
     config = load()  # a broken config fails here, as one clear line on stderr, before any protocol traffic

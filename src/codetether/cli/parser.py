@@ -262,8 +262,8 @@ def _acp_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log-file", metavar="PATH", help="write the log here instead of stderr (stdout carries only "
                    "protocol messages)")
     p.add_argument("--verbose", action="store_true", help="log every step (debug level)")
-    p.add_argument("--login", choices=("codex", "copilot"), help="sign in (as `codetether auth LOGIN`) and exit: "
-                   "what an editor's terminal sign-in runs")
+    p.add_argument("--login", metavar="PROVIDER", help="sign in and exit, as an editor's terminal sign-in runs it: "
+                   "codex and copilot run their OAuth flows, any other provider `codetether auth login PROVIDER`")
 
 
 def _positive(text: str) -> int:
