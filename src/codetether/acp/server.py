@@ -95,7 +95,7 @@ class CodetetherAgent:
     async def load_session(self, cwd: str, session_id: str, mcp_servers: list[Any] | None = None,
                            **_: Any) -> LoadSessionResponse:
         if session_id in self.sessions:  # loaded again on this connection: start from the stored state
-            await self.sessions.pop(session_id).close()
+            await self.sessions.pop(session_id).close(forget_empty=False)
         session = await self._open(cwd, mcp_servers, session_ref=session_id)
         assert session.run is not None
         store = session.run.store

@@ -69,7 +69,8 @@ class AcpSession:
         if old is not None:
             await old.aclose()
 
-    async def close(self) -> None:
+    async def close(self, forget_empty: bool = True) -> None:
+        """Stop the turn and close the run; a session never prompted is deleted unless `forget_empty` is off."""
         self.cancel()
         if self.turn_task is not None:
             await asyncio.wait([self.turn_task])
@@ -77,7 +78,7 @@ class AcpSession:
         run, self.run = self.run, None
         if run is None:
             return
-        if run.info is not None and run.store.get(run.info.id).turn_count == 0:
+        if forget_empty and run.info is not None and run.store.get(run.info.id).turn_count == 0:
             run.store.delete(run.info.id)  # opened and never prompted: leave no empty session behind
         await run.aclose()
 
