@@ -144,3 +144,28 @@ def test_without_a_provider_key_new_session_asks_for_authentication(acp_env, vau
     assert "openai" in str(errors[0]) and "has no secret in Vault" in str(errors[0])
     assert "codetether auth" in str(errors[1])  # where to store a key; none is ever asked for over ACP
     assert session.session_id
+
+
+def test_a_repeated_call_is_asked_about_as_a_permission_request(acp_env, llm_server):
+    """The doom-loop guard's question (the same call three times in a row) reaches the editor as
+    session/request_permission, without an "always" option; rejected, the model is told to change course."""
+    from acp import text_block
+
+    client = RecordingClient()
+    same = Reply(tool_calls=[ToolCall("read", {"path": "app.py"})])
+    llm_server.script(same, same, same, Reply(text="Moving on."), same, same, same, Reply(text="Read it again."))
+    client.answers.extend(["reject_once", "allow_once"])
+
+    async def scenario():
+        async with agent(acp_env, client) as (conn, _):
+            session = await conn.new_session(cwd=str(acp_env.cwd), mcp_servers=[])
+            await conn.prompt(session_id=session.session_id, prompt=[text_block("look at app.py")])
+            await conn.prompt(session_id=session.session_id, prompt=[text_block("and again")])
+
+    _run(scenario())
+    (first, options), (second, _) = client.permission_requests
+    assert "call 3 in a row" in first.title
+    assert {o.kind for o in options} == {"allow_once", "reject_once"}
+    assert "call 3 in a row of read" in llm_server.requests[3].body["messages"][-1]["content"]  # held, told
+    assert "helo" in llm_server.requests[7].body["messages"][-1]["content"]  # allowed: it ran
+    assert "called 3 times in a row" in text_of(client.of("agent_thought_chunk"))

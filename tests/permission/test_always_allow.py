@@ -62,3 +62,10 @@ def test_edit_and_webfetch_always_allow_the_kind_and_outside_paths_have_no_alway
     remember(policy, AlwaysRule("edit"), config)
     assert tomllib.loads(config.read_text())["permission"] == {"edit": "allow", "webfetch": "ask"}
     assert policy.decide("write", False, {"path": "a"}).action == "allow"
+
+
+def test_a_question_no_rule_asked_has_no_always(tmp_path):
+    config = tmp_path / "config.toml"
+    policy = _policy(config, '[permission]\nedit = "ask"\n')
+    loop = ApprovalRequest("edit", "edit {...} again: call 3 in a row", "doom-loop guard: session.doom_loop = 3")
+    assert always_rule(policy, loop) is None

@@ -139,6 +139,11 @@ class EventTranslator:
     def _ContextTruncated(self, event: ev.ContextTruncated) -> None:
         self.push(text_chunk(f"(context trimmed: {event.removed_messages} older messages left out)\n", True))
 
+    def _notice(self, event: ev.ToolCallRepaired | ev.LoopDetected | ev.ContextLimitLearned) -> None:
+        self.push(text_chunk(f"({ev.notice(event)})\n", True))
+
+    _ToolCallRepaired = _LoopDetected = _ContextLimitLearned = _notice
+
     def _RunCompleted(self, event: ev.RunCompleted) -> None:
         for call_id in list(self.view.open_calls):  # a cancelled turn leaves them unanswered
             self.view.open_calls.pop(call_id)

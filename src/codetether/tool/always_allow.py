@@ -25,7 +25,10 @@ class AlwaysRule:
 
 def always_rule(policy: PermissionPolicy, request: ApprovalRequest) -> AlwaysRule | None:
     """The rule that would allow this request from now on; None when no rule can be that narrow (a path outside
-    the workspace: the only rule is 'every outside path')."""
+    the workspace: the only rule is 'every outside path') or the question is not a rule's (the doom-loop guard)."""
+    decisions = [policy.decide(request.tool, read_only, request.arguments) for read_only in (False, True)]
+    if not any((d.action, d.subject, d.rule) == ("ask", request.subject, request.rule) for d in decisions):
+        return None
     if request.tool in EDIT_TOOLS:
         return AlwaysRule("edit")
     if request.tool == "webfetch":
