@@ -4,6 +4,7 @@ loaded again in a new process."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import tomllib
 
@@ -34,15 +35,15 @@ def test_initialize_states_honest_capabilities(acp_env):
     assert caps.load_session is True
     assert caps.prompt_capabilities.embedded_context is True
     assert caps.prompt_capabilities.audio is False
-    assert caps.prompt_capabilities.image is False  # openai/m: not a model known to read images
+    assert caps.prompt_capabilities.image is True  # openai's wire carries images
     assert caps.mcp_capabilities.http is False and caps.mcp_capabilities.sse is False
     assert init.agent_info.name == "codetether"
     vault = [m for m in init.auth_methods if m.id == "vault"]
     assert vault and "codetether auth" in vault[0].description
 
 
-def test_images_are_offered_when_the_default_model_reads_them(acp_env):
-    acp_env.env["CODETETHER_DEFAULT_MODEL"] = "openai/gpt-4o"
+def test_no_images_are_promised_for_a_text_only_provider(acp_env):
+    acp_env.env["CODETETHER_DEFAULT_MODEL"] = "gemini-web/gemini-web-fast"
 
     async def scenario():
         async with agent(acp_env, RecordingClient()) as (conn, _):
@@ -50,7 +51,28 @@ def test_images_are_offered_when_the_default_model_reads_them(acp_env):
 
             return await conn.initialize(protocol_version=1, client_capabilities=ClientCapabilities())
 
-    assert _run(scenario()).agent_capabilities.prompt_capabilities.image is True
+    assert _run(scenario()).agent_capabilities.prompt_capabilities.image is False
+
+
+def test_a_prompt_with_an_image_and_an_embedded_file_reaches_the_model(acp_env, llm_server):
+    from acp import embedded_text_resource, image_block, resource_block, resource_link_block, text_block
+
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+    llm_server.script(Reply(text="A one-pixel image."))
+
+    async def scenario():
+        async with agent(acp_env, RecordingClient()) as (conn, _):
+            session = await conn.new_session(cwd=str(acp_env.cwd), mcp_servers=[])
+            return await conn.prompt(session_id=session.session_id, prompt=[
+                text_block("what is this?"), image_block(png, "image/png"),
+                resource_block(embedded_text_resource(f"file://{acp_env.cwd}/notes.md", "the notes say hi")),
+                resource_link_block("app.py", f"file://{acp_env.cwd}/app.py")])
+
+    assert _run(scenario()).stop_reason == "end_turn"
+    user = llm_server.requests[0].body["messages"][-1]
+    sent = json.dumps(user)
+    assert f"data:image/png;base64,{png}" in sent
+    assert "what is this?" in sent and "the notes say hi" in sent and f"{acp_env.cwd}/app.py" in sent
 
 
 def test_edit_permission_cancel_and_load(acp_env, llm_server):

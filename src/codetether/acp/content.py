@@ -16,12 +16,13 @@ from acp.schema import (
 )
 
 from codetether.acp.errors import invalid_params
-from codetether.provider.model import ImagePart, Message, Part, TextPart
+from codetether.provider.model import ImagePart
 
 
-def prompt_message(blocks: list[Any], images: bool, model: str) -> Message:
-    """The user message for `blocks`; content this session cannot take is a -32602 error naming it."""
-    parts: list[Part] = []
+def prompt_message(blocks: list[Any]) -> tuple[str, list[ImagePart]]:
+    """The user message for `blocks` as text and images; content no turn can take is a -32602 error naming it
+    (images for a text-only provider are refused by the turn itself, as in every front end)."""
+    parts: list[ImagePart] = []
     text: list[str] = []
     for block in blocks:
         if isinstance(block, TextContentBlock):
@@ -34,22 +35,20 @@ def prompt_message(blocks: list[Any], images: bool, model: str) -> Message:
                 if not (resource.mime_type or "").startswith("image/"):
                     raise _refuse(f"the embedded resource {resource.uri} is binary ({resource.mime_type or 'no type'})"
                                   "; only text resources and images can be sent")
-                parts.append(_image(resource.blob, resource.mime_type or "", images, model))
+                parts.append(_image(resource.blob, resource.mime_type or ""))
             else:
                 text.append(f'\n\n<file path="{_where(resource.uri)}">\n{resource.text}\n</file>')
         elif isinstance(block, ImageContentBlock):
-            parts.append(_image(block.data, block.mime_type, images, model))
+            parts.append(_image(block.data, block.mime_type))
         elif isinstance(block, AudioContentBlock):
             raise _refuse("audio prompts are not supported (promptCapabilities.audio is false)")
     joined = "".join(text).strip()
     if not joined and not parts:
         raise _refuse("the prompt is empty; send at least one text block")
-    return Message("user", ([TextPart(joined)] if joined else []) + parts)
+    return joined, parts
 
 
-def _image(data: str, mime_type: str, images: bool, model: str) -> ImagePart:
-    if not images:
-        raise _refuse(f"the model {model} does not take images; choose a model that does, or send text")
+def _image(data: str, mime_type: str) -> ImagePart:
     if not mime_type.startswith("image/") or not data:
         raise _refuse("an image block needs base64 data and an image/* mimeType")
     return ImagePart(f"data:{mime_type};base64,{data}", mime_type)

@@ -208,15 +208,15 @@ class CodetetherAgent:
         return self._models
 
     def _default_takes_images(self) -> bool:
-        """Whether the configured default model reads images (promptCapabilities.image); without one configured
-        the model is not known yet, so no images are promised. No Vault call: initialize stays instant."""
+        """promptCapabilities.image: false only when the configured default provider sends text only (a turn
+        with an image to such a provider is refused clearly either way). No Vault call: initialize stays instant."""
+        from codetether.images import TEXT_ONLY_DIALECTS
         from codetether.provider.catalog import PROVIDERS, canonical
-        from codetether.provider.models_catalog import takes_images
         from codetether.provider.registry import parse_model_id
 
-        provider_id, model = parse_model_id(self.config.default_model.strip())
+        provider_id, _ = parse_model_id(self.config.default_model.strip())
         spec = PROVIDERS.get(canonical(provider_id or self.config.get("default.provider") or ""))
-        return spec is not None and takes_images(spec.dialect, model or spec.default_model)
+        return spec is None or spec.dialect not in TEXT_ONLY_DIALECTS
 
 
 def with_mcp_servers(config: Config, servers: list[Any]) -> Config:

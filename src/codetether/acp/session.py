@@ -21,7 +21,6 @@ from codetether.agent import events as ev
 from codetether.config.load import Config
 from codetether.config.permission import PermissionRules
 from codetether.errors import CodetetherError
-from codetether.provider.models_catalog import takes_images
 from codetether.provider.pricing import cost_usd
 from codetether.session.turn import SessionRun
 from codetether.tool.permission import Approvals
@@ -102,11 +101,9 @@ class AcpSession:
         assert self.run is not None
         if self.busy:
             raise invalid_params("a prompt is already running in this session; wait for it or send session/cancel")
-        resolved = self.run.prepared.resolved
-        spec = getattr(resolved.provider, "spec", None)
-        message = prompt_message(blocks, takes_images(getattr(spec, "dialect", ""), resolved.model), resolved.id)
+        text, images = prompt_message(blocks)
         self._cost_before = self.run.store.get(self.id).cost_usd
-        task = self.turn_task = asyncio.create_task(self.run.turn(message), name=f"acp-turn-{self.id[:8]}")
+        task = self.turn_task = asyncio.create_task(self.run.turn(text, images), name=f"acp-turn-{self.id[:8]}")
         try:
             await asyncio.wait([task])
         except asyncio.CancelledError:  # the connection is closing: the turn goes with it

@@ -73,18 +73,6 @@ MODELS: tuple[ModelInfo, ...] = tuple(ModelInfo(*row) for row in (
 ))
 
 
-# Model families that read images in a prompt (matched like the table's keys), and the wires that carry them.
-IMAGE_MODELS = ("gpt-4o", "gpt-4.1", "gpt-5", "o3", "o4", "claude", "sonnet", "opus", "haiku", "gemini", "nova-pro",
-                "nova-lite", "nova-premier", "kimi-k2.5", "glm-4.5v", "qwen-vl", "qwen2.5-vl")
-IMAGE_DIALECTS = ("openai", "anthropic", "responses", "vertex-anthropic")
-
-
-def takes_images(dialect: str, model: str) -> bool:
-    """Whether a prompt's images reach this model: a wire that sends them and a model known to read them."""
-    name = model.lower()
-    return dialect in IMAGE_DIALECTS and any(_starts_segment(name, key) for key in IMAGE_MODELS)
-
-
 @lru_cache(maxsize=256)
 def model_info(model: str) -> ModelInfo | None:
     name = model.lower()
