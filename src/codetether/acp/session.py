@@ -40,6 +40,8 @@ class Client:
 
 
 class AcpSession:
+    """One editor session: its SessionRun, the turn running in it, and the stream of its updates."""
+
     def __init__(self, client: Client, config: Config, cwd: Path, models: list[str]):
         self.client, self.config, self.cwd, self.models = client, config, cwd, models
         self.id = ""
