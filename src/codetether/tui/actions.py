@@ -216,6 +216,10 @@ class SlashActions:
         self.refresh_sidebar()
         await self.chat.add_notice("Workspace and session cache refreshed.")
 
+    def action_toggle_tools(self) -> None:
+        """Ctrl+O: show or hide every tool call's arguments, output and diff."""
+        self.chat.toggle_tools()
+
     async def action_help(self) -> None:
         await self.cmd_help("")
 

@@ -42,6 +42,7 @@ class CodetetherApp(SlashActions, App[None]):
         Binding("escape", "interrupt", "Stop turn"),
         Binding("tab", "cycle_agent", "Agent", priority=True),
         Binding("ctrl+p,f4", "model_picker", "Model"),  # Ctrl+M arrives as Enter in most terminals
+        Binding("ctrl+o", "toggle_tools", "Tool details"),
         Binding("ctrl+b", "toggle_layout", "Layout"),
         Binding("f3", "toggle_inspector", "Inspector"),
         Binding("f2,ctrl+s", "swarm_view", "Swarm"),
@@ -304,7 +305,7 @@ class CodetetherApp(SlashActions, App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Tab and the chat keys belong to the chat screen; in dialogs Tab moves focus as usual.
-        if action in ("cycle_agent", "model_picker", "interrupt", "toggle_layout", "toggle_inspector"):
+        if action in ("cycle_agent", "model_picker", "interrupt", "toggle_layout", "toggle_inspector", "toggle_tools"):
             if action == "cycle_agent" and isinstance(self.screen, MainScreen):
                 popup = self.screen.query_one(PromptInput).mentions
                 return not (popup is not None and popup.open)  # Tab accepts the highlighted `@path`

@@ -26,7 +26,7 @@ COMMANDS: dict[str, str] = {
 }
 
 KEYS = ("Enter send · Ctrl+J/Alt+Enter new line · Ctrl+Up/Down history · Esc stop the turn · Tab switch agent\n"
-        "Ctrl+P (or F4) model picker · Ctrl+B layout · F3 inspector\n"
+        "Ctrl+P (or F4) model picker · Ctrl+O show/hide tool details · Ctrl+B layout · F3 inspector\n"
         "F2/Ctrl+S swarm view · ? help (on an empty input) · Ctrl+C stop the turn, again to quit · Ctrl+Q quit\n"
         "@path attaches a project file to the prompt (Tab or Enter completes the highlighted path)")
 

@@ -6,9 +6,11 @@ import json
 
 from rich.syntax import Syntax
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widgets import Collapsible, Markdown, Static
 
 from codetether.agent import events as ev
+from codetether.tui.tool_summary import diff_stat, error_excerpt, subject
 
 ARGS_PREVIEW = 897  # the seed shows this much of a call's arguments before "..."
 OUTPUT_PREVIEW = 4000
@@ -31,14 +33,18 @@ class ToolCallView(Collapsible):
 
     def __init__(self, event: ev.ToolCallStarted) -> None:
         self.call_id, self.tool = event.call_id, event.name
+        about = subject(event.name, event.arguments)
+        self.label = f"{event.name}: {about}" if about else event.name  # the command, path or pattern
         args = _pretty(event.arguments)
         args = args if len(args) <= ARGS_PREVIEW else args[:ARGS_PREVIEW] + "..."
         self.args_view = Static(args, classes="tool-args", markup=False)
-        super().__init__(self.args_view, title=f"⚙ {event.name}  running…", collapsed=True, classes="tool-call")
+        super().__init__(self.args_view, title=Content(f"⚙ {self.label}  running…"), collapsed=True,
+                         classes="tool-call")
 
     async def complete(self, event: ev.ToolCallCompleted) -> None:
         mark = "✓" if event.success else "✗"
-        self.title = f"{mark} {event.name}  {event.duration_ms} ms"
+        stat = diff_stat(str((event.metadata or {}).get("diff") or ""))
+        self.title = Content(f"{mark} {self.label}  {event.duration_ms} ms" + (f"  {stat}" if stat else ""))
         self.add_class("-ok" if event.success else "-failed")
         output = event.output if len(event.output) <= OUTPUT_PREVIEW else event.output[:OUTPUT_PREVIEW] + "\n..."
         body = self.query_one(Collapsible.Contents)
@@ -105,7 +111,17 @@ class ChatLog(VerticalScroll):
             view = ToolCallView(ev.ToolCallStarted(event.call_id, event.name, ""))
             await self._add(view)
         await view.complete(event)
+        if not event.success and event.output.strip():  # what went wrong, readable without expanding the call
+            await self.mount(Static(error_excerpt(event.output), classes="tool-error", markup=False), after=view)
         self._follow()
+
+    def toggle_tools(self) -> bool:
+        """Expand every tool call if any is collapsed, else collapse them all; True when now expanded."""
+        views = list(self.query(ToolCallView))
+        expand = any(view.collapsed for view in views)
+        for view in views:
+            view.collapsed = not expand
+        return expand
 
     async def _add(self, widget) -> None:
         follow = self.is_vertical_scroll_end or self.max_scroll_y == 0
