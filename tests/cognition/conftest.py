@@ -40,7 +40,8 @@ class Served:
 
     def post(self, path: str, body: Any = None) -> httpx.Response:
         content = b"" if body is None else json.dumps(body).encode()
-        return httpx.post(self.url + path, content=content, headers=self._headers(), timeout=30)
+        headers = {**self._headers(), **({"Content-Type": "application/json"} if content else {})}
+        return httpx.post(self.url + path, content=content, headers=headers, timeout=30)
 
     @contextlib.contextmanager
     def stream(self) -> Iterator[SSE]:

@@ -119,4 +119,4 @@ def test_reap_with_cascade_removes_the_subtree(swarm):
 def httpx_post_raw(s, path: str, raw: bytes):
     import httpx
 
-    return httpx.post(s.url + path, content=raw, timeout=30)
+    return httpx.post(s.url + path, content=raw, headers={"Content-Type": "application/json"}, timeout=30)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import time
 from pathlib import Path
 
 from codetether.tool import bash as bash_module
 from codetether.tool.base import ToolContext
+from tests.harness.procs import host_pids
 from tests.tools.conftest import call
 
 
@@ -64,14 +63,12 @@ def test_environment_is_non_interactive(ctx: ToolContext) -> None:
 
 
 def test_timeout_kills_the_whole_process_group(ctx: ToolContext, tmp_path: Path) -> None:
-    pidfile = tmp_path / "pids"
     started = time.monotonic()
-    result = call("bash", {"command": f"echo before; sleep 30 & echo $! $$ > {pidfile}; sleep 30",
-                           "timeout": 1}, ctx)
+    result = call("bash", {"command": "echo before; sleep 30.101 & sleep 30.102", "timeout": 1}, ctx)
     assert time.monotonic() - started < 10
     assert not result.success and result.metadata["timed_out"]
     assert "before" in result.output and "timed out after 1s" in result.output
-    assert _wait_dead(_pids(pidfile))
+    assert _wait_dead(host_pids("30.10"))
 
 
 def test_cancellation_kills_the_process_group(ctx: ToolContext, tmp_path: Path) -> None:
@@ -79,7 +76,7 @@ def test_cancellation_kills_the_process_group(ctx: ToolContext, tmp_path: Path) 
 
     async def scenario() -> None:
         task = asyncio.create_task(bash_module.TOOL.execute(
-            {"command": f"sleep 30 & echo $! $$ > {pidfile}; sleep 30"}, ctx))
+            {"command": f"sleep 30.201 & echo started > {pidfile}; sleep 30.202"}, ctx))
         for _ in range(100):
             if pidfile.exists() and pidfile.read_text().strip():
                 break
@@ -91,17 +88,18 @@ def test_cancellation_kills_the_process_group(ctx: ToolContext, tmp_path: Path) 
             pass
 
     asyncio.run(scenario())
-    assert _wait_dead(_pids(pidfile))
+    assert pidfile.exists()
+    assert _wait_dead(host_pids("30.20"))
 
 
-def test_background_job_does_not_hold_the_call(ctx: ToolContext, tmp_path: Path) -> None:
-    pidfile = tmp_path / "pids"
+def test_background_job_ends_with_the_call(ctx: ToolContext, tmp_path: Path) -> None:
+    """The sandbox's PID namespace ends with the command: a `&` job can't outlive the call (the task tool
+    is for that), and it does not hold the call open either."""
     started = time.monotonic()
-    result = call("bash", {"command": f"sleep 5 & echo $! > {pidfile}; echo done"}, ctx)
+    result = call("bash", {"command": "sleep 5.301 & echo done"}, ctx)
     assert time.monotonic() - started < 4
-    assert result.success and "done" in result.output and "background" in result.output
-    for pid in _pids(pidfile):
-        os.kill(pid, signal.SIGKILL)
+    assert result.success and "done" in result.output
+    assert _wait_dead(host_pids("5.301"), within=1.0)
 
 
 def test_huge_output_keeps_head_and_tail(ctx: ToolContext) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 
@@ -33,7 +32,9 @@ TERMINAL = {TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED, TaskSta
 
 
 def token_or_env(token: str | None) -> str | None:
-    return token or os.environ.get(TOKEN_ENV) or None
+    from codetether.secrets import sealed
+
+    return token or sealed.environ().get(TOKEN_ENV) or None
 
 
 @contextlib.asynccontextmanager

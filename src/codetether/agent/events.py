@@ -124,6 +124,14 @@ class AgentError:
 
 
 @dataclass
+class Notice:
+    """Something the user should know that is not an error of the run: no sandbox here, a long provider wait."""
+
+    text: str
+    kind: str = "warning"  # warning | info
+
+
+@dataclass
 class RunCompleted:
     text: str
     steps: int
@@ -133,7 +141,7 @@ class RunCompleted:
 
 Event = (RunStarted | StepStarted | TextChunk | TextComplete | ThinkingChunk | ToolCallStarted
          | ToolCallCompleted | ToolCallRepaired | LoopDetected | UsageUpdated | ContextTruncated | CompactionCompleted
-         | CompactionFailed | ContextLimitLearned | AgentError | RunCompleted)
+         | CompactionFailed | ContextLimitLearned | AgentError | Notice | RunCompleted)
 EventSink = Callable[[Event], None]
 
 

@@ -15,6 +15,8 @@ from codetether.config.load import Config
 from codetether.gitinfo import Project, project_for
 from codetether.provider.model import Message
 from codetether.provider.registry import ResolvedModel, resolve_model
+from codetether.sandbox import sandbox_for
+from codetether.sandbox.probe import backend
 from codetether.tool.base import ToolContext
 from codetether.tool.permission import Approvals, PermissionPolicy
 from codetether.tool.registry import ToolSet, load_tool
@@ -31,6 +33,8 @@ class PreparedAgent:
     async def aclose(self) -> None:
         import sys
 
+        if self.agent.ctx.sandbox is not None:
+            self.agent.ctx.sandbox.close()
         await self.resolved.provider.aclose()
         if self.agent.settings.tool_router is not None:
             await self.agent.settings.tool_router.aclose()
@@ -46,8 +50,9 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
                         stream: bool = True, approvals: Approvals | None = None,
                         project: Project | None = None) -> PreparedAgent:
     spec = get_agent(agent_name)
-    # Secrets come over the network while the prompt is read from disk and git.
+    # Secrets come over the network while the prompt is read from disk and git, and the sandbox is probed.
     prompt_task = asyncio.create_task(asyncio.to_thread(_prompt_and_project, spec, cwd, project))
+    probe_task = asyncio.create_task(asyncio.to_thread(backend)) if spec.tools else None
     try:
         resolved = await resolve_model(model_id, config)
     finally:
@@ -59,9 +64,15 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
                              tool_router=_tool_router(), doom_loop=config.get("session.doom_loop"),
                              repair_calls=config.get("session.repair_tool_calls"))
     approvals = approvals or Approvals()
+    sandbox = sandbox_for(config, root, spec.name)
+    if probe_task is not None:
+        await probe_task
+        if notice := sandbox.problem() or sandbox.unsandboxed_warning():
+            sink(ev.Notice(notice if notice.startswith("warning") else f"warning: {notice}"))
     policy = PermissionPolicy(config.permission, agent=spec.name, assume_yes=approvals.assume_yes,
-                              approver=approvals.approver)
-    ctx = ToolContext(root=root, cwd=cwd, policy=policy, config=config)
+                              approver=approvals.approver, access_mode=config.get("sandbox.access_mode"),
+                              kernel_read_only=probe_task is not None and sandbox.read_only_enforced)
+    ctx = ToolContext(root=root, cwd=cwd, policy=policy, config=config, sandbox=sandbox)
     tools = [load_tool(name) for name in spec.tools]
     mcp = None
     if "mcp" in config.extra:  # the mcp package is imported only when servers are configured

@@ -118,8 +118,11 @@ class Agent:
             tools.load([n for n in self.tools.loaded if n in tools.names])  # what the model loaded stays loaded
         self.tools = self.ctx.tools = self._tool_sets[spec.name]
         self.settings.agent = spec.name
+        if self.ctx.sandbox is not None:
+            self.ctx.sandbox.switch_agent(spec.name)
         if self.ctx.policy is not None:
             self.ctx.policy.agent = spec.name
+            self.ctx.policy.kernel_read_only = self.ctx.sandbox is not None and self.ctx.sandbox.read_only_enforced
         return previous
 
     async def run(self, user_message: Message | str) -> AgentResult:

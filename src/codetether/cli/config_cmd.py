@@ -37,12 +37,23 @@ def _show(config: cfg.Config, path: os.PathLike[str]) -> None:
             print(f"\n[{section}]")
         origin = f"  # from {key.env}" if key.env and os.environ.get(key.env) else ""
         print(f"{key.name} = {_toml_value(config.get(key.dotted))}{origin}")
-    vault = os.environ.get("VAULT_ADDR")
-    print(f"\n# Vault: {vault or 'not configured (VAULT_ADDR unset)'}; "
-          f"token {'set' if os.environ.get('VAULT_TOKEN') else 'not set'}. API keys live in Vault, never here.")
+    from codetether.secrets import sealed
+    from codetether.errors import CodetetherError
+    from codetether.secrets.vault_token import vault_token
+
+    env = sealed.environ()
+    try:
+        token, token_file = vault_token(env)
+        where = f"token from {token_file}" if token_file else ("token set" if token else "token not set")
+    except CodetetherError as exc:
+        where = exc.message
+    print(f"\n# Vault: {env.get('VAULT_ADDR') or 'not configured (VAULT_ADDR unset)'}; {where}. "
+          "API keys live in Vault, never here.")
 
 
 def _toml_value(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

@@ -30,6 +30,11 @@ def dispatch(argv: list[str]) -> int:
 
     args = build_parser(argv).parse_args(argv)  # exits 2 with usage on a bad command or flag
     command = args.command or _default_command(args)
+    from codetether.cli.sandbox_flags import apply_sandbox_flags
+    from codetether.secrets import sealed
+
+    apply_sandbox_flags(args)
+    sealed.seal()  # from here on no child process inherits a credential
     from codetether.crash import has_queued_reports
 
     uploader = None

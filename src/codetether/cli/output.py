@@ -36,6 +36,9 @@ class TextRenderer:
         elif isinstance(event, (ev.ToolCallRepaired, ev.LoopDetected, ev.ContextLimitLearned)):
             self._end_line()
             print(ev.notice(event), file=self.err, flush=True)
+        elif isinstance(event, ev.Notice):
+            self._end_line()
+            print(event.text, file=self.err, flush=True)
         elif isinstance(event, ev.RunCompleted):
             self._end_line()
 
@@ -97,6 +100,8 @@ class JsonlRenderer:
         elif isinstance(event, ev.ContextLimitLearned):
             self.emit("run.context_limit_learned", stated_limit=event.stated_limit, window=event.window,
                       tokens_before=event.tokens_before, tokens_after=event.tokens_after)
+        elif isinstance(event, ev.Notice):
+            self.emit("run.notice", kind=event.kind, text=event.text)
         elif isinstance(event, ev.RunCompleted) and event.exit_reason == "completed":
             self.emit("run.item_completed", item_id=self._item())
 

@@ -6,6 +6,7 @@ import argparse
 
 from codetether import __version__
 from codetether.cli.commands import COMMANDS, DESCRIPTION
+from codetether.cli.sandbox_flags import add_sandbox_flags
 from codetether.cli.worker_args import add_root_worker_flags, add_worker_arguments
 
 SUMMARY = dict(COMMANDS)
@@ -124,6 +125,7 @@ def _swarm_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--k8s-pod-budget", type=_positive, metavar="N", help="pod mode: at most N pods at once (default 8)")
     p.add_argument("--k8s-image", metavar="IMAGE", help="pod mode: the sub-agent image (default "
                    "codetether-agent:<version>)")
+    add_sandbox_flags(p)
 
 
 def _swarm_subagent_parser(p: argparse.ArgumentParser) -> None:
@@ -171,6 +173,7 @@ def _ralph_parser(p: argparse.ArgumentParser) -> None:
     run.add_argument("--json", action="store_true", help="print a JSON summary on stdout at the end")
     run.add_argument("-y", "--yes", action="store_true",
                      help="approve every action a [permission] rule would ask about (deny rules still apply)")
+    add_sandbox_flags(run)
     status = sub.add_parser("status", help="each story's state, attempts and last failure")
     status.add_argument("-p", "--prd", default="prd.json", help="the PRD file (default prd.json)")
     status.add_argument("--json", action="store_true", help="print one JSON object")
@@ -183,12 +186,15 @@ def _serve_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--public-url", metavar="URL", help="base URL the agent card advertises (default: from the bind)")
     p.add_argument("--max-wait", type=_positive_float, default=600.0, metavar="SECS",
                    help="a blocking SendMessage returns the task, still working, after this long (default 600)")
+    p.add_argument("--max-body-mb", type=_positive, default=32, metavar="MB",
+                   help="refuse request bodies larger than this with 413 (default 32)")
     p.add_argument("-m", "--model", help="provider/model for every task, e.g. moonshotai/kimi-k2.5")
     p.add_argument("--agent", choices=("build", "plan", "explore"), default="build",
                    help="the agent that runs each task (default build)")
     p.add_argument("--max-steps", type=_positive, help="stop each task after this many model steps")
     p.add_argument("-y", "--yes", action="store_true",
                    help="approve every action a [permission] rule would ask about (deny rules still apply)")
+    add_sandbox_flags(p)
 
 
 def _a2a_parser(p: argparse.ArgumentParser) -> None:
@@ -252,6 +258,7 @@ def _model_flags(p: argparse.ArgumentParser, default_agent: str | None = None) -
     p.add_argument("--no-stream", action="store_true", help="ask the provider for whole responses, not a stream")
     p.add_argument("-y", "--yes", action="store_true",
                    help="approve every action a [permission] rule would ask about (deny rules still apply)")
+    add_sandbox_flags(p)
     resume = p.add_mutually_exclusive_group()
     resume.add_argument("-c", "--continue", dest="continue_session", action="store_true",
                         help="continue this project's most recent session")

@@ -52,7 +52,7 @@ async def _run(args: argparse.Namespace) -> int:
         result = await run.turn(message, images)
         info = run.store.get(run.session_id)
     finally:
-        await run.aclose()
+        await run.aclose(wait_for_runs=True)  # a Ralph run the turn started finishes before we exit
     session_id = info.id
     prepared = run.prepared
     summary = {"session_id": session_id, "model": prepared.resolved.id, "agent": prepared.agent_name,

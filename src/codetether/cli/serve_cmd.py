@@ -14,5 +14,5 @@ def execute(args: argparse.Namespace) -> int:
 
     settings = TaskSettings(load(), Path.cwd(), model=args.model, agent=args.agent, assume_yes=args.yes,
                             max_steps=args.max_steps)
-    serve(settings, args.hostname, args.port, args.public_url, args.max_wait)
+    serve(settings, args.hostname, args.port, args.public_url, args.max_wait, args.max_body_mb * 1024 * 1024)
     return 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from codetether.cli.sandbox_flags import add_sandbox_flags
+
 
 def add_root_worker_flags(parser: argparse.ArgumentParser) -> None:
     """`codetether --server URL` (or CODETETHER_SERVER) with no command starts the worker, as in the seed."""
@@ -26,3 +28,4 @@ def add_worker_arguments(p: argparse.ArgumentParser) -> None:
                    help="all: [permission] 'ask' rules are allowed; safe (default): the rules apply and 'ask' is "
                         "refused; none: read-only tools only")
     p.add_argument("-m", "--model", help="provider/model for tasks that name none")
+    add_sandbox_flags(p)

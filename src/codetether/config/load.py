@@ -24,7 +24,7 @@ class Config:
     path: Path | None = None
 
     def get(self, dotted: str) -> Any:
-        return self.values[dotted]
+        return self.values[dotted] if dotted in self.values else BY_NAME[dotted].default
 
     @property
     def default_model(self) -> str:
@@ -90,6 +90,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _check_type(key: Key, value: Any, source: str) -> Any:
     ok = isinstance(value, key.type) and not (key.type is int and isinstance(value, bool))
+    if key.type is list and ok and not all(isinstance(item, str) for item in value):
+        ok = False
     if not ok:
         raise ConfigError(f"{source}: '{key.dotted}' must be {_type_word(key.type)}, got {value!r}")
     if key.minimum is not None and value < key.minimum:
@@ -108,6 +110,8 @@ def parse_value(key: Key, text: str, source: str) -> Any:
         if low in _FALSE:
             return False
         raise ConfigError(f"{source}: '{key.dotted}' must be true or false, got {text!r}")
+    if key.type is list:
+        return [item.strip() for item in text.split(",") if item.strip()]
     if key.type is int:
         try:
             number = int(text)
@@ -154,7 +158,8 @@ def default_document() -> dict[str, Any]:
 
 
 def _type_word(kind: type) -> str:
-    return {bool: "true or false", int: "an integer", str: "a string"}.get(kind, kind.__name__)
+    return {bool: "true or false", int: "an integer", str: "a string",
+            list: "a list of strings"}.get(kind, kind.__name__)
 
 
 def _known_keys_hint() -> str:

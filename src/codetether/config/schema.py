@@ -52,6 +52,18 @@ KEYS: tuple[Key, ...] = (
     Key("websearch", "backend", str, "", "websearch backend: searxng, brave or tavily (keys from Vault); empty = off.",
         choices=("", "searxng", "brave", "tavily")),
     Key("websearch", "searxng_url", str, "", "Base URL of a SearXNG instance with the JSON format enabled."),
+    Key("sandbox", "access_mode", str, "approve",
+        "ask: commands run read-only, edits need approval; approve: commands may write the workspace only; "
+        "full: no filesystem or network limits.", "CODETETHER_ACCESS_MODE", choices=("ask", "approve", "full")),
+    Key("sandbox", "network", bool, False, "Let commands reach the network (off: only their own loopback).",
+        "CODETETHER_SANDBOX_NETWORK"),
+    Key("sandbox", "required", bool, True,
+        "Refuse to run commands where the kernel can't sandbox them; false: run them unsandboxed, with a warning."),
+    Key("sandbox", "writable_roots", list, [], "More directories commands may write (e.g. ~/.cache/go-build)."),
+    Key("sandbox", "hidden_paths", list, [],
+        "More paths commands must not see (e.g. ~/.ssh); codetether's own secrets are always hidden."),
+    Key("sandbox", "env_keep", list, [],
+        "More environment variables (names or globs) passed to commands; Vault and API keys never are."),
 )
 
 BY_NAME: dict[str, Key] = {k.dotted: k for k in KEYS}

@@ -25,7 +25,9 @@ _ASSIGNMENT = re.compile(r"((?:token|key|secret|password|passwd|auth)[\w-]*=)\S+
 
 def scrub(text: str, env: dict[str, str] | None = None) -> str:
     """Remove every known secret: Vault values seen by this process and secret-looking environment values."""
-    env = os.environ if env is None else env
+    from codetether.secrets import sealed
+
+    env = sealed.environ() if env is None else env
     text = redact(text)
     values = sorted((v for k, v in env.items() if _SECRET_NAME.search(k) and len(v) >= 6), key=len, reverse=True)
     for value in values:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -37,7 +36,9 @@ def _new_id(path: Path) -> str:
 
 
 def auth_headers(env: dict[str, str] | None = None) -> dict[str, str]:
-    env = os.environ if env is None else env
+    from codetether.secrets import sealed
+
+    env = sealed.environ() if env is None else env
     out = {}
     if (token := env.get("CODETETHER_CRASH_REPORT_AUTH_TOKEN", "").strip()):
         out["Authorization"] = f"Bearer {token}"

@@ -11,6 +11,7 @@ from codetether.provider.catalog import ALIASES, PREFERENCE, PROVIDERS, canonica
 from codetether.provider.client import Provider
 from codetether.provider.errors import NoProvidersError, UnknownModelError
 from codetether.provider.factory import make_provider
+from codetether.secrets import sealed
 from codetether.secrets.env import env_fallback_enabled, secrets_from_env
 from codetether.secrets.model import ProviderSecret
 from codetether.secrets.vault import VaultClient, VaultSettings
@@ -61,7 +62,7 @@ class ResolvedModel:
 async def load_secrets(config: Config, wanted: str | None = None,
                        env: dict[str, str] | None = None) -> dict[str, ProviderSecret]:
     """Provider secrets from Vault (only `wanted`'s when given), the opt-in environment fallback, LOCAL_CUDA_*."""
-    env = os.environ if env is None else env
+    env = sealed.environ() if env is None else env
     secrets: dict[str, ProviderSecret] = {}
     settings = VaultSettings.from_env(env)
     if settings is not None:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Self
 
 import httpx
 
 from codetether.errors import CodetetherError
 from codetether.net import async_client
+from codetether.secrets import sealed
 from codetether.secrets.k8s_auth import K8sAuth
 from codetether.secrets.model import ProviderSecret
 from codetether.secrets.redact import remember
+from codetether.secrets.vault_token import check_addr, read_token_file, vault_token
 
 
 class VaultError(CodetetherError):
@@ -36,27 +39,43 @@ class VaultSettings:
     path: str = "codetether/providers"
     namespace: str | None = None
     k8s: K8sAuth | None = None  # VAULT_ROLE: the token comes from a Kubernetes login, renewed on 403
-
+    token_file: Path | None = None  # where the token was read; read again when Vault rejects it (renewals)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> VaultSettings | None:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> VaultSettings | None:
         """Without VAULT_ADDR: the local vault codetether manages, or None when that was never set up."""
-        env = os.environ if env is None else env
+        env = sealed.environ() if env is None else env
         addr = env.get("VAULT_ADDR", "").strip()
         if not addr:
             from codetether.secrets.local_vault import managed_settings
 
             return managed_settings()
-        token = env.get("VAULT_TOKEN", "").strip()
+        try:
+            check_addr(addr)
+            token, token_file = vault_token(env)
+        except CodetetherError as exc:
+            raise VaultError(exc.message, exc.hint) from None
         k8s = K8sAuth.from_env(env)
         if not token and k8s is None:
-            raise VaultError(f"VAULT_ADDR is set ({addr}) but VAULT_TOKEN is empty",
-                             "Export VAULT_TOKEN with a token that can read your provider secrets.")
+            raise VaultError(f"VAULT_ADDR is set ({addr}) but no Vault token was found",
+                             "Export VAULT_TOKEN, or point VAULT_TOKEN_FILE at a token file (a Vault Agent sink), "
+                             "or log in with `vault login` (~/.vault-token).")
         if token:
             remember(token)
         return cls(addr.rstrip("/"), token, env.get("VAULT_MOUNT", "secret").strip("/") or "secret",
                    env.get("VAULT_SECRETS_PATH", "codetether/providers").strip("/"),
-                   env.get("VAULT_NAMESPACE") or None, k8s)
+                   env.get("VAULT_NAMESPACE") or None, k8s, token_file)
+
+    def reread_token(self) -> bool:
+        """Take a renewed token from the token file; True when it changed."""
+        if self.token_file is None:
+            return False
+        fresh = read_token_file(self.token_file)
+        if not fresh or fresh == self.token:
+            return False
+        remember(fresh)
+        self.token = fresh
+        return True
 
 
 class VaultClient:
@@ -129,6 +148,9 @@ class VaultClient:
         resp = await self._send(method, url, body)
         if resp.status_code in (401, 403) and k8s is not None:
             await self._login(k8s, resp.request.headers.get("X-Vault-Token"))  # expired or revoked: once more
+            resp = await self._send(method, url, body)
+        elif resp.status_code in (401, 403) and self.settings.reread_token():
+            self._http.headers["X-Vault-Token"] = self.settings.token  # a Vault Agent renewed its sink file
             resp = await self._send(method, url, body)
         return self._answer(resp, where, body)
 

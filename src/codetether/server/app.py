@@ -20,6 +20,7 @@ from codetether.a2a.card import build_card
 from codetether.a2a.executor import CodetetherExecutor, TaskSettings
 from codetether.a2a.handler import BoundedWaitHandler
 from codetether.server.auth import BearerAuth
+from codetether.server.guard import DEFAULT_MAX_BODY, RequestGuard
 
 if TYPE_CHECKING:
     from codetether.cognition.runtime import CognitionRuntime
@@ -31,7 +32,7 @@ PUBLIC_PATHS = (*CARD_PATHS, "/health")
 
 
 def build_app(settings: TaskSettings, url: str, token: str | None, max_wait: float = 600.0,
-              cognition: CognitionRuntime | None = None) -> Starlette:
+              cognition: CognitionRuntime | None = None, max_body: int = DEFAULT_MAX_BODY) -> Starlette:
     """`url` is what the card advertises; with a `token`, every path but the card and /health needs it;
     a blocking SendMessage returns after `max_wait` seconds even if the task is still working.
     `cognition` adds the /v1/cognition and /v1/swarm routes, and auto-starts the loop if its settings say so."""
@@ -61,7 +62,10 @@ def build_app(settings: TaskSettings, url: str, token: str | None, max_wait: flo
             await cognition.shutdown()  # ends open SSE streams, so graceful shutdown does not wait on them
         await handler.aclose()  # cancels running tasks, so their tools' child processes go too
 
+    # The token is checked first, so nobody without it makes the server read a body.
     middleware = [Middleware(BearerAuth, token=token, public=PUBLIC_PATHS)] if token else []
+    middleware.append(Middleware(RequestGuard, token_required=token is not None, rpc_paths=RPC_PATHS,
+                                 max_body=max_body, public_url=url))
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
-import os
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from codetether.errors import UsageError
+from codetether.secrets import sealed
 
 TOKEN_ENV = "CODETETHER_AUTH_TOKEN"
 
@@ -27,7 +27,7 @@ def is_loopback(host: str) -> bool:
 
 def server_token(host: str, env: dict[str, str] | None = None) -> str | None:
     """The token calls must carry (env CODETETHER_AUTH_TOKEN), or None; refuse to serve beyond loopback without."""
-    token = (os.environ if env is None else env).get(TOKEN_ENV, "").strip() or None
+    token = (sealed.environ() if env is None else env).get(TOKEN_ENV, "").strip() or None
     if token is None and not is_loopback(host):
         raise UsageError(f"refusing to serve on {host} without an auth token: anyone who can reach it could run "
                          "commands in this project",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import sys
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from codetether.a2a.executor import TaskSettings
 from codetether.errors import CodetetherError, UsageError
 from codetether.server.app import build_app
 from codetether.server.auth import is_loopback, server_token
+from codetether.server.guard import DEFAULT_MAX_BODY
 
 if TYPE_CHECKING:
     from codetether.cognition.runtime import CognitionRuntime
@@ -26,20 +28,44 @@ def public_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def serve(settings: TaskSettings, host: str, port: int, url: str | None = None, max_wait: float = 600.0) -> None:
+def serve(settings: TaskSettings, host: str, port: int, url: str | None = None, max_wait: float = 600.0,
+          max_body: int = DEFAULT_MAX_BODY) -> None:
     token = server_token(host)  # refuses beyond loopback without one, before anything binds
     cognition = _cognition()  # bad CODETETHER_COGNITION_* values also stop us before binding
     sock = _listen(host, port)
     port = sock.getsockname()[1]  # --port 0 picks a free one; the card must name the real one
     url = (url or public_url(host, port)).rstrip("/")
-    app = build_app(settings, url, token, max_wait, cognition)
+    app = build_app(settings, url, token, max_wait, cognition, max_body)
     auth = "bearer token required" if token else "no auth (loopback only)"
     shown = f"[{host}]" if ":" in host else host
     print(f"CodeTether A2A server on http://{shown}:{port} (card {url}/.well-known/agent-card.json; {auth}; "
           f"workspace {settings.workspace})", file=sys.stderr, flush=True)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
                             timeout_graceful_shutdown=5)
+    _one_line_logs()  # after uvicorn has set up its own handlers
     uvicorn.Server(config).run(sockets=[sock])
+
+
+class _NoTraceback(logging.Filter):
+    """A client's bad input is logged as one line: the a2a-sdk logs some with a traceback, which says nothing
+    to the operator and can be flooded by any client."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.getMessage()}: {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+            record.args, record.exc_info, record.exc_text = (), None, None
+        return True
+
+
+def _one_line_logs() -> None:
+    """Every handler that prints (uvicorn's, and ours for everything else) gets the filter."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    for logger in (root, logging.getLogger("uvicorn"), logging.getLogger("uvicorn.access")):
+        for existing in logger.handlers:
+            existing.addFilter(_NoTraceback())
 
 
 def _cognition() -> CognitionRuntime:

@@ -103,12 +103,17 @@ class SessionRun:
         cost = cost_usd(self.prepared.resolved.model, usage)
         self.store.end_turn(self.info.id, number, usage.prompt_tokens, usage.completion_tokens, cost, exit_reason)
 
-    async def aclose(self) -> None:
+    async def aclose(self, *, wait_for_runs: bool = False) -> None:
+        """End the session: its background tasks stop; its Ralph runs are waited for (`wait_for_runs`, a
+        one-shot run that started one) or stopped."""
         import sys
 
         task_tool = sys.modules.get("codetether.tool.task")  # loaded only if this process could start a task
         if self.info is not None and task_tool is not None:
             await task_tool.stop_tasks(self.info.id)  # background tasks end with their session
+        ralph_tool = sys.modules.get("codetether.tool.ralph_tool")
+        if ralph_tool is not None:
+            await ralph_tool.finish_runs(self.prepared.agent.ctx.session_id, wait=wait_for_runs)
         await self.prepared.aclose()
         self.store.close()
 

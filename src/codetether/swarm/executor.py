@@ -17,6 +17,7 @@ from codetether.gitinfo import Project, git_lines, project_for
 from codetether.provider.limits import context_window_for
 from codetether.provider.model import Usage
 from codetether.provider.registry import ResolvedModel
+from codetether.sandbox import sandbox_for
 from codetether.session.store import SessionStore
 from codetether.swarm.cache import ResultCache, workspace_state
 from codetether.swarm.collapse import CollapseController, Observation, observe
@@ -121,7 +122,8 @@ class SwarmExecutor:
             self.report(f"note: {note}", self.progress)
         rt = Runtime(self.cfg, self.resolved.provider, self.resolved.model, limiter, self.config.permission,
                      ResultStore(), context_window_for(self.resolved.model),
-                     project_instructions(self.root, self.root), None if trees or pods else PathLocks())
+                     project_instructions(self.root, self.root), None if trees or pods else PathLocks(),
+                     sandbox=sandbox_for(self.config, self.root))
         cache = ResultCache(self.cfg.cache_ttl_secs, enabled=self.cfg.cache_enabled)
         stats, results, error = SwarmStats(critical_path=plan.critical_path()), [], None
         try:

@@ -14,6 +14,7 @@ from codetether.agent.loop import Agent, AgentResult, AgentSettings
 from codetether.config.permission import PermissionRules
 from codetether.errors import CodetetherError
 from codetether.provider.model import Message, Usage
+from codetether.sandbox import Sandbox
 from codetether.swarm.config import SwarmConfig
 from codetether.swarm.limiter import SharedLimiter
 from codetether.swarm.pathlocks import PathLocks
@@ -59,6 +60,7 @@ class Runtime:
     context_window: int
     instructions: str = ""  # project instructions (AGENTS.md), read once per swarm
     locks: PathLocks | None = None  # shared directory only
+    sandbox: Sandbox | None = None  # the swarm's; each sub-agent gets it for its own directory
     tool_calls: int = 0  # across the whole swarm, capped at cfg.max_total_steps
     usage: Usage = field(default_factory=Usage)
     tools: list[Tool] = field(default_factory=list)
@@ -82,8 +84,10 @@ class Runtime:
                                isolation=self.isolation or (ISOLATED if isolated else SHARED))
         if self.instructions:
             prompt += "\n\n" + self.instructions
-        ctx = ToolContext(root=workdir, cwd=workdir, session_id=f"swarm:{sub.id}",
-                          policy=PermissionPolicy(self.rules, agent="build"))
+        sandbox = self.sandbox.with_root(workdir) if self.sandbox is not None else None
+        ctx = ToolContext(root=workdir, cwd=workdir, session_id=f"swarm:{sub.id}", sandbox=sandbox,
+                          policy=PermissionPolicy(self.rules, agent="build",
+                                                  access_mode=sandbox.access_mode if sandbox else "approve"))
         if self.locks is not None:
             ctx.on_file_change = self.locks.recorder(sub.id)
         settings = AgentSettings(model=self.model, agent="swarm", max_steps=self.cfg.max_steps_per_subagent,
@@ -138,6 +142,9 @@ async def run_subagent(rt: Runtime, sub: Subtask, workdir: Path, isolated: bool,
         except TimeoutError:
             result, reason = None, "timed_out"
             error = f"sub-agent timed out after {rt.cfg.subagent_timeout_secs}s"
+        finally:
+            if agent.ctx.sandbox is not None:
+                agent.ctx.sandbox.close()  # its private /tmp
         if reason == "error" and rt.tool_calls >= rt.cfg.max_total_steps:
             reason = "budget"  # retrying cannot help: the budget is shared and spent
         outcome = Outcome(result, reason, error, attempt, calls[0])

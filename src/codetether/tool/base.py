@@ -13,6 +13,7 @@ from codetether.tool.schema import validate_arguments
 if TYPE_CHECKING:
     from codetether.config.load import Config
     from codetether.rlm.loop import RlmModel
+    from codetether.sandbox import Sandbox, Wrapped
     from codetether.session.store import SessionStore
     from codetether.tool.files import Files
     from codetether.tool.permission import ApprovalRequest, PermissionPolicy
@@ -65,10 +66,15 @@ class ToolContext:
     ask_user: AskUser | None = None  # None: no user to ask (headless)
     llm: RlmModel | None = None  # the agent's own model, for tools that ask it themselves (rlm)
     files: Files | None = None  # where file tools read and write text; None: the local disk (tool/files.py)
+    sandbox: Sandbox | None = None  # every process a tool starts runs in it; None: the config's for this root
 
     def __post_init__(self) -> None:
         self.root = Path(os.path.realpath(self.root))
         self.cwd = Path(os.path.realpath(self.cwd)) if self.cwd else self.root
+        if self.sandbox is None:
+            from codetether.sandbox import sandbox_for
+
+            self.sandbox = sandbox_for(self.config, self.root)
 
     def resolve(self, path: str | os.PathLike[str]) -> Path:
         """Resolve a model-given path against cwd and refuse one outside the workspace."""
@@ -140,6 +146,21 @@ class Tool:
                     raise
                 await ctx.policy.approve(need.request)
                 ctx.granted.append(need.path)
+
+
+async def sandboxed(ctx: ToolContext, argv: list[str], cwd: Path) -> Wrapped:
+    """`argv` as the context's sandbox runs it; a refusal the model reads where nothing may run."""
+    import asyncio
+
+    from codetether.sandbox import SandboxUnavailable
+    from codetether.sandbox.probe import backend
+
+    assert ctx.sandbox is not None
+    await asyncio.to_thread(backend)  # probed once per process, off the event loop
+    try:
+        return ctx.sandbox.wrap(argv, cwd, ctx.env)
+    except SandboxUnavailable as exc:
+        raise ToolError(str(exc)) from None
 
 
 def description_for(module_file: str) -> str:

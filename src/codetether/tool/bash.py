@@ -8,27 +8,13 @@ import shutil
 import signal
 from typing import Any
 
-from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
+from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for, sandboxed
 
 DEFAULT_TIMEOUT = 120
 MAX_OUTPUT_CHARS = 30_000
 KILL_GRACE_SECS = 2.0
 # Once bash exits, output still open means a background job kept the pipe; don't wait for it forever.
 DRAIN_SECS = 1.0
-
-NON_INTERACTIVE = {
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_PAGER": "cat",
-    "PAGER": "cat",
-    "MANPAGER": "cat",
-    "GIT_EDITOR": "true",
-    "EDITOR": "true",
-    "VISUAL": "true",
-    "DEBIAN_FRONTEND": "noninteractive",
-    "PIP_NO_INPUT": "1",
-    "NPM_CONFIG_YES": "true",
-    "TERM": "dumb",
-}
 
 PARAMETERS: dict[str, Any] = {
     "type": "object",
@@ -111,13 +97,13 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     if bash is None:
         raise ToolError("bash is not installed on this machine")
     timeout = int(args.get("timeout") or DEFAULT_TIMEOUT)
-    env = {**scrubbed_environ(), **(ctx.env or {}), **NON_INTERACTIVE}
+    wrapped = await sandboxed(ctx, [bash, "-c", command], cwd)
     # Our own pipe, so we can stop reading (close our end) even while a background job still holds it.
     read_fd, write_fd = os.pipe()
     try:
         proc = await asyncio.create_subprocess_exec(
-            bash, "-c", command, cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=write_fd, stderr=write_fd, start_new_session=True)
+            *wrapped.argv, cwd=cwd, env=wrapped.env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=write_fd, stderr=write_fd, start_new_session=True, pass_fds=wrapped.pass_fds)
     except BaseException:
         os.close(read_fd)
         raise
@@ -159,13 +145,3 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
 
 
 TOOL = Tool(name="bash", description=description_for(__file__), parameters=PARAMETERS, run=run)
-
-
-_SECRET_NAMES = ("VAULT_", "BAO_", "CODETETHER_AUTH_TOKEN", "CODETETHER_TOKEN")
-_SECRET_SUFFIXES = ("_API_KEY",)  # provider keys; other tokens (e.g. GITHUB_TOKEN) are the user's tools' own
-
-
-def scrubbed_environ() -> dict[str, str]:
-    """The environment minus Vault access and provider keys: commands the model writes must not reach them."""
-    return {k: v for k, v in os.environ.items()
-            if not k.upper().startswith(_SECRET_NAMES) and not k.upper().endswith(_SECRET_SUFFIXES)}

@@ -53,15 +53,20 @@ class PermissionPolicy:
     """The rules for one agent run, plus how to settle 'ask': --yes, an interactive approver, or refuse."""
 
     def __init__(self, rules: PermissionRules | None = None, *, agent: str = "build", assume_yes: bool = False,
-                 approver: Approver | None = None):
+                 approver: Approver | None = None, access_mode: str = "approve", kernel_read_only: bool = False):
+        """`access_mode` ask makes every edit need approval; `kernel_read_only` says the sandbox itself keeps
+        this agent's commands from writing, so a read-only agent may run more than its allow-list, if approved."""
         self.rules = rules or PermissionRules()
         self.agent, self.assume_yes, self.approver = agent, assume_yes, approver
+        self.access_mode, self.kernel_read_only = access_mode, kernel_read_only
         self._ask_lock = asyncio.Lock()  # one question on the terminal at a time, even for parallel calls
 
     def decide(self, tool: str, read_only: bool, arguments: dict[str, Any]) -> Decision:
         if self.agent in READ_ONLY_AGENTS and not read_only:
             return self._read_only_agent(tool, arguments)
         if tool in EDIT_TOOLS:
+            if self.access_mode == "ask" and self.rules.edit == "allow":
+                return Decision("ask", f"{tool} (changes files)", 'access mode "ask" (--access-mode)')
             return Decision(self.rules.edit, f"{tool} (changes files)", self._rule("edit", self.rules.edit))
         if tool == "bash" or (tool == "task" and arguments.get("action") == "start"):
             return self._bash(str(arguments.get("command", "")))  # a background task is a bash command too
@@ -103,15 +108,25 @@ class PermissionPolicy:
             raise PermissionDenied(f"the user declined {request.subject} ({request.rule}); do not retry it")
 
     def _bash(self, command: str) -> Decision:
+        """Rules match the command as written and every program it really runs (paths, wrappers, `sh -c`
+        seen through); a program that can't be known before it runs is asked about wherever a rule restricts."""
         subject = f"bash command {command.strip()!r}"
         if not self.rules.bash_patterns:
             return Decision(self.rules.bash, subject, self._rule("bash", self.rules.bash))
+        from codetether.tool.shell.programs import resolve
+
+        programs = resolve(command)
         worst: tuple[str, str] | None = None
-        for part in _commands(command):
+        for part in dict.fromkeys([*_commands(command), *programs.commands]):
             found = self._match(part)
             if worst is None or _SEVERITY[found[0]] > _SEVERITY[worst[0]]:
                 worst = found
         action, rule = worst or ("allow", "no [permission.bash] pattern matches")
+        restrictive = self.rules.bash != "allow" or any(a != "allow" for a in self.rules.bash_patterns.values())
+        if programs.unresolved and restrictive and _SEVERITY[action] < _SEVERITY["ask"]:
+            action = "ask"
+            rule = (f"[permission.bash] in {self.rules.source}: which program "
+                    f"{programs.unresolved[0].strip()[:80]!r} runs can't be known before it runs")
         return Decision(action, subject, rule)
 
     def _match(self, command: str) -> tuple[str, str]:
@@ -127,11 +142,17 @@ class PermissionPolicy:
         rule = f"the {self.agent} agent, which is read-only"
         if tool == "bash":
             command = str(arguments.get("command", ""))
-            from codetether.tool.readonly_shell import read_only_problem  # plan's bash only
+            from codetether.tool.shell.readonly import read_only_problem  # plan's bash only
 
             problem = read_only_problem(command)
             if problem is None:
                 return self._bash(command)
+            if self.kernel_read_only:  # it can't write anyway: the user may let it run
+                denied = self._bash(command)
+                if denied.action == "deny":
+                    return denied
+                return Decision("ask", f"bash command {command.strip()!r} ({problem}; it runs in a read-only "
+                                       "sandbox)", rule)
             return Decision("deny", f"bash command {command.strip()!r} ({problem})", rule)
         return Decision("deny", f"{tool} (changes files or runs commands)", rule)
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
-import sys
+import asyncio
+from pathlib import Path
 from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
@@ -59,30 +57,54 @@ async def _create(args: dict[str, Any], ctx: ToolContext, path: Any) -> ToolResu
 
 
 async def _start(args: dict[str, Any], ctx: ToolContext, path: Any) -> ToolResult:
+    from codetether.ralph.loop import RalphLoop, RalphOptions
     from codetether.ralph.prd import Prd
     from codetether.ralph.state import running_pid, state_path
 
     prd = Prd.load(path)  # a broken PRD is reported now, not in a log nobody reads
     pid = running_pid(path)
-    if pid:
-        raise ToolError(f"a Ralph run (pid {pid}) is already working on {ctx.display(path)}; use action status")
-    argv = ["ralph", "run", "-p", str(path), "--max-iterations", str(args.get("max_iterations") or 10), "--json"]
-    if args.get("model"):
-        argv += ["-m", args["model"]]
-    if ctx.policy is not None and ctx.policy.assume_yes:
-        argv.append("--yes")
+    if pid or any(not job.done() for job in _RUNS.get(ctx.session_id, [])):
+        raise ToolError(f"a Ralph run is already working on {ctx.display(path)}; use action status")
     if ctx.policy is not None:  # it runs the PRD's checks and an agent's commands: bash rules apply
-        await ctx.policy.check("bash", False, {"command": "codetether " + shlex.join(argv)})
+        await ctx.policy.check("bash", False, {"command": f"codetether ralph run -p {path}"})
     log = state_path(path, ".log")
     log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "ab") as out:
-        # Its own session: the run outlives this agent's turn and is not killed with its process group.
-        proc = subprocess.Popen([sys.executable, "-m", "codetether", *argv], cwd=path.parent, stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                                env=dict(os.environ))
-    return ToolResult(f"started a Ralph run on {ctx.display(path)} (pid {proc.pid}, {len(prd.stories)} stories, "
-                      f"{len(prd.passed)} passing); it works in the background, log: {log}. "
-                      "Check it with action status.", metadata={"pid": proc.pid, "log": str(log)})
+    options = RalphOptions(path, args.get("model"), int(args.get("max_iterations") or 10),
+                           assume_yes=bool(ctx.policy is not None and ctx.policy.assume_yes))
+    from codetether.config.load import load
+
+    loop = RalphLoop(ctx.config or load(), options, log=lambda line: _append(log, line))
+    job = asyncio.create_task(_logged(loop, log), name=f"ralph:{path}")
+    _RUNS.setdefault(ctx.session_id, []).append(job)
+    return ToolResult(f"started a Ralph run on {ctx.display(path)} ({len(prd.stories)} stories, "
+                      f"{len(prd.passed)} passing); it works in the background of this session, log: {log}. "
+                      "Check it with action status.", metadata={"log": str(log)})
+
+
+# Ralph runs this process started, by session: they belong to the session and end with it (or are waited for).
+_RUNS: dict[str, list[asyncio.Task[Any]]] = {}
+
+
+async def _logged(loop: Any, log: Path) -> None:
+    try:
+        summary = await loop.run()
+        _append(log, f"run ended: {summary.status}")
+    except Exception as exc:  # the state file records it for `status`; the session goes on
+        _append(log, f"run failed: {getattr(exc, 'message', None) or exc}")
+
+
+def _append(log: Path, line: str) -> None:
+    with open(log, "a", encoding="utf-8") as out:
+        out.write(f"[ralph] {line}\n")
+
+
+async def finish_runs(session_id: str, *, wait: bool) -> None:
+    """The session is ending: wait for its Ralph runs (a one-shot `run`) or stop them (everything else)."""
+    jobs = [job for job in _RUNS.pop(session_id, []) if not job.done()]
+    if not wait:
+        for job in jobs:
+            job.cancel()
+    await asyncio.gather(*jobs, return_exceptions=True)
 
 
 TOOL = Tool(name="ralph", description=description_for(__file__), parameters=PARAMETERS, run=run)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.bash import KILL_GRACE_SECS, NON_INTERACTIVE, cap_text, killpg, scrubbed_environ
+from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for, sandboxed
+from codetether.tool.bash import KILL_GRACE_SECS, cap_text, killpg
 
 LOG_CAP_BYTES = 2 * 1024 * 1024
 MAX_RUNNING = 16
@@ -81,10 +81,10 @@ def _pump(task: BackgroundTask) -> None:
     task.proc.stdout.close()
 
 
-def _start(command: str, ctx: ToolContext) -> BackgroundTask:
+async def _start(command: str, ctx: ToolContext) -> BackgroundTask:
     if not command.strip():
         raise ToolError("'command' is required for action 'start' (the shell command to run in the background)")
-    if sum(t.proc.poll() is None for t in _TASKS.values()) >= MAX_RUNNING:
+    if sum(t.proc.poll() is None for t in _TASKS.values() if t.session_id == ctx.session_id) >= MAX_RUNNING:
         raise ToolError(f"{MAX_RUNNING} tasks are already running; cancel one first (action 'list' shows them)")
     bash = shutil.which("bash")
     if bash is None:
@@ -96,9 +96,11 @@ def _start(command: str, ctx: ToolContext) -> BackgroundTask:
     log.parent.mkdir(parents=True, exist_ok=True)
     _forget_old_logs(log.parent)
     log.write_bytes(b"")
-    env = {**scrubbed_environ(), **(ctx.env or {}), **NON_INTERACTIVE}
-    proc = subprocess.Popen([bash, "-c", command], cwd=ctx.cwd, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    assert ctx.cwd is not None
+    wrapped = await sandboxed(ctx, [bash, "-c", command], ctx.cwd)
+    proc = subprocess.Popen(wrapped.argv, cwd=ctx.cwd, env=wrapped.env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                            pass_fds=wrapped.pass_fds)
     task = BackgroundTask(task_id, ctx.session_id, command, proc, log)
     _TASKS[task_id] = task
     threading.Thread(target=_pump, args=(task,), name=f"task-{task_id}", daemon=True).start()
@@ -164,7 +166,7 @@ def _kill_all() -> None:
 async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     action = args["action"]
     if action == "start":
-        task = _start(args.get("command") or "", ctx)
+        task = await _start(args.get("command") or "", ctx)
         return ToolResult(f"started task {task.id} (pid {task.proc.pid}); check it later with action "
                           f"'status' or 'output' and id '{task.id}'", metadata={"id": task.id})
     if action == "list":

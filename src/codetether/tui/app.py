@@ -239,6 +239,8 @@ class CodetetherApp(SlashActions, App[None]):
             self.update_usage(event)
         elif isinstance(event, ev.AgentError):
             await chat.add_notice(f"error: {event.message}", "error")
+        elif isinstance(event, ev.Notice):
+            await chat.add_notice(event.text, "error" if event.kind == "warning" else "")
         elif isinstance(event, ev.ContextTruncated):
             await chat.add_notice(f"(context trimmed: {event.removed_messages} older messages left out)")
         elif isinstance(event, ev.CompactionCompleted):

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
-from pathlib import Path
 
 import httpx
 from a2a.client import ClientConfig, create_client
@@ -14,6 +12,7 @@ from a2a.types import CancelTaskRequest, GetTaskRequest, TaskState
 
 from tests.a2a.serve.conftest import user_message
 from tests.harness.llm_server import Reply, Stall, ToolCall
+from tests.harness.procs import wait_gone
 
 FIX = (Reply(text="Fixing the typo.", tool_calls=[ToolCall("edit", {"path": "app.py", "old_string": '"helo"',
                                                                       "new_string": '"hello"'})]),
@@ -66,17 +65,8 @@ def test_blocking_send_returns_the_completed_task(served, llm_server, workspace)
     assert "fix the greeting typo" in str(llm_server.requests[0].body["messages"])
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    status = Path(f"/proc/{pid}/status")
-    return not (status.exists() and "\nState:\tZ" in status.read_text())  # a zombie has already exited
-
-
 def test_cancel_mid_task_ends_canceled_and_kills_the_bash_child(served, llm_server, workspace):
-    command = "sleep 30 & echo $! > sleep.pid; echo $$ > bash.pid; wait"
+    command = "sleep 30.401 & echo $! > sleep.pid; echo $$ > bash.pid; wait"
     llm_server.script(Reply(tool_calls=[ToolCall("bash", {"command": command})]), Reply(text="should not be reached"))
 
     async def scenario() -> tuple:
@@ -98,11 +88,7 @@ def test_cancel_mid_task_ends_canceled_and_kills_the_bash_child(served, llm_serv
     cancelled, final = asyncio.run(scenario())
     assert cancelled.status.state == TaskState.TASK_STATE_CANCELED
     assert final.status.state == TaskState.TASK_STATE_CANCELED
-    pids = [int((workspace / name).read_text()) for name in ("bash.pid", "sleep.pid")]
-    deadline = time.monotonic() + 5
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not any(_alive(p) for p in pids), pids
+    assert not wait_gone("30.401")
     assert len(llm_server.requests) == 1  # the loop stopped: the model was not asked again
     assert served.proc.poll() is None
 

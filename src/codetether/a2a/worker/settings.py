@@ -46,7 +46,9 @@ def build_settings(*, server: str | None, token: str | None, name: str | None, w
                    codebases: str | None, auto_approve: str, model: str | None,
                    env: Mapping[str, str] | None = None, cwd: Path | None = None) -> WorkerSettings:
     """Flags win over CODETETHER_SERVER / CODETETHER_TOKEN / CODETETHER_WORKER_NAME; every mistake names its field."""
-    env = os.environ if env is None else env
+    from codetether.secrets import sealed
+
+    env = sealed.environ() if env is None else env
     url = (server or env.get("CODETETHER_SERVER") or "").strip()
     if not url:
         raise UsageError("the worker needs the platform's URL",

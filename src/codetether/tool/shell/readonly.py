@@ -49,7 +49,19 @@ def _program_problem(words: list[str]) -> str | None:
         return f"'{program}' is not on the read-only list ({', '.join(sorted(READ_ONLY_PROGRAMS))}, git)"
     for word in words[1:]:
         for option in FORBIDDEN_OPTIONS.get(program, ()):
-            # Short options may carry their value glued on (-Ovim), so a prefix match is needed.
-            if word == option or word.startswith(option + "=") or (len(option) == 2 and word.startswith(option)):
+            if _is_option(word, option):
                 return f"'{program} {option}' can write files or run programs"
     return None
+
+
+def _is_option(word: str, option: str) -> bool:
+    """Whether `word` gives `option`: exactly, with a value, abbreviated, or inside a cluster of short flags.
+
+    git and GNU tools accept any unambiguous prefix of a long option (`--open` for --open-files-in-pager) and
+    clustered short flags (`-iO` is -i -O), so both count; being too strict here only costs an approval."""
+    if option.startswith("--"):
+        name = word.split("=", 1)[0]
+        return name == option or (name.startswith("--") and len(name) > 3 and option.startswith(name))
+    if option.startswith("-") and len(option) == 2:
+        return word.startswith("-") and not word.startswith("--") and option[1] in word[1:]
+    return word == option or word.startswith(option + "=")  # find's single-dash long forms (-exec, -delete)

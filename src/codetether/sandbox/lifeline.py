@@ -1,0 +1,35 @@
+"""A pipe only this process writes to: its read end in every sandbox, which ends itself when the pipe does.
+
+bubblewrap's --die-with-parent misses one case: an agent killed while bwrap is still setting up the sandbox,
+before the sandbox's init has asked for the parent-death signal. The kernel closes our write end however we
+die, so a watcher started inside the sandbox before the command sees end-of-file and kills everything in its
+PID namespace (`kill -1` there reaches only the sandbox's own processes)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+
+_read_end: int | None = None
+
+
+def read_end() -> int:
+    """The fd sandboxes inherit (pass it with pass_fds); the write end stays here, close-on-exec."""
+    global _read_end
+    if _read_end is None:
+        read, _write = os.pipe()  # both close-on-exec: only what is passed explicitly reaches a child
+        _read_end = read  # the write end is never used nor closed: it lives exactly as long as we do
+    return _read_end
+
+
+def guarded(command: list[str], fd: int) -> list[str]:
+    """`command` behind a watcher that kills the sandbox's processes once the lifeline breaks."""
+    script = f'( read -r _ <&{fd} ; kill -KILL -1 ) </dev/null >/dev/null 2>&1 & exec {fd}<&- "$@"'
+    return [_shell(), "-c", script, "sh", *command]
+
+
+@functools.cache
+def _shell() -> str:
+    """bash: a POSIX sh such as dash can't name file descriptors above 9 in a redirection."""
+    return shutil.which("bash") or "/bin/sh"

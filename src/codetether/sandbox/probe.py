@@ -1,0 +1,50 @@
+"""Can this machine sandbox? Found once per process: bubblewrap present and user namespaces that work."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+
+INSTALL_HINT = ("Install bubblewrap (Debian/Ubuntu: `apt install bubblewrap`; Fedora: `dnf install bubblewrap`; "
+                "Arch: `pacman -S bubblewrap`)")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The sandbox this machine offers: bwrap's path and the options this build understands, or why none."""
+
+    bwrap: str | None
+    problem: str | None = None  # why the kernel can't sandbox here; None when it can
+    disable_userns: bool = False  # bwrap >= 0.8: the sandbox can't create namespaces of its own
+
+    @property
+    def available(self) -> bool:
+        return self.problem is None
+
+
+@functools.cache
+def backend() -> Backend:
+    """Probe once: a missing or broken bubblewrap is a clear reason, never a crash."""
+    if not sys.platform.startswith("linux"):
+        return Backend(None, f"the sandbox needs Linux (bubblewrap); this is {sys.platform}")
+    bwrap = os.environ.get("CODETETHER_BWRAP") or shutil.which("bwrap")
+    if not bwrap:
+        return Backend(None, f"bubblewrap (bwrap) is not installed. {INSTALL_HINT}")
+    try:
+        help_text = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=10,
+                                   stdin=subprocess.DEVNULL, check=False).stdout
+        trial = subprocess.run([bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--cap-drop", "ALL",
+                                "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--die-with-parent",
+                                "true"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL,
+                               check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Backend(None, f"bubblewrap at {bwrap} could not be run ({exc})")
+    if trial.returncode != 0:
+        why = (trial.stderr.strip().splitlines() or ["no message"])[-1]
+        return Backend(None, f"bubblewrap at {bwrap} cannot create a sandbox here ({why}); user namespaces may be "
+                             "disabled (sysctl kernel.unprivileged_userns_clone=1, or an AppArmor profile for bwrap)")
+    return Backend(bwrap, None, disable_userns="--disable-userns" in help_text)

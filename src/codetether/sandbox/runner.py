@@ -1,0 +1,144 @@
+"""One agent's sandbox: wraps each command the agent's tools start, owns the private /tmp they share."""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from codetether.sandbox import lifeline
+from codetether.sandbox.bwrap import bwrap_argv
+from codetether.sandbox.env import tool_environment
+from codetether.sandbox.policy import FsAccess, SandboxPolicy, fs_access_for
+from codetether.sandbox.probe import Backend, backend
+
+
+@dataclass(frozen=True)
+class Wrapped:
+    """What to execute instead of a command: its argv, environment and the fds it must inherit."""
+
+    argv: list[str]
+    env: dict[str, str]
+    pass_fds: tuple[int, ...] = ()
+
+
+class SandboxUnavailable(Exception):
+    """The kernel can't sandbox here and the user has not opted in to running commands unsandboxed."""
+
+
+class Sandbox:
+    """Every process a tool starts goes through `wrap`: the policy, not the call site, decides what it may do."""
+
+    def __init__(self, policy: SandboxPolicy, env_keep: tuple[str, ...] = (), access_mode: str = "approve"):
+        self.policy = _with_git_dir(policy)
+        self.env_keep, self.access_mode = env_keep, access_mode
+        self._tmp: Path | None = None
+        self._warned = False
+
+    @property
+    def backend(self) -> Backend:
+        return backend()
+
+    @property
+    def enforced(self) -> bool:
+        return self.backend.available
+
+    @property
+    def read_only_enforced(self) -> bool:
+        """The kernel keeps these commands from writing anything but their private /tmp."""
+        return self.enforced and self.policy.fs is FsAccess.READ_ONLY
+
+    def switch_agent(self, agent: str) -> None:
+        """Plan mode (plan_enter) makes commands read-only from the next one on; leaving it restores the mode."""
+        self.policy = replace(self.policy, fs=fs_access_for(self.access_mode, agent))
+
+    def problem(self) -> str | None:
+        """Why commands can't run here (no sandbox and no opt-in); None when they can."""
+        found = self.backend
+        if found.available or self.policy.fs is FsAccess.FULL or not self.policy.required:
+            return None
+        return (f"commands can't run: the sandbox is unavailable ({found.problem}). To run them without a "
+                "sandbox, the user must opt in: --access-mode full, or `[sandbox] required = false` in the config")
+
+    def unsandboxed_warning(self) -> str | None:
+        """Said once per agent when commands will run without a kernel sandbox because the user chose so."""
+        found = self.backend
+        if found.available or self._warned:
+            return None
+        self._warned = True
+        return f"warning: commands run WITHOUT a sandbox ({found.problem})"
+
+    def wrap(self, argv: list[str], cwd: Path, extra_env: dict[str, str] | None = None) -> Wrapped:
+        """What to execute instead of `argv`; SandboxUnavailable if nothing may run."""
+        problem = self.problem()
+        if problem:
+            raise SandboxUnavailable(problem)
+        env = {**tool_environment(network=self.policy.network or self.policy.fs is FsAccess.FULL,
+                                  keep=self.env_keep), **(extra_env or {})}
+        found = self.backend
+        if not found.available:
+            return Wrapped(argv, env)
+        if self.policy.fs is not FsAccess.FULL:
+            env["TMPDIR"] = "/tmp"
+        fd = lifeline.read_end()
+        return Wrapped(bwrap_argv(found, self.policy, self.private_tmp(), cwd, lifeline.guarded(argv, fd)), env, (fd,))
+
+    def private_tmp(self) -> Path:
+        """This agent's own /tmp, shared by its commands (a build in one step, its test in the next)."""
+        if self._tmp is None or not self._tmp.is_dir():
+            self._tmp = Path(tempfile.mkdtemp(prefix="codetether-sandbox-tmp-"))
+            _CREATED.add(self._tmp)
+        return self._tmp
+
+    def with_root(self, root: Path) -> Sandbox:
+        """The same policy for another workspace (a sub-agent's worktree)."""
+        return Sandbox(replace(self.policy, root=root), self.env_keep, self.access_mode)
+
+    def close(self) -> None:
+        if self._tmp is not None:
+            _remove(self._tmp)
+            self._tmp = None
+
+
+_CREATED: set[Path] = set()
+
+
+def _remove(path: Path) -> None:
+    _CREATED.discard(path)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@atexit.register
+def _remove_all() -> None:
+    for path in list(_CREATED):
+        _remove(path)
+
+
+def _with_git_dir(policy: SandboxPolicy) -> SandboxPolicy:
+    """A linked worktree commits into its main repository's .git: writable too, or `git commit` fails there."""
+    if policy.fs is not FsAccess.WORKSPACE_WRITE:
+        return policy
+    common = _git_common_dir(policy.root)
+    if common is None or common == policy.root or policy.root in common.parents:
+        return policy
+    return replace(policy, writable_roots=(*policy.writable_roots, common))
+
+
+def _git_common_dir(root: Path) -> Path | None:
+    """Read from the `.git` file of a linked worktree (`gitdir: …/.git/worktrees/X`, then its `commondir`)."""
+    try:
+        text = (root / ".git").read_text(encoding="utf-8", errors="replace") if (root / ".git").is_file() else ""
+    except OSError:
+        return None
+    if not text.startswith("gitdir:"):
+        return None
+    gitdir = (root / text[len("gitdir:"):].strip()).resolve()
+    try:
+        common = (gitdir / (gitdir / "commondir").read_text(encoding="utf-8").strip()).resolve()
+    except OSError:
+        return gitdir
+    return common
+
+

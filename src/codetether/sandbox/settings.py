@@ -1,0 +1,35 @@
+"""Build an agent's sandbox from the config's [sandbox] table, the command line and the agent's kind."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from codetether.sandbox.policy import SandboxPolicy, fs_access_for, secret_paths
+from codetether.sandbox.runner import Sandbox
+
+if TYPE_CHECKING:
+    from codetether.config.load import Config
+
+
+def sandbox_for(config: Config | None, root: Path, agent: str = "build") -> Sandbox:
+    """The sandbox an agent of kind `agent` gets in `root` (defaults when there is no config)."""
+    get = config.get if config is not None else _default
+    access_mode = get("sandbox.access_mode")
+    policy = SandboxPolicy(
+        fs=fs_access_for(access_mode, agent), root=root,
+        writable_roots=tuple(_paths(get("sandbox.writable_roots"))), network=bool(get("sandbox.network")),
+        hidden=(*secret_paths(), *_paths(get("sandbox.hidden_paths"))),
+        required=bool(get("sandbox.required")))
+    return Sandbox(policy, tuple(get("sandbox.env_keep")), access_mode)
+
+
+def _paths(values: list[str]) -> list[Path]:
+    return [Path(os.path.expanduser(v)) for v in values if v.strip()]
+
+
+def _default(dotted: str) -> Any:
+    from codetether.config.schema import BY_NAME
+
+    return BY_NAME[dotted].default
