@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from codetether.sandbox import Wrapped
 
 
 @dataclass(frozen=True)
@@ -21,10 +26,24 @@ class Project:
         return (self.id,) if self.id == path_id else (self.id, path_id)
 
 
-def run_git(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """One git command with its output captured and no stdin; OSError and TimeoutExpired are the caller's."""
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL, check=False)
+def run_git(cwd: Path, *args: str, timeout: float = 60,
+            writable: Sequence[Path] = ()) -> subprocess.CompletedProcess[str]:
+    """One git command, sandboxed (read-only unless `writable` names what it may change), its output captured
+    and no stdin; OSError and TimeoutExpired are the caller's."""
+    wrapped = git_command(args, cwd, writable)
+    return subprocess.run(wrapped.argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=wrapped.env,
+                          pass_fds=wrapped.pass_fds, stdin=subprocess.DEVNULL, check=False)
+
+
+def git_command(args: Sequence[str], cwd: Path, writable: Sequence[Path] = ()) -> Wrapped:
+    """git as the agent runs it: in the sandbox, with hooks and the fsmonitor off even where there is none."""
+    from codetether.sandbox.own import own_command
+
+    return own_command(["git", *HARDENED, *args], cwd, writable)
+
+
+# Settings a repository's own config can't override from the command line's precedence.
+HARDENED = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null")
 
 
 def git_lines(cwd: Path, *commands: tuple[str, ...]) -> list[str | None]:
@@ -32,8 +51,10 @@ def git_lines(cwd: Path, *commands: tuple[str, ...]) -> list[str | None]:
     procs: list[subprocess.Popen[str] | None] = []
     for args in commands:
         try:
-            procs.append(subprocess.Popen(["git", *args], cwd=cwd, stdout=subprocess.PIPE,
-                                          stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True))
+            wrapped = git_command(args, cwd)
+            procs.append(subprocess.Popen(wrapped.argv, cwd=cwd, stdout=subprocess.PIPE, env=wrapped.env,
+                                          pass_fds=wrapped.pass_fds, stderr=subprocess.DEVNULL,
+                                          stdin=subprocess.DEVNULL, text=True))
         except OSError:
             procs.append(None)
     results: list[str | None] = []

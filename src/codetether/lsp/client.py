@@ -9,9 +9,13 @@ import os
 import signal
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 REQUEST_TIMEOUT = 30.0
+
+
+if TYPE_CHECKING:
+    from codetether.sandbox import Sandbox
 
 
 class LspError(Exception):
@@ -19,8 +23,11 @@ class LspError(Exception):
 
 
 class LspClient:
-    def __init__(self, command: list[str], root: Path, env: dict[str, str] | None = None):
-        self.command, self.root, self.env = command, root, env
+    def __init__(self, command: list[str], root: Path, env: dict[str, str] | None = None,
+                 sandbox: Sandbox | None = None):
+        """With a `sandbox`, the server runs in it like every command a tool starts (servers can run project
+        code: build scripts, plugins)."""
+        self.command, self.root, self.env, self.sandbox = command, root, env, sandbox
         self.process: asyncio.subprocess.Process | None = None
         self.capabilities: dict[str, Any] = {}
         self.diagnostics: dict[str, list[dict[str, Any]]] = {}
@@ -35,15 +42,25 @@ class LspClient:
 
     async def start(self, timeout: float = REQUEST_TIMEOUT) -> None:
         """Spawn the server and run the initialize handshake."""
+        argv, env, fds = self.command, self.env, ()
+        if self.sandbox is not None:
+            from codetether.sandbox import SandboxUnavailable
+
+            try:
+                wrapped = self.sandbox.wrap(self.command, self.root, self.env)
+            except SandboxUnavailable as exc:
+                raise LspError(str(exc)) from None
+            argv, env, fds = wrapped.argv, wrapped.env, wrapped.pass_fds
         try:
             self.process = await asyncio.create_subprocess_exec(
-                *self.command, cwd=str(self.root), env=self.env, stdin=asyncio.subprocess.PIPE,
+                *argv, cwd=str(self.root), env=env, stdin=asyncio.subprocess.PIPE, pass_fds=fds,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True)
         except OSError as exc:
             raise LspError(f"could not start `{' '.join(self.command)}`: {exc.strerror or exc}") from None
         self._tasks = [asyncio.create_task(self._read_loop()), asyncio.create_task(self._drain_stderr())]
         result = await self.request("initialize", {
-            "processId": os.getpid(),
+            # A sandboxed server can't see our pid (its own PID namespace) and would take us for dead.
+            "processId": None if self.sandbox is not None and self.sandbox.enforced else os.getpid(),
             "rootUri": self.root.as_uri(), "rootPath": str(self.root),
             "workspaceFolders": [{"uri": self.root.as_uri(), "name": self.root.name}],
             "capabilities": {

@@ -48,7 +48,7 @@ class LspManager:
         self._starting: dict[tuple[str, Path], asyncio.Lock] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    async def client(self, language: str, command: list[str], root: Path) -> LspClient:
+    async def client(self, language: str, command: list[str], root: Path, sandbox: Any = None) -> LspClient:
         """The running server for this language and project, started (and the oldest evicted) if needed."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
@@ -65,7 +65,7 @@ class LspManager:
             if existing is not None:
                 self._servers.pop(key)
                 await existing.close()
-            client = LspClient(command, root)
+            client = LspClient(command, root, sandbox=sandbox)
             try:
                 await client.start(START_TIMEOUT)
             except LspError as exc:

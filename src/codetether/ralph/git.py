@@ -16,9 +16,9 @@ class GitError(CodetetherError):
     """A git command Ralph needs failed; the message carries git's own words."""
 
 
-def _git(root: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def _git(root: Path, *args: str, timeout: float = 60, write: bool = False) -> subprocess.CompletedProcess[str]:
     try:
-        return run_git(root, *args, timeout=timeout)
+        return run_git(root, *args, timeout=timeout, writable=[root] if write else ())
     except FileNotFoundError:
         raise GitError("git is not installed; Ralph needs it for the PRD branch and commits") from None
     except subprocess.TimeoutExpired:
@@ -26,7 +26,8 @@ def _git(root: Path, *args: str, timeout: float = 60) -> subprocess.CompletedPro
 
 
 def _ok(root: Path, *args: str) -> str:
-    proc = _git(root, *args)
+    """A git command that changes the repository (checkout, add, commit): it may write the repository only."""
+    proc = _git(root, *args, write=True)
     if proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip().splitlines()
         raise GitError(f"`git {' '.join(args)}` failed: {' '.join(detail[-3:]) or f'exit {proc.returncode}'}")

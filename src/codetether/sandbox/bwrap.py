@@ -29,8 +29,9 @@ def bwrap_argv(backend: Backend, policy: SandboxPolicy, private_tmp: Path, cwd: 
     for path in (p for p in map(_real, policy.writable) if p is not None and p.is_dir()):
         argv += ["--bind", str(path), str(path)]
         shown.append(path)
-    if policy.fs is FsAccess.READ_ONLY:  # the workspace stays readable even where it lives under /tmp
-        for path in dict.fromkeys(p for p in map(_real, (policy.root, cwd)) if p is not None and p.is_dir()):
+    # What lives under the host's /tmp (a workspace, a swarm worktree) must stay visible, read-only if not writable.
+    for path in dict.fromkeys(p for p in map(_real, (*policy.roots, cwd)) if p is not None and p.is_dir()):
+        if policy.fs is not FsAccess.FULL and not any(path == w or w in path.parents for w in shown):
             argv += ["--ro-bind", str(path), str(path)]
             shown.append(path)
     # A secret inside a bound directory (a data dir in the project) is hidden again above its bind.

@@ -16,6 +16,7 @@ KEEP = (
     "NODE_PATH", "NVM_DIR", "PNPM_HOME", "BUN_INSTALL", "DENO_DIR", "CC", "CXX", "CFLAGS", "CXXFLAGS", "CPPFLAGS",
     "LDFLAGS", "PKG_CONFIG_PATH", "LD_LIBRARY_PATH", "LIBRARY_PATH", "CPATH", "SSL_CERT_FILE", "SSL_CERT_DIR",
     "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "OPENBLAS_CORETYPE", "OMP_NUM_THREADS",
+    "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
 )
 # Proxies only matter, and are only passed, where the network is allowed.
 NETWORK = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy",

@@ -29,17 +29,20 @@ class SandboxPolicy:
 
     fs: FsAccess = FsAccess.WORKSPACE_WRITE
     root: Path = field(default_factory=Path.cwd)  # the workspace: writable under workspace-write
-    writable_roots: tuple[Path, ...] = ()  # more writable places (configured; a worktree's shared .git)
+    writable_roots: tuple[Path, ...] = ()  # more roots (configured; a worktree's shared .git): read-only shows them
     network: bool = False
     hidden: tuple[Path, ...] = ()  # paths no sandboxed process may see (secrets): replaced by empty ones
     required: bool = True  # False: where the kernel can't sandbox, run unsandboxed (the user opted in)
 
     @property
+    def roots(self) -> tuple[Path, ...]:
+        """The workspace and the extra roots: writable under workspace-write, visible under read-only."""
+        return tuple(dict.fromkeys((self.root, *self.writable_roots)))
+
+    @property
     def writable(self) -> tuple[Path, ...]:
         """Every host path a command may write, besides its private /tmp."""
-        if self.fs is FsAccess.READ_ONLY:
-            return ()
-        return tuple(dict.fromkeys((self.root, *self.writable_roots)))
+        return () if self.fs is FsAccess.READ_ONLY else self.roots
 
 
 def fs_access_for(access_mode: str, agent: str) -> FsAccess:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, replace
@@ -82,8 +83,14 @@ class Sandbox:
             return Wrapped(argv, env)
         if self.policy.fs is not FsAccess.FULL:
             env["TMPDIR"] = "/tmp"
+            if not self._cache_writable(env):  # tools keep caches there (parso/jedi, pip, go): give them ours
+                env["XDG_CACHE_HOME"] = "/tmp/.cache"
         fd = lifeline.read_end()
         return Wrapped(bwrap_argv(found, self.policy, self.private_tmp(), cwd, lifeline.guarded(argv, fd)), env, (fd,))
+
+    def _cache_writable(self, env: dict[str, str]) -> bool:
+        cache = Path(env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"))
+        return any(cache == root or root in cache.parents for root in self.policy.writable)
 
     def private_tmp(self) -> Path:
         """This agent's own /tmp, shared by its commands (a build in one step, its test in the next)."""
@@ -117,8 +124,9 @@ def _remove_all() -> None:
 
 
 def _with_git_dir(policy: SandboxPolicy) -> SandboxPolicy:
-    """A linked worktree commits into its main repository's .git: writable too, or `git commit` fails there."""
-    if policy.fs is not FsAccess.WORKSPACE_WRITE:
+    """A linked worktree keeps its history in its main repository's .git: visible (and writable, where the
+    workspace is) too, or git fails there."""
+    if policy.fs is FsAccess.FULL:
         return policy
     common = _git_common_dir(policy.root)
     if common is None or common == policy.root or policy.root in common.parents:

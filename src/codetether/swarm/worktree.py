@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codetether.gitinfo import git_lines, run_git
+from codetether.gitinfo import git_command, git_lines, run_git
 
 IDENTITY = ("-c", "user.name=CodeTether Swarm", "-c", "user.email=swarm@codetether.invalid")
 
@@ -115,8 +115,10 @@ class Worktrees:
         return None
 
     async def _git(self, cwd: Path, *args: str, check: bool = True) -> str:
-        proc = await asyncio.create_subprocess_exec("git", *args, cwd=cwd, stdin=subprocess.DEVNULL,
-                                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        wrapped = git_command(args, cwd, writable=(self.root, self.base_dir))
+        proc = await asyncio.create_subprocess_exec(*wrapped.argv, cwd=cwd, stdin=subprocess.DEVNULL, env=wrapped.env,
+                                                    pass_fds=wrapped.pass_fds, stdout=subprocess.PIPE,
+                                                    stderr=subprocess.PIPE)
         out, err = await proc.communicate()
         if check and proc.returncode != 0:
             lines = (out + err).decode(errors="replace").strip().splitlines()
@@ -126,7 +128,7 @@ class Worktrees:
     def cleanup(self) -> list[str]:
         """Remove every worktree and the branches nobody needs; return the branches kept."""
         for path in [*self.paths.values(), self.integration]:
-            _run(self.root, "worktree", "remove", "--force", str(path))
+            _run(self.root, "worktree", "remove", "--force", str(path), writable=(self.root, self.base_dir))
         shutil.rmtree(self.base_dir, ignore_errors=True)
         _run(self.root, "worktree", "prune")
         listed = _run(self.root, "for-each-ref", "--format=%(refname:short)", f"refs/heads/{self.prefix}/")
@@ -136,9 +138,10 @@ class Worktrees:
         return sorted(self.keep)
 
 
-def _run(cwd: Path, *args: str) -> str:
+def _run(cwd: Path, *args: str, writable: tuple[Path, ...] = ()) -> str:
+    """Clean-up git: it changes the repository, so it may write it (and the worktrees named)."""
     try:
-        proc = run_git(cwd, *args)
+        proc = run_git(cwd, *args, writable=writable or (cwd,))
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return proc.stdout

@@ -1,0 +1,32 @@
+"""The agent's own commands in a workspace (git) run sandboxed too: a repository's config and hooks, which a
+model can write, decide what git executes (core.fsmonitor, filters, hooks), so git is as untrusted as bash."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from codetether.sandbox.env import tool_environment
+from codetether.sandbox.policy import FsAccess, SandboxPolicy, secret_paths
+from codetether.sandbox.probe import backend
+from codetether.sandbox.runner import Sandbox, Wrapped
+
+
+def own_command(argv: list[str], cwd: Path, writable: Sequence[Path] = ()) -> Wrapped:
+    """`argv` read-only in `cwd`, or able to write `writable` (and their repositories' .git) only.
+
+    Where the kernel can't sandbox, it runs as it is (the user was told once when the agent started)."""
+    env = {**tool_environment(), **({} if writable else {"GIT_OPTIONAL_LOCKS": "0"})}
+    if not backend().available:
+        return Wrapped(argv, env)
+    return _sandbox(Path(os.path.realpath(cwd)), tuple(Path(os.path.realpath(p)) for p in writable)).wrap(argv, cwd)
+
+
+@functools.lru_cache(maxsize=64)
+def _sandbox(cwd: Path, writable: tuple[Path, ...]) -> Sandbox:
+    roots = writable or (cwd,)
+    policy = SandboxPolicy(fs=FsAccess.WORKSPACE_WRITE if writable else FsAccess.READ_ONLY, root=roots[0],
+                           writable_roots=roots[1:], hidden=tuple(secret_paths()), required=False)
+    return Sandbox(policy)
