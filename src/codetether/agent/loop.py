@@ -29,6 +29,7 @@ from codetether.provider.model import (
     ToolDefinition,
     ToolResultPart,
     Usage,
+    Waiting,
 )
 from codetether.secrets.redact import redact
 from codetether.tool.base import ToolContext, ToolResult
@@ -41,7 +42,8 @@ class ToolRouter(Protocol):
 
 class ChatModel(Protocol):
     async def complete(self, request: CompletionRequest,
-                       on_delta: Callable[[TextDelta | ThinkingDelta], None] | None = None) -> CompletionResponse: ...
+                       on_delta: Callable[[TextDelta | ThinkingDelta | Waiting], None] | None = None
+                       ) -> CompletionResponse: ...
 
 
 @dataclass
@@ -220,8 +222,11 @@ class Agent:
             self.append(response.message)
         self.append(Message.text("user", MALFORMED_NUDGE))
 
-    def _on_delta(self, delta: TextDelta | ThinkingDelta) -> None:
-        self.sink(ev.TextChunk(delta.text) if isinstance(delta, TextDelta) else ev.ThinkingChunk(delta.text))
+    def _on_delta(self, delta: TextDelta | ThinkingDelta | Waiting) -> None:
+        if isinstance(delta, Waiting):
+            self.sink(ev.Notice(f"waiting {delta.seconds:.0f} s before retrying ({delta.reason})", kind="info"))
+        else:
+            self.sink(ev.TextChunk(delta.text) if isinstance(delta, TextDelta) else ev.ThinkingChunk(delta.text))
 
     async def execute_actions(self, calls: list[CheckedCall]) -> None:
         """Run calls in order; neighbouring read-only calls run concurrently. Held or refused calls get a result."""

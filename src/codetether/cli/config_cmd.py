@@ -37,8 +37,8 @@ def _show(config: cfg.Config, path: os.PathLike[str]) -> None:
             print(f"\n[{section}]")
         origin = f"  # from {key.env}" if key.env and os.environ.get(key.env) else ""
         print(f"{key.name} = {_toml_value(config.get(key.dotted))}{origin}")
-    from codetether.secrets import sealed
     from codetether.errors import CodetetherError
+    from codetether.secrets import sealed
     from codetether.secrets.vault_token import vault_token
 
     env = sealed.environ()

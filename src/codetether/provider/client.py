@@ -27,7 +27,7 @@ from codetether.provider.errors import (
     ProviderUnavailableError,
     StreamError,
 )
-from codetether.provider.model import CompletionRequest, CompletionResponse, DeltaCallback
+from codetether.provider.model import CompletionRequest, CompletionResponse, DeltaCallback, Waiting
 from codetether.provider.overflow import parse_overflow
 from codetether.provider.sse import iter_sse
 from codetether.secrets.model import ProviderSecret
@@ -41,6 +41,10 @@ RETRYABLE = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
 
 class _Unauthorized(ProviderAuthError):
     """HTTP 401: a minted token (OAuth) may be replaced once before giving up."""
+
+
+MAX_WAIT_ENV = "CODETETHER_PROVIDER_MAX_WAIT"
+ANNOUNCE_WAIT = 3.0  # seconds: a wait at least this long is said (stderr, jsonl, TUI) instead of looking hung
 
 
 class _Retry(Exception):
@@ -131,7 +135,10 @@ class Provider:
                     raise ProviderUnavailableError(
                         f"provider '{self.id}' failed after {attempt} attempt(s): {retry.reason}",
                         "Try again later, or pick another model with --model.") from None
-                await asyncio.sleep(self._delay(attempt, retry.after))
+                delay = self._delay(attempt, retry.after)
+                if delay >= ANNOUNCE_WAIT and on_delta is not None:
+                    on_delta(Waiting(delay, f"provider '{self.id}': {retry.reason}"))
+                await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 
     async def _attempt(self, url: str, body: bytes, request: CompletionRequest, on_delta: DeltaCallback | None,
@@ -258,8 +265,15 @@ class Provider:
         raise ProviderRequestError(f"provider '{self.id}' refused the request (HTTP {status}): {detail}")
 
     def _delay(self, attempt: int, after: float | None) -> float:
+        """The wait before the next attempt: the provider's Retry-After within the cap, else backoff."""
         if after is not None:
-            return min(after, 60.0)
+            cap = env_number(MAX_WAIT_ENV, 60.0)
+            if after > cap:
+                raise ProviderUnavailableError(
+                    f"provider '{self.id}' asks to wait {after:.0f} s before trying again, longer than the "
+                    f"{cap:.0f} s this run waits", f"Try again later, pick another model with --model, or raise "
+                    f"{MAX_WAIT_ENV}.")
+            return after
         return min(self.backoff_base * 2 ** (attempt - 1), self.backoff_max) * random.uniform(0.9, 1.1)
 
 

@@ -138,5 +138,13 @@ class ThinkingDelta:
     text: str
 
 
-# Receives streamed text and thinking as it arrives (Provider.complete's on_delta).
-DeltaCallback = Callable[[TextDelta | ThinkingDelta], None]
+@dataclass
+class Waiting:
+    """Not a delta of the answer: the provider asked us to wait this long before trying again (Retry-After)."""
+
+    seconds: float
+    reason: str
+
+
+# Receives streamed text and thinking as it arrives (Provider.complete's on_delta), and long waits.
+DeltaCallback = Callable[[TextDelta | ThinkingDelta | Waiting], None]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codetether.config.load import Config
 from codetether.tool import bash
 from codetether.tool.base import ToolContext, ToolError
 
@@ -66,10 +67,10 @@ class CheckReport:
 
 
 async def run_checks(checks: list[tuple[str, str]], cwd: Path, root: Path, timeout: int = DEFAULT_TIMEOUT,
-                     on_result: Callable[[CheckResult], None] | None = None) -> CheckReport:
-    """Run each check in order through the bash tool's runner (process group, capped output, scrubbed env);
+                     on_result: Callable[[CheckResult], None] | None = None, config: Config | None = None) -> CheckReport:
+    """Run each check in order through the bash tool's runner (its sandbox, process group, capped output);
     stop at the first failure, since later checks would only repeat it."""
-    ctx = ToolContext(root=root, cwd=cwd)
+    ctx = ToolContext(root=root, cwd=cwd, config=config)
     report = CheckReport()
     for name, command in checks:
         started = time.monotonic()
@@ -86,4 +87,6 @@ async def run_checks(checks: list[tuple[str, str]], cwd: Path, root: Path, timeo
             on_result(check)
         if not ok:
             break
+    assert ctx.sandbox is not None
+    ctx.sandbox.close()
     return report

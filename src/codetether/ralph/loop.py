@@ -147,7 +147,8 @@ class RalphLoop:
             self.summary.error = result.error
             return False
         if prd.quality_checks:
-            report = await run_checks(prd.quality_checks, self.cwd, root, self.options.check_timeout, self._on_check)
+            report = await run_checks(prd.quality_checks, self.cwd, root, self.options.check_timeout, self._on_check,
+                                      self.config)
             ok, text, line = report.passed, report.failure_text(), report.failure_line()
         else:
             ok = f"STORY_COMPLETE: {story.id}" in result.text

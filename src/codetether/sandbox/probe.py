@@ -32,7 +32,7 @@ def backend() -> Backend:
     if not sys.platform.startswith("linux"):
         return Backend(None, f"the sandbox needs Linux (bubblewrap); this is {sys.platform}")
     bwrap = os.environ.get("CODETETHER_BWRAP") or shutil.which("bwrap")
-    if not bwrap:
+    if not bwrap or not os.access(bwrap, os.X_OK):
         return Backend(None, f"bubblewrap (bwrap) is not installed. {INSTALL_HINT}")
     try:
         help_text = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=10,
