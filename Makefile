@@ -11,6 +11,7 @@ NODE_SDK := tests/acp_agent/node/node_modules/.package-lock.json
 
 $(VENV)/.runtime: pyproject.toml requirements.lock requirements-nodeps.lock
 	@$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required (found %s)" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	@scripts/sandbox_deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -r requirements.lock
 	$(PIP) install --no-deps -r requirements-nodeps.lock

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.cli.conftest import API_KEY, Cli
+from tests.cli.conftest import Cli
 
 from codetether.sandbox.probe import backend
 
@@ -42,11 +42,24 @@ def repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def agent_cli(isolated_env: dict[str, str], vault_clean, llm_server, repo: Path, outside: Path) -> Cli:
     """The CLI in `repo`, its provider in Vault, its Vault token in a token file and its data dir outside /tmp."""
-    vault_clean.put_provider("openai", api_key=API_KEY, base_url=llm_server.base_url_openai)
+    api_key = f"sk-sandbox-test-{uuid.uuid4().hex}"  # unique: a copy elsewhere on the host can't be mistaken
+    vault_clean.put_provider("openai", api_key=api_key, base_url=llm_server.base_url_openai)
     env = {**isolated_env, **vault_clean.env()}
     token_file = outside / "vault-token"
-    token_file.write_text(env.pop("VAULT_TOKEN"))
+    env.pop("VAULT_TOKEN")
+    token_file.write_text(_child_token(vault_clean))  # this test's own: no other test leaves a copy anywhere
     data = outside / "data"
     data.mkdir()
     env.update(VAULT_TOKEN_FILE=str(token_file), CODETETHER_DATA_DIR=str(data))
-    return Cli(env, repo)
+    cli = Cli(env, repo)
+    cli.api_key = api_key  # type: ignore[attr-defined]
+    return cli
+
+
+def _child_token(vault) -> str:
+    import httpx
+
+    resp = httpx.post(f"{vault.addr}/v1/auth/token/create", headers={"X-Vault-Token": vault.token},
+                      json={"ttl": "1h"}, timeout=10, trust_env=False)
+    resp.raise_for_status()
+    return resp.json()["auth"]["client_token"]

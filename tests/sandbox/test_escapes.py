@@ -213,12 +213,10 @@ def test_no_command_reaches_the_vault_token_or_a_key(agent_cli, llm_server, outs
     for result in results:
         encoded = result.rsplit("\n\nexit code", 1)[0].strip()[::-1]
         found = base64.b64decode(encoded + "=" * (-len(encoded) % 4)).decode("latin-1")
-        assert token not in found and API_KEY_IN_VAULT not in found, found[:500]
+        assert token not in found and agent_cli.api_key not in found, found[:500]
         assert "sk-env-key-should-never-leak" not in found, found[:500]
     assert "ptrace 0" not in str(results)
 
-
-API_KEY_IN_VAULT = "sk-test-vault-key-0123456789"
 
 
 def test_network_is_cut_unless_allowed(agent_cli, llm_server):

@@ -26,7 +26,16 @@ def own_command(argv: list[str], cwd: Path, writable: Sequence[Path] = ()) -> Wr
 
 @functools.lru_cache(maxsize=64)
 def _sandbox(cwd: Path, writable: tuple[Path, ...]) -> Sandbox:
-    roots = writable or (cwd,)
+    roots = writable or (_repository(cwd),)
     policy = SandboxPolicy(fs=FsAccess.WORKSPACE_WRITE if writable else FsAccess.READ_ONLY, root=roots[0],
                            writable_roots=roots[1:], hidden=tuple(secret_paths()), required=False)
     return Sandbox(policy)
+
+
+def _repository(cwd: Path) -> Path:
+    """The enclosing repository's top (the nearest directory holding .git), so git can see all of it from a
+    subdirectory; else `cwd` itself."""
+    for folder in (cwd, *cwd.parents):
+        if (folder / ".git").exists():
+            return folder
+    return cwd
