@@ -36,7 +36,9 @@ class PodApi:
     @classmethod
     async def connect(cls, env: dict[str, str] | None = None) -> PodApi:
         """Load the in-cluster or kubeconfig credentials and check the namespace's pods can be listed."""
-        env = dict(os.environ) if env is None else env
+        from codetether.secrets import sealed
+
+        env = dict(sealed.environ()) if env is None else env  # pass-through variables include the sealed ones
         try:
             import httpx2
             from lightkube import AsyncClient

@@ -113,7 +113,9 @@ def resolve_namespace(env: dict[str, str] | None = None, sa_dir: Path = SA_DIR,
 def pod_manifest(payload: RemotePayload, *, name: str, namespace: str, stage: int, image: str,
                  service_account: str | None = None, env: dict[str, str] | None = None) -> dict[str, Any]:
     """The Pod object for one attempt at one subtask."""
-    env = os.environ if env is None else env
+    from codetether.secrets import sealed
+
+    env = sealed.environ() if env is None else env
     values = {key: env[key] for key in PASSTHROUGH_ENV if env.get(key, "").strip()}
     if env.get("VAULT_TOKEN", "").strip() and not values.get("VAULT_ROLE"):
         values["VAULT_TOKEN"] = env["VAULT_TOKEN"]
