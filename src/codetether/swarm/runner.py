@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from codetether.config.load import Config
 from codetether.errors import UsageError
 from codetether.gitinfo import project_for
 from codetether.provider.registry import resolve_model
+from codetether.secrets import sealed
 from codetether.session.store import SessionStore
 from codetether.swarm.config import STRATEGIES, SwarmConfig
 from codetether.swarm.executor import Reporter, SwarmExecutor, quiet
@@ -26,7 +26,7 @@ async def run_swarm(config: Config, cfg: SwarmConfig, task: str, *, strategy: st
     root = Path(cfg.working_dir).expanduser().resolve() if cfg.working_dir else project_for(cwd).root
     if not root.is_dir():
         raise UsageError(f"swarm.working_dir {root} is not a directory", "Fix [swarm] working_dir in the config.")
-    pod_env = dict(os.environ) if cfg.execution_mode == "k8s" else None  # before secrets may scrub it
+    pod_env = dict(sealed.environ()) if cfg.execution_mode == "k8s" else None  # sealed credentials included
     resolved = await resolve_model(model_id or cfg.model, config)
     sessions = SessionStore() if cfg.record_sessions else None
     try:
