@@ -45,7 +45,8 @@ def agent_cli(isolated_env: dict[str, str], vault_clean, llm_server, repo: Path,
     api_key = f"sk-sandbox-test-{uuid.uuid4().hex}"  # unique: a copy elsewhere on the host can't be mistaken
     vault_clean.put_provider("openai", api_key=api_key, base_url=llm_server.base_url_openai)
     env = {**isolated_env, **vault_clean.env()}
-    token_file = outside / "vault-token"
+    (outside / "secrets").mkdir()
+    token_file = outside / "secrets" / "vault-token"  # a Vault Agent sink keeps its own directory
     env.pop("VAULT_TOKEN")
     token_file.write_text(_child_token(vault_clean))  # this test's own: no other test leaves a copy anywhere
     data = outside / "data"

@@ -19,7 +19,7 @@ from tests.sandbox.conftest import requires_sandbox
 pytestmark = requires_sandbox
 
 PY = sys.executable
-OUTSIDE_NAMES = {"existing", "vault-token", "data"}
+OUTSIDE_NAMES = {"existing", "secrets", "data"}
 
 # Writes outside the workspace, by every means we could think of. {out}: a directory the sandbox shows
 # read-only; each attempt would create {out}/<its id> or change {out}/existing.
@@ -88,9 +88,9 @@ ANY_WRITES = [
 ]
 
 
-def _run(cli, llm_server, commands: list[str], *flags: str, agent: str = "build",
-         timeout: float = 120) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    llm_server.script(Reply(tool_calls=[ToolCall("bash", {"command": c, "timeout": 20}) for c in commands]),
+def _run(cli, llm_server, commands: list[str], *flags: str, agent: str = "build", timeout: float = 120,
+         each: int = 20) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    llm_server.script(Reply(tool_calls=[ToolCall("bash", {"command": c, "timeout": each}) for c in commands]),
                       Reply(text="done"))
     first = len(llm_server.requests)
     proc = cli("run", "--agent", agent, "--model", "openai/m", *flags, "go", timeout=timeout)
@@ -141,10 +141,10 @@ def test_read_only_refuses_every_write(agent_cli, llm_server, outside, agent, fl
 
 def test_full_access_writes_outside_but_still_hides_secrets(agent_cli, llm_server, outside):
     _, results = _run(agent_cli, llm_server, [f"echo allowed > {outside}/full.txt",
-                                              f"cat {outside}/vault-token | base64 > leak.txt"],
+                                              f"cat {outside}/secrets/vault-token | base64 > leak.txt"],
                       "--access-mode", "full")
     assert (outside / "full.txt").read_text() == "allowed\n"
-    token = (outside / "vault-token").read_text()
+    token = (outside / "secrets" / "vault-token").read_text()
     assert token not in _decoded(agent_cli.cwd / "leak.txt")
 
 
@@ -165,7 +165,7 @@ SECRET_READS = [
     "ps eww -A",
     "env",
     "echo $VAULT_TOKEN $BAO_TOKEN $OPENAI_API_KEY $CODETETHER_AUTH_TOKEN",
-    "cat {out}/vault-token",
+    "cat {out}/secrets/vault-token",
     "cat $VAULT_TOKEN_FILE ~/.vault-token",
     "ls -la {out}/data; cat {out}/data/* 2>&1 | strings | head -100",
     "find / -xdev \\( -name '*vault-token*' -o -name sessions.db \\) 2>/dev/null | xargs cat 2>/dev/null | strings",
@@ -173,7 +173,7 @@ SECRET_READS = [
     "gdb -p {agent} -batch -ex 'info proc' 2>&1 | head -20",
     "cat /proc/1/environ /proc/$PPID/environ | tr '\\0' '\\n'",
     "for p in /proc/[0-9]*; do tr '\\0' '\\n' < $p/environ; done 2>/dev/null",
-    "curl -s -m 3 -H \"X-Vault-Token: $(cat {out}/vault-token)\" {vault}/v1/secret/data/codetether/providers/openai",
+    "curl -s -m 3 -H \"X-Vault-Token: $(cat {out}/secrets/vault-token)\" {vault}/v1/secret/data/codetether/providers/openai",
     "nsenter -t {agent} -a cat /proc/{agent}/environ 2>&1",
     "grep -ra 'hvs\\|root-' /proc/*/environ /dev/shm /run 2>/dev/null | head",
 ]
@@ -184,7 +184,7 @@ SECRET_READS = [
 def test_no_command_reaches_the_vault_token_or_a_key(agent_cli, llm_server, outside, vault_clean, flags):
     """Each attempt hands its findings to the model base64-encoded and reversed (redaction can't see them);
     the findings are kept in files the test reads raw."""
-    token = (outside / "vault-token").read_text()
+    token = (outside / "secrets" / "vault-token").read_text()
     proc_holder: dict[str, int] = {}
 
     def route(body: dict) -> Reply | None:
@@ -260,7 +260,7 @@ def test_normal_work_still_works(agent_cli, llm_server, tmp_path):
         "printf '#include <stdio.h>\\nint main(){puts(\"compiled\");return 0;}' > /tmp/h.c && "
         "gcc /tmp/h.c -o /tmp/h && /tmp/h",
     ]
-    _, results = _run(agent_cli, llm_server, commands, timeout=300)
+    _, results = _run(agent_cli, llm_server, commands, timeout=600, each=120)
     assert "work" in results[0] and "exit code 0" in results[0], results[0]
     assert "imported 42" in results[1], results[1]
     assert "1 passed" in results[2], results[2]

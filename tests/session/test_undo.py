@@ -21,7 +21,8 @@ def store(tmp_path: Path):
 
 
 def _turn(store: SessionStore, sid: str):
-    return snapshot_hook(store, sid, store.begin_turn(sid, "m", "build", None))
+    root = Path(store.get(sid).project_root)
+    return snapshot_hook(store, sid, store.begin_turn(sid, "m", "build", None), root)
 
 
 def test_undo_restores_modified_created_and_deleted_files(store, tmp_path):
@@ -122,7 +123,7 @@ def test_old_database_gains_undone_column(tmp_path):
 def test_snapshot_of_unwritable_store_refuses_the_change(store, tmp_path):
     from codetether.tool.base import ToolError
 
-    hook = snapshot_hook(store, "no-such-session", 1)  # the foreign key fails: nothing may be changed
+    hook = snapshot_hook(store, "no-such-session", 1, tmp_path)  # the foreign key fails: nothing may change
     with pytest.raises(ToolError, match="for undo"):
         hook(tmp_path / "x")
     assert not (tmp_path / "x").exists()

@@ -116,11 +116,11 @@ def test_multiedit_rolls_back_when_a_write_fails(ctx: ToolContext, tmp_path: Pat
     real = fsutil.atomic_write
     calls: list[Path] = []
 
-    def flaky(path: Path, data: str | bytes) -> None:
+    def flaky(path: Path, data: str | bytes, root: Path | None = None) -> None:
         calls.append(path)
         if path.name == "b.txt" and len(calls) == 2:
             raise OSError(28, "No space left on device")
-        real(path, data)
+        real(path, data, root)
 
     monkeypatch.setattr(fsutil, "atomic_write", flaky)
     edits = [{"path": "a.txt", "old_string": "alpha", "new_string": "A"},

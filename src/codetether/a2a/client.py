@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 from a2a.client import A2ACardResolver, ClientConfig, ClientFactory
@@ -37,10 +38,27 @@ def token_or_env(token: str | None) -> str | None:
     return token or sealed.environ().get(TOKEN_ENV) or None
 
 
+def platform_token_for(url: str) -> str | None:
+    """CODETETHER_TOKEN, but only for the platform it belongs to (CODETETHER_SERVER's origin): a URL a model
+    chose must never receive it."""
+    from urllib.parse import urlsplit
+
+    from codetether.secrets import sealed
+
+    env = sealed.environ()
+    server = env.get("CODETETHER_SERVER", "").strip()
+    if not server or not env.get(TOKEN_ENV):
+        return None
+    mine, theirs = urlsplit(server), urlsplit(url)
+    same = (mine.scheme, mine.hostname, mine.port) == (theirs.scheme, theirs.hostname, theirs.port)
+    return env[TOKEN_ENV] if same else None
+
+
 @contextlib.asynccontextmanager
-async def _http(token: str | None, timeout: float | None) -> AsyncIterator[httpx.AsyncClient]:
+async def _http(token: str | None, timeout: float | None, transport: Any = None) -> AsyncIterator[httpx.AsyncClient]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(10.0, read=timeout)) as http:
+    extra = {"transport": transport} if transport is not None else {}
+    async with httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(10.0, read=timeout), **extra) as http:
         try:
             yield http
         except httpx.HTTPError as exc:
@@ -50,10 +68,10 @@ async def _http(token: str | None, timeout: float | None) -> AsyncIterator[httpx
             raise CodetetherError(f"the remote agent answered with an error: {_a2a_message(exc)}") from None
 
 
-async def get_card(url: str, token: str | None = None, timeout: float = 30.0) -> AgentCard:
+async def get_card(url: str, token: str | None = None, timeout: float = 30.0, transport: Any = None) -> AgentCard:
     """The agent card at `url` (its base URL): the current well-known path, then the A2A 0.3 one."""
     url = _check_url(url)
-    async with _http(token, timeout) as http:
+    async with _http(token, timeout, transport) as http:
         return await _resolve(http, url)
 
 
@@ -71,13 +89,14 @@ async def _resolve(http: httpx.AsyncClient, url: str) -> AgentCard:
 
 
 async def send(url: str, text: str, *, token: str | None = None, stream: bool = False, timeout: float | None = 600,
-               on_event: Callable[[StreamResponse], None] | None = None, context_id: str | None = None) -> Task | Message:
+               on_event: Callable[[StreamResponse], None] | None = None, context_id: str | None = None,
+               transport: Any = None) -> Task | Message:
     """Send `text` as a new task to the agent at `url` (in conversation `context_id` if given); return the finished
-    task (or the agent's message)."""
+    task (or the agent's message). A `transport` decides where connections may go (the a2a tool's)."""
     url = _check_url(url)
     if not text.strip():
         raise CodetetherError("the message is empty", "Give the task to send as text.")
-    async with _http(token, timeout) as http:
+    async with _http(token, timeout, transport) as http:
         card = await _resolve(http, url)
         try:
             client = ClientFactory(ClientConfig(streaming=stream, httpx_client=http)).create(card)

@@ -12,7 +12,7 @@ from typing import Any
 from acp import RequestError
 
 from codetether.tool.base import ToolContext, ToolError
-from codetether.tool.files import LOCAL, Files
+from codetether.tool.files import Files, LocalFiles
 from codetether.tool.fsutil import file_is_binary
 
 log = logging.getLogger("codetether.acp")
@@ -29,23 +29,25 @@ class ClientFiles:
     """fs/read_text_file and fs/write_text_file, so the agent sees and edits what the editor has open (saved or
     not); a directory, binary content and deletions stay local, since ACP has no words for them."""
 
-    def __init__(self, conn: Any, session_id: Callable[[], str], can_read: bool, can_write: bool):
+    def __init__(self, conn: Any, session_id: Callable[[], str], can_read: bool, can_write: bool,
+                 root: Callable[[], Path | None] = lambda: None):
         self.conn, self.session_id, self.can_read, self.can_write = conn, session_id, can_read, can_write
+        self.root = root  # the workspace, for what is read and written on disk instead
 
     async def read(self, path: Path, shown: str) -> str | None:
         if not self.can_read or path.is_dir() or (path.is_file() and file_is_binary(path)):
-            return await LOCAL.read(path, shown)
+            return await LocalFiles(self.root()).read(path, shown)
         try:
             return (await self.conn.read_text_file(session_id=self.session_id(), path=str(path))).content
         except (RequestError, ConnectionError) as exc:
             if not path.exists():
                 return None
             log.info("the editor could not read %s (%s); reading it from disk", path, exc)
-            return await LOCAL.read(path, shown)
+            return await LocalFiles(self.root()).read(path, shown)
 
     async def commit(self, ctx: ToolContext, changes: Mapping[Path, str | None]) -> None:
         if not self.can_write:
-            return await LOCAL.commit(ctx, changes)
+            return await LocalFiles(self.root()).commit(ctx, changes)
         originals = {path: await self.read(path, ctx.display(path)) for path in changes}
         done: list[Path] = []
         try:

@@ -48,7 +48,8 @@ class AcpSession:
         self.run: SessionRun | None = None
         self.turn_task: asyncio.Task[Any] | None = None
         self.stream = UpdateStream(self._send)
-        self.files = RecordingFiles(ClientFiles(client.conn, lambda: self.id, client.fs_read, client.fs_write))
+        self.files = RecordingFiles(ClientFiles(client.conn, lambda: self.id, client.fs_read, client.fs_write,
+                                                lambda: self.run.project.root if self.run else self.cwd))
         self.translator = EventTranslator(self.stream.push, TurnView(cwd, self._will_ask, self.files.take,
                                                                       self._usage, self._after_tool))
         self._cost_before = 0.0

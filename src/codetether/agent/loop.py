@@ -31,8 +31,9 @@ from codetether.provider.model import (
     Usage,
     Waiting,
 )
+from codetether.sandbox.policy import READ_ONLY_AGENTS
 from codetether.secrets.redact import redact
-from codetether.tool.base import ToolContext, ToolResult
+from codetether.tool.base import ToolContext, ToolError, ToolResult
 from codetether.tool.registry import ToolSet
 
 
@@ -110,11 +111,18 @@ class Agent:
         self.guard = LoopGuard(settings.doom_loop)
         self._malformed = 0
         ctx.tools, ctx.switch_agent = tools, self.switch_agent
+        self.started_as = settings.agent
         self._tool_sets = {settings.agent: tools}  # switching back restores the set this agent was given
 
     def switch_agent(self, name: str) -> str:
-        """Become another built-in agent from the next call on, its tools offered and enforced; return the old name."""
+        """Become another built-in agent from the next call on, its tools offered and enforced; return the old name.
+
+        A run the user started as a read-only agent (plan, explore) never becomes a writing one, whatever a
+        resumed session's state says."""
         spec, previous = get_agent(name), self.settings.agent
+        if self.started_as in READ_ONLY_AGENTS and spec.name not in READ_ONLY_AGENTS:
+            raise ToolError(f"this run was started as the {self.started_as} agent, which stays read-only; "
+                            "give the plan as your answer")
         if spec.name not in self._tool_sets:
             tools = self._tool_sets[spec.name] = ToolSet.named(spec.tools, on_demand=self.tools.on_demand)
             tools.load([n for n in self.tools.loaded if n in tools.names])  # what the model loaded stays loaded

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from codetether.agent.agents import AgentSpec
 from codetether.gitinfo import Project, project_for
+from codetether.tool.fsutil import read_bytes
 
 INSTRUCTIONS_CAP = 32 * 1024
 
@@ -49,7 +50,11 @@ def project_instructions(cwd: Path, root: Path) -> str:
                 break
     parts, used = [], 0
     for path in files:
-        text = path.read_text(encoding="utf-8", errors="replace").strip()
+        try:  # a project's file is read beneath the project: a link to elsewhere is skipped, never followed
+            inside = root if root in path.parents else None
+            text = read_bytes(path, inside).decode("utf-8", "replace").strip()
+        except OSError:
+            continue
         if not text:
             continue
         chunk = f"### From {path}\n\n{text}"

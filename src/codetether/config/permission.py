@@ -9,7 +9,8 @@ from typing import Any
 from codetether.errors import ConfigError
 
 ACTIONS = ("allow", "ask", "deny")
-DEFAULTS: dict[str, str] = {"edit": "allow", "bash": "allow", "webfetch": "allow", "external_directory": "deny"}
+DEFAULTS: dict[str, str] = {"edit": "allow", "bash": "allow", "webfetch": "allow", "external_directory": "deny",
+                            "local_network": "ask"}
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,9 @@ class PermissionRules:
     webfetch: str = "allow"
     external_directory: str = "deny"
     source: str = "defaults"  # the file the rules came from, named in refusals
+    # webfetch and the a2a tool reaching a loopback, link-local or private address (cloud metadata, local
+    # services): "ask" needs a person's yes, never --yes's
+    local_network: str = "ask"
 
 
 def parse_permission(table: Any, source: str) -> PermissionRules:
@@ -43,7 +47,7 @@ def parse_permission(table: Any, source: str) -> PermissionRules:
             continue
         values[name] = _action(f"permission.{name}", value, source)
     return PermissionRules(values["edit"], values["bash"], MappingProxyType(patterns), values["webfetch"],
-                           values["external_directory"], source)
+                           values["external_directory"], source, values["local_network"])
 
 
 def _action(key: str, value: Any, source: str) -> str:

@@ -122,7 +122,8 @@ class Provider:
 
     async def complete(self, request: CompletionRequest, on_delta: DeltaCallback | None = None) -> CompletionResponse:
         """Send one completion request, streaming when asked, retrying transient failures."""
-        body = json.dumps(self.dialect.build_body(request, self.spec)).encode()
+        # Nothing the agent holds as a secret leaves in a request, whichever file or output carried it in.
+        body = redact(json.dumps(self.dialect.build_body(request, self.spec))).encode()
         request_url = getattr(self.dialect, "request_url", None)
         url = request_url(self.url, request) if request_url else self.url
         for attempt in range(1, self.max_attempts + 1):

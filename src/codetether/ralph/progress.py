@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import errno
 import os
 from pathlib import Path
 
@@ -11,8 +12,17 @@ TAIL_LINES = 60
 
 
 def append(path: Path, text: str) -> None:
-    """Append text as whole lines; a file the agent left without a final newline gets one first."""
-    with open(path, "a+b") as handle:
+    """Append text as whole lines; a file the agent left without a final newline gets one first. Never through a
+    symlink: the agent could have pointed progress.txt anywhere."""
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        os.unlink(path)  # a link put in its place: the notebook becomes a plain file again
+        fd = os.open(path, flags, 0o644)
+    with os.fdopen(fd, "a+b") as handle:
         handle.seek(0, os.SEEK_END)
         if handle.tell():
             handle.seek(-1, os.SEEK_END)

@@ -8,21 +8,24 @@ from pathlib import Path
 from codetether.sandbox.policy import FsAccess, SandboxPolicy
 from codetether.sandbox.probe import Backend
 
+# Kernel knobs under /proc that root could change for the whole machine (sysctls, core_pattern, sysrq).
+PROC_READ_ONLY = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs")
 
-def bwrap_argv(backend: Backend, policy: SandboxPolicy, private_tmp: Path, cwd: Path,
-               command: list[str]) -> list[str]:
-    """`command` wrapped so the kernel enforces `policy`; order matters, as each mount covers the ones before."""
-    assert backend.bwrap is not None
-    argv = [backend.bwrap, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--die-with-parent",
-            "--new-session", "--cap-drop", "ALL"]
+
+def bwrap_options(backend: Backend, policy: SandboxPolicy, private_tmp: Path, cwd: Path) -> list[str]:
+    """bwrap's options so the kernel enforces `policy`; order matters, as each mount covers the ones before.
+    (Passed through a file descriptor, so the sandbox can't read the paths it hides from /proc/1/cmdline.)"""
+    argv = ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     if backend.disable_userns:
         argv.append("--disable-userns")
     if not policy.network and policy.fs is not FsAccess.FULL:
         argv.append("--unshare-net")
     if policy.fs is FsAccess.FULL:
-        argv += ["--bind", "/", "/", "--dev-bind", "/dev", "/dev", "--proc", "/proc"]
+        argv += ["--bind", "/", "/", "--dev-bind", "/dev", "/dev", "--proc", "/proc", *_proc_read_only()]
     else:
-        argv += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--bind", str(private_tmp), "/tmp"]
+        argv += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", *_proc_read_only(),
+                 "--bind", str(private_tmp), "/tmp", *_no_sockets(policy.network)]
     hidden = [p for p in map(_real, policy.hidden) if p is not None]
     argv += _hide(hidden)
     shown: list[Path] = []
@@ -40,7 +43,36 @@ def bwrap_argv(backend: Backend, policy: SandboxPolicy, private_tmp: Path, cwd: 
     for path in hidden:
         if path.is_dir():
             argv += ["--remount-ro", str(path)]
-    return [*argv, "--chdir", str(cwd), "--", *command]
+    return [*argv, "--chdir", str(cwd)]
+
+
+def args_fd(args: list[str]) -> int:
+    """A memory file holding `args` NUL-separated, for `bwrap --args FD`."""
+    fd = os.memfd_create("bwrap-args", 0)  # no MFD_CLOEXEC: the child must inherit it (via pass_fds)
+    os.write(fd, b"".join(arg.encode() + b"\0" for arg in args))
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _proc_read_only() -> list[str]:
+    return [arg for path in PROC_READ_ONLY for arg in ("--ro-bind-try", path, path)]
+
+
+def _no_sockets(network: bool) -> list[str]:
+    """An empty /run (and runtime dir): a read-only mount does not stop connect() to a socket there, and the user's
+    tmux, ssh-agent, D-Bus or Docker would run anything for whoever connects. DNS keeps its resolv.conf."""
+    argv: list[str] = []
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    for path in dict.fromkeys(p for p in ("/run", "/var/run", runtime) if p):
+        real = _real(Path(path))
+        if real is not None and real.is_dir() and not (real != Path(path) and str(real) == "/run"):
+            argv += ["--tmpfs", str(real)]
+    if network:
+        resolv = _real(Path("/etc/resolv.conf"))
+        if resolv is not None and resolv.is_file() and any(str(resolv).startswith(p + "/") for p in ("/run",
+                                                                                                     runtime) if p):
+            argv += ["--ro-bind", str(resolv), str(resolv)]
+    return argv
 
 
 def _hide(paths: list[Path]) -> list[str]:

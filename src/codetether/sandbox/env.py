@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterable, Mapping
 
 # Passed through when set: the shell basics, locales, and the variables toolchains find themselves by.
@@ -43,6 +44,10 @@ NON_INTERACTIVE = {
 }
 
 
+# A URL with a password in it (https://user:secret@host/...): PIP_INDEX_URL and the like often carry one.
+_URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://[^/@\s:]+:[^/@\s]+@", re.IGNORECASE)
+
+
 def tool_environment(source: Mapping[str, str] | None = None, *, network: bool = False,
                      keep: Iterable[str] = ()) -> dict[str, str]:
     """The allow-listed part of `source` (the agent's environment), plus `keep` patterns from the config."""
@@ -50,7 +55,8 @@ def tool_environment(source: Mapping[str, str] | None = None, *, network: bool =
     defaults, keep = (*KEEP, *(NETWORK if network else ())), tuple(keep)
     env = {name: value for name, value in source.items()
            if not _matches(name.upper(), NEVER)
-           and ((_matches(name, defaults) and not _matches(name.upper(), LOOKS_SECRET)) or _matches(name, keep))}
+           and ((_matches(name, defaults) and not _matches(name.upper(), LOOKS_SECRET)
+                 and not _URL_CREDENTIALS.search(value)) or _matches(name, keep))}
     return {**env, **NON_INTERACTIVE}
 
 

@@ -28,8 +28,21 @@ def own_command(argv: list[str], cwd: Path, writable: Sequence[Path] = ()) -> Wr
 def _sandbox(cwd: Path, writable: tuple[Path, ...]) -> Sandbox:
     roots = writable or (_repository(cwd),)
     policy = SandboxPolicy(fs=FsAccess.WORKSPACE_WRITE if writable else FsAccess.READ_ONLY, root=roots[0],
-                           writable_roots=roots[1:], hidden=tuple(secret_paths()), required=False)
+                           writable_roots=roots[1:], hidden=(*secret_paths(), *_configured_hidden()), required=False)
     return Sandbox(policy)
+
+
+@functools.cache
+def _configured_hidden() -> tuple[Path, ...]:
+    """`[sandbox] hidden_paths` apply to the agent's own git too (a planted filter could read them otherwise)."""
+    from codetether.config.load import load
+    from codetether.errors import ConfigError
+
+    try:
+        values = load().get("sandbox.hidden_paths")
+    except ConfigError:
+        return ()  # the command reports a broken config itself
+    return tuple(Path(os.path.expanduser(v)) for v in values if v.strip())
 
 
 def _repository(cwd: Path) -> Path:

@@ -63,5 +63,20 @@ def secret_paths(env: dict[str, str] | None = None) -> list[Path]:
              Path("/var/run/secrets/kubernetes.io/serviceaccount")]
     for var in ("VAULT_TOKEN_FILE", "BAO_TOKEN_FILE", "VAULT_K8S_SA_JWT_PATH"):
         if env.get(var):
-            paths.append(Path(os.path.expanduser(env[var])))
+            path = Path(os.path.expanduser(env[var]))
+            paths.append(_sink_dir(path, home) or path)
     return paths
+
+
+def _sink_dir(token: Path, home: Path) -> Path | None:
+    """A token's directory when it is one of its own (a Vault Agent sink dir): hiding the directory keeps the
+    token hidden after the agent renews it by renaming a new file over it, which a file mount would not survive."""
+    folder = Path(os.path.realpath(token.parent))
+    shared = {Path("/"), Path("/etc"), Path("/usr"), Path("/var"), Path("/opt"), Path("/tmp"), Path("/srv"),
+              Path("/home"), Path("/root"), Path(os.path.realpath(home))}
+    if folder in shared or folder in Path(os.path.realpath(home)).parents:
+        return None
+    try:
+        return folder if len(os.listdir(folder)) <= 16 else None
+    except OSError:
+        return None

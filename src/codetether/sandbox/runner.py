@@ -6,23 +6,32 @@ import atexit
 import os
 import shutil
 import tempfile
+import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from codetether.sandbox import lifeline
-from codetether.sandbox.bwrap import bwrap_argv
+from codetether.sandbox import landlock, lifeline
+from codetether.sandbox.bwrap import args_fd, bwrap_options
 from codetether.sandbox.env import tool_environment
+from codetether.sandbox.gitdir import linked_common_dir
 from codetether.sandbox.policy import FsAccess, SandboxPolicy, fs_access_for
 from codetether.sandbox.probe import Backend, backend
 
 
 @dataclass(frozen=True)
 class Wrapped:
-    """What to execute instead of a command: its argv, environment and the fds it must inherit."""
+    """What to execute instead of a command: its argv, environment and the fds it must inherit.
+
+    `owned` fds are this object's (bwrap's argument file): closed when it is dropped, once the child has them."""
 
     argv: list[str]
     env: dict[str, str]
     pass_fds: tuple[int, ...] = ()
+    owned: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        for fd in self.owned:
+            weakref.finalize(self, os.close, fd)
 
 
 class SandboxUnavailable(Exception):
@@ -85,8 +94,13 @@ class Sandbox:
             env["TMPDIR"] = "/tmp"
             if not self._cache_writable(env):  # tools keep caches there (parso/jedi, pip, go): give them ours
                 env["XDG_CACHE_HOME"] = "/tmp/.cache"
-        fd = lifeline.read_end()
-        return Wrapped(bwrap_argv(found, self.policy, self.private_tmp(), cwd, lifeline.guarded(argv, fd)), env, (fd,))
+        life = lifeline.read_end()
+        options = args_fd(bwrap_options(found, self.policy, self.private_tmp(), cwd))
+        assert found.bwrap is not None
+        if self.policy.network and self.policy.fs is not FsAccess.FULL:
+            argv = landlock.scoped(argv)  # the host's abstract unix sockets come with its network namespace
+        return Wrapped([found.bwrap, "--args", str(options), "--", *lifeline.guarded(argv, life)], env,
+                       (life, options), (options,))
 
     def _cache_writable(self, env: dict[str, str]) -> bool:
         cache = Path(env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"))
@@ -95,7 +109,9 @@ class Sandbox:
     def private_tmp(self) -> Path:
         """This agent's own /tmp, shared by its commands (a build in one step, its test in the next)."""
         if self._tmp is None or not self._tmp.is_dir():
-            self._tmp = Path(tempfile.mkdtemp(prefix="codetether-sandbox-tmp-"))
+            if not _CREATED:
+                _sweep_orphans()
+            self._tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-"))
             _CREATED.add(self._tmp)
         return self._tmp
 
@@ -110,6 +126,27 @@ class Sandbox:
 
 
 _CREATED: set[Path] = set()
+TMP_PREFIX = "codetether-sandbox-tmp-"
+
+
+def _sweep_orphans() -> None:
+    """Private /tmp dirs of agents that were killed (SIGKILL skips their clean-up): named by pid, so a dead
+    owner is certain."""
+    base = Path(tempfile.gettempdir())
+    for path in base.glob(f"{TMP_PREFIX}*-*"):
+        pid = path.name[len(TMP_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _remove(path: Path) -> None:
@@ -128,25 +165,7 @@ def _with_git_dir(policy: SandboxPolicy) -> SandboxPolicy:
     workspace is) too, or git fails there."""
     if policy.fs is FsAccess.FULL:
         return policy
-    common = _git_common_dir(policy.root)
-    if common is None or common == policy.root or policy.root in common.parents:
+    common = linked_common_dir(policy.root)
+    if common is None:
         return policy
     return replace(policy, writable_roots=(*policy.writable_roots, common))
-
-
-def _git_common_dir(root: Path) -> Path | None:
-    """Read from the `.git` file of a linked worktree (`gitdir: …/.git/worktrees/X`, then its `commondir`)."""
-    try:
-        text = (root / ".git").read_text(encoding="utf-8", errors="replace") if (root / ".git").is_file() else ""
-    except OSError:
-        return None
-    if not text.startswith("gitdir:"):
-        return None
-    gitdir = (root / text[len("gitdir:"):].strip()).resolve()
-    try:
-        common = (gitdir / (gitdir / "commondir").read_text(encoding="utf-8").strip()).resolve()
-    except OSError:
-        return gitdir
-    return common
-
-

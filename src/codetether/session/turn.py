@@ -88,7 +88,7 @@ class SessionRun:
         number = self.store.begin_turn(self.info.id, self.prepared.resolved.id, agent_name, branch)
         recorder = TurnRecorder(self.store, self.info.id, number)
         agent.on_message, agent.sink = recorder.on_message, ev.fanout(recorder, self.sink)
-        agent.ctx.on_file_change = snapshot_hook(self.store, self.info.id, number)  # for `sessions undo`
+        agent.ctx.on_file_change = snapshot_hook(self.store, self.info.id, number, agent.ctx.root)  # `sessions undo`
         agent.ctx.session_id, agent.ctx.store = self.info.id, self.store  # todo and plan state live here
         self.sink(ev.RunStarted(self.info.id, self.prepared.resolved.id, agent_name))
         try:

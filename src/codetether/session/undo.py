@@ -11,7 +11,7 @@ from pathlib import Path
 from codetether.errors import CodetetherError
 from codetether.session.store import SessionStore, Snapshot
 from codetether.tool.base import ToolError
-from codetether.tool.fsutil import atomic_write
+from codetether.tool.fsutil import read_bytes, write_file
 
 
 @dataclass
@@ -21,7 +21,7 @@ class Restored:
     action: str  # "restored", "recreated", "removed", "already absent" or "failed: <reason>"
 
 
-def snapshot_hook(store: SessionStore, session_id: str, turn: int) -> Callable[[Path], None]:
+def snapshot_hook(store: SessionStore, session_id: str, turn: int, root: Path) -> Callable[[Path], None]:
     """A ToolContext.on_file_change callback saving each path's state the first time this turn touches it."""
     seen: set[Path] = set()
 
@@ -29,7 +29,7 @@ def snapshot_hook(store: SessionStore, session_id: str, turn: int) -> Callable[[
         if path in seen:
             return
         try:
-            content: bytes | None = path.read_bytes()
+            content: bytes | None = read_bytes(path, _confinement(path, root))
             mode: int | None = os.stat(path).st_mode & 0o7777
         except FileNotFoundError:
             content, mode = None, None
@@ -54,8 +54,9 @@ def undo_turns(store: SessionStore, session_id: str, count: int = 1) -> tuple[li
         raise CodetetherError(f"session {session_id} has no turns left to undo")
     done: list[int] = []
     results: list[Restored] = []
+    root = Path((store.get(session_id) or _NoInfo()).project_root or "/")
     for turn in turns:
-        restored = [Restored(turn, snap.path, restore(snap)) for snap in store.snapshots(session_id, turn)]
+        restored = [Restored(turn, snap.path, restore(snap, root)) for snap in store.snapshots(session_id, turn)]
         results += restored
         if any(r.action.startswith("failed") for r in restored):
             break
@@ -66,20 +67,46 @@ def undo_turns(store: SessionStore, session_id: str, count: int = 1) -> tuple[li
     return done, results
 
 
-def restore(snap: Snapshot) -> str:
-    """Put one file back as the snapshot saw it; returns what was done."""
+def restore(snap: Snapshot, root: Path) -> str:
+    """Put one file back as the snapshot saw it; returns what was done. Inside the project, nothing is written or
+    removed through a symlink that leads out of it (the model could have planted one since)."""
     path = Path(snap.path)
+    confined = _confinement(path, root)
     try:
         if not snap.existed:
-            path.unlink()
+            if confined is None:
+                path.unlink()
+            else:
+                from codetether.sandbox import beneath
+
+                beneath.unlink(confined, path)
             return "removed"
         existed_now = path.exists()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, snap.content or b"")
-        if snap.mode is not None:
-            os.chmod(path, snap.mode)
+        write_file(path, snap.content or b"", confined)
+        if snap.mode is not None and confined is None:
+            os.chmod(path, snap.mode & 0o777)
+        elif snap.mode is not None:
+            _chmod_beneath(confined, path, snap.mode & 0o777)
         return "restored" if existed_now else "recreated"
     except FileNotFoundError:
         return "already absent"
     except OSError as exc:
         return f"failed: {exc.strerror or exc}"
+
+
+def _chmod_beneath(root: Path, path: Path, mode: int) -> None:
+    from codetether.sandbox import beneath
+
+    fd = beneath.open_beneath(root, path, os.O_RDONLY)
+    try:
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+
+
+def _confinement(path: Path, root: Path) -> Path | None:
+    return root if path == root or root in path.parents else None
+
+
+class _NoInfo:
+    project_root = ""

@@ -24,15 +24,19 @@ PARAMETERS: dict[str, Any] = {
 async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     # The a2a-sdk is heavy: imported when the tool is used, not when the build agent starts.
     from codetether.a2a import client
+    from codetether.sandbox.egress import guarded_transport
+    from codetether.tool.webfetch import must_stay_public
 
-    url, token = args["url"].strip(), client.token_or_env(None)
+    url = args["url"].strip()
+    token = client.platform_token_for(url)  # the user's platform token, never to a URL of the model's choosing
+    transport = guarded_transport() if await must_stay_public(ctx, "a2a", url) else None
     try:
         if args["action"] == "card":
-            return _card(await client.get_card(url, token))
+            return _card(await client.get_card(url, token, transport=transport))
         message = str(args.get("message") or "").strip()
         if not message:
             raise ToolError("'message' is required for action 'send': give the remote agent its task")
-        result = await client.send(url, message, token=token, timeout=SEND_TIMEOUT_SECS)
+        result = await client.send(url, message, token=token, timeout=SEND_TIMEOUT_SECS, transport=transport)
     except CodetetherError as exc:
         raise ToolError(exc.message + (f" ({exc.hint})" if exc.hint else "")) from None
     if isinstance(result, client.Message):

@@ -88,6 +88,11 @@ class ToolContext:
         self.policy.check_external(str(path), full, self.root)
         return full
 
+    def confinement(self, path: Path) -> Path | None:
+        """The directory `path`'s reads and writes must not leave: the workspace for a path inside it (so a
+        symlink swapped in later can't redirect them); None for an outside path the user let through."""
+        return self.root if _within(path, self.root) else None
+
     def before_write(self, path: Path) -> None:
         if self.on_file_change is not None:
             self.on_file_change(path)

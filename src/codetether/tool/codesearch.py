@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,8 @@ def _search(ctx: ToolContext, root: Path, query: str, limit: int, prefix: str, p
 
 def _snippet(path: Path, start: int, end: int) -> str:
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC), encoding="utf-8",
+                       errors="replace") as handle:
             lines = handle.read().splitlines()[start - 1:min(end, start - 1 + SNIPPET_LINES)]
     except OSError:
         return "    (file unreadable)"

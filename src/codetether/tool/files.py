@@ -21,20 +21,24 @@ class Files(Protocol):
 
 
 class LocalFiles:
-    """The files on disk, written atomically."""
+    """The files on disk, written atomically; inside the workspace, read and written beneath it (sandbox/beneath.py:
+    no symlink, planted or swapped in meanwhile, leads a read or a write out of it)."""
+
+    def __init__(self, root: Path | None):
+        self.root = root  # the workspace; None: no confinement (an outside path the user let through)
 
     async def read(self, path: Path, shown: str) -> str | None:
-        return read_text(path, shown) if path.exists() or path.is_dir() else None
+        if not (path.exists() or path.is_dir()):
+            return None
+        inside = self.root is not None and (path == self.root or self.root in path.parents)
+        return read_text(path, shown, self.root if inside else None)
 
     async def commit(self, ctx: ToolContext, changes: Mapping[Path, str | None]) -> None:
         commit_files(ctx, changes)
 
 
-LOCAL = LocalFiles()
-
-
 def files_of(ctx: ToolContext) -> Files:
-    return ctx.files or LOCAL
+    return ctx.files or LocalFiles(ctx.root)
 
 
 async def read_existing(ctx: ToolContext, path: Path, shown: str) -> str:

@@ -14,9 +14,15 @@ BINARY_SNIFF_BYTES = 8192
 _ERRORS = "surrogateescape"
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Replace path's content via a temp file in the same directory, so readers never see half a file."""
+def atomic_write(path: Path, data: str | bytes, root: Path | None = None) -> None:
+    """Replace path's content via a temp file in the same directory, so readers never see half a file; with a
+    `root`, every step stays beneath it whatever symlinks appear meanwhile."""
     raw = encode_text(data) if isinstance(data, str) else data
+    if root is not None:
+        from codetether.sandbox import beneath
+
+        beneath.write_atomic(root, path, raw)
+        return
     try:
         mode: int | None = os.stat(path).st_mode & 0o7777
     except FileNotFoundError:
@@ -68,14 +74,15 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", _ERRORS)
 
 
-def read_text(path: Path, shown: str | None = None) -> str:
-    """Read a text file; a directory, a missing file or binary content raises ToolError."""
+def read_text(path: Path, shown: str | None = None, root: Path | None = None) -> str:
+    """Read a text file (beneath `root` when given); a directory, a missing file or binary content raises
+    ToolError."""
     shown = shown or str(path)
     if path.is_dir():
         raise ToolError(f"'{shown}' is a directory, not a file; use the list tool to see its entries")
     if not path.exists():
         raise missing_file(shown)
-    data = path.read_bytes()
+    data = read_bytes(path, root)
     if is_binary(data):
         raise ToolError(f"'{shown}' is a binary file ({len(data)} bytes); only text files can be read or edited")
     return decode(data)
@@ -83,6 +90,15 @@ def read_text(path: Path, shown: str | None = None) -> str:
 
 def missing_file(shown: str) -> ToolError:
     return ToolError(f"file '{shown}' does not exist; check the path (the glob tool can find files)")
+
+
+def read_bytes(path: Path, root: Path | None = None) -> bytes:
+    """The file's bytes; with a `root`, opened so the resolution never leaves it (else an Escape error)."""
+    if root is None:
+        return path.read_bytes()
+    from codetether.sandbox import beneath
+
+    return beneath.read_bytes(root, path)
 
 
 def display_text(text: str) -> str:
@@ -94,26 +110,44 @@ def commit_files(ctx: ToolContext, changes: Mapping[Path, str | None]) -> None:
     """Write (or delete, for None) every file, restoring the originals if any step fails midway."""
     originals: dict[Path, bytes | None] = {}
     for path in changes:
-        originals[path] = path.read_bytes() if path.is_file() else None
+        originals[path] = read_bytes(path, ctx.confinement(path)) if path.is_file() else None
     done: list[Path] = []
     try:
         for path, content in changes.items():
             ctx.before_write(path)
             if content is None:
                 if originals[path] is not None:
-                    path.unlink()
+                    remove(path, ctx.confinement(path))
             else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                atomic_write(path, content)
+                write_file(path, content, ctx.confinement(path))
             done.append(path)
     except BaseException:
         for path in done:
             old = originals[path]
             try:
                 if old is None:
-                    path.unlink(missing_ok=True)
+                    remove(path, ctx.confinement(path))
                 else:
-                    atomic_write(path, old)
+                    atomic_write(path, old, ctx.confinement(path))
             except OSError:
                 pass  # best effort: the original error is the one worth reporting
         raise
+
+
+def write_file(path: Path, data: str | bytes, root: Path | None) -> None:
+    """Create the parent directories and write atomically, beneath `root` when given."""
+    if root is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, data, root)  # beneath a root, write_atomic creates the parents itself
+
+
+def remove(path: Path, root: Path | None) -> None:
+    if root is None:
+        path.unlink(missing_ok=True)
+        return
+    from codetether.sandbox import beneath
+
+    try:
+        beneath.unlink(root, path)
+    except FileNotFoundError:
+        pass

@@ -70,7 +70,7 @@ def search_python(base: Path, matcher: IgnoreMatcher, matches: Callable[[str], b
             except OSError:
                 continue
         try:
-            with open(file, "rb") as handle:
+            with os.fdopen(os.open(file, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC), "rb") as handle:
                 if is_binary(handle.read(BINARY_SNIFF_BYTES)):
                     continue
                 handle.seek(0)

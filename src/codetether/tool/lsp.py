@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
+from codetether.tool.fsutil import read_bytes
 
 MAX_ITEMS = 100
 HOVER_CHARS = 2000
@@ -66,7 +67,7 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         raise ToolError(f"'path' {raw_path!r} is not a file" if path.exists() else f"'path' {raw_path!r} does not exist")
     if name == "workspaceSymbol" and not (args.get("query") or "").strip():
         raise ToolError("missing required field 'query' (the symbol name to look for)")
-    lines = _lines(path) if path else []
+    lines = _lines(path, ctx.confinement(path)) if path else []
     position = _position(args, lines) if name in POSITIONAL else None
     try:
         configured = (ctx.config or load()).lsp_servers
@@ -95,8 +96,9 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     return ToolResult(_render(name, result, ctx), metadata={"action": name, "language": language})
 
 
-def _lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8", errors="replace").splitlines()
+def _lines(path: Path, root: Path | None) -> list[str]:
+    """The file's lines, read beneath the workspace when it is inside it."""
+    return read_bytes(path, root).decode("utf-8", "replace").splitlines()
 
 
 def _position(args: dict[str, Any], lines: list[str]) -> dict[str, int]:
@@ -119,10 +121,13 @@ class _Files:
     def __init__(self) -> None:
         self.cache: dict[Path, list[str]] = {}
 
-    def line(self, path: Path, number: int) -> str:
+    def line(self, ctx: ToolContext, path: Path, number: int) -> str:
+        """A result's line: only for files in the workspace (a language server names whatever it likes),
+        read so no symlink leads the read elsewhere."""
         if path not in self.cache:
+            root = ctx.confinement(path)
             try:
-                self.cache[path] = _lines(path)
+                self.cache[path] = _lines(path, root) if root is not None else []
             except OSError:
                 self.cache[path] = []
         lines = self.cache[path]
@@ -130,7 +135,7 @@ class _Files:
 
     def where(self, ctx: ToolContext, uri: str, start: dict[str, int], snippet: bool = True) -> str:
         path = _uri_path(uri)
-        text = self.line(path, start.get("line", 0))
+        text = self.line(ctx, path, start.get("line", 0))
         column = _column(text, start.get("character", 0))
         shown = f"{ctx.display(path)}:{start.get('line', 0) + 1}:{column}"
         return f"{shown}: {text.strip()[:200]}" if snippet and text.strip() else shown

@@ -23,12 +23,14 @@ _ENV_PREFIX = re.compile(r"^(?:\w+=\S*\s+)+")
 
 @dataclass(frozen=True)
 class ApprovalRequest:
-    """What an approver is shown: which tool, what it would do, and the rule that asked."""
+    """What an approver is shown: which tool, what it would do, and the rule that asked. A `strict` request
+    needs a person's answer: --yes does not settle it."""
 
     tool: str
     subject: str
     rule: str
     arguments: Mapping[str, Any] = field(default_factory=dict, compare=False)  # the call's, for "always allow"
+    strict: bool = False
 
 
 Approver = Callable[[ApprovalRequest], Awaitable[bool]]
@@ -47,6 +49,7 @@ class Decision:
     action: str  # allow | ask | deny
     subject: str  # what the call would do, as the user reads it
     rule: str  # where the action came from, as the user would change it
+    strict: bool = False  # an "ask" that --yes does not answer
 
 
 class PermissionPolicy:
@@ -82,7 +85,7 @@ class PermissionPolicy:
             raise PermissionDenied(f"{decision.subject} is denied by {decision.rule}. Do not retry it; "
                                    "choose another approach or ask the user to run it")
         if decision.action == "ask":
-            await self.approve(ApprovalRequest(tool, decision.subject, decision.rule, arguments))
+            await self.approve(ApprovalRequest(tool, decision.subject, decision.rule, arguments, decision.strict))
 
     def check_external(self, given: str, full: Path, root: Path) -> None:
         """A path outside the root: allowed, refused, or ApprovalNeeded for the caller to settle."""
@@ -97,11 +100,12 @@ class PermissionPolicy:
         raise PermissionDenied(f"{subject}; only files inside the workspace can be accessed ({rule})")
 
     async def approve(self, request: ApprovalRequest) -> None:
-        """Settle an 'ask': --yes allows, an approver decides, and without either the call is refused."""
-        if self.assume_yes:
+        """Settle an 'ask': --yes allows (not a strict one), an approver decides, and without either the call is
+        refused."""
+        if self.assume_yes and not request.strict:
             return
         if self.approver is None:
-            raise PermissionDenied(self._cannot_ask(request.subject, request.rule))
+            raise PermissionDenied(self._cannot_ask(request.subject, request.rule, request.strict))
         async with self._ask_lock:
             granted = await self.approver(request)
         if not granted:
@@ -124,9 +128,11 @@ class PermissionPolicy:
         action, rule = worst or ("allow", "no [permission.bash] pattern matches")
         restrictive = self.rules.bash != "allow" or any(a != "allow" for a in self.rules.bash_patterns.values())
         if programs.unresolved and restrictive and _SEVERITY[action] < _SEVERITY["ask"]:
-            action = "ask"
-            rule = (f"[permission.bash] in {self.rules.source}: which program "
-                    f"{programs.unresolved[0].strip()[:80]!r} runs can't be known before it runs")
+            # It might be a program a rule denies: a person must look at it (--yes never overrides a deny).
+            denies = self.rules.bash == "deny" or "deny" in self.rules.bash_patterns.values()
+            return Decision("ask", subject, f"[permission.bash] in {self.rules.source}: which program "
+                                            f"{programs.unresolved[0].strip()[:80]!r} runs can't be known before "
+                                            "it runs", strict=denies)
         return Decision(action, subject, rule)
 
     def _match(self, command: str) -> tuple[str, str]:
@@ -159,10 +165,19 @@ class PermissionPolicy:
     def _rule(self, key: str, action: str) -> str:
         return f'permission.{key} = "{action}" in {self.rules.source}'
 
-    def _cannot_ask(self, subject: str, rule: str) -> str:
+    def _cannot_ask(self, subject: str, rule: str, strict: bool = False) -> str:
+        how = "" if strict else "re-running with --yes, or by "
         return (f"{subject} needs the user's approval ({rule}), and this run cannot ask. "
-                f"The user can allow it by re-running with --yes, or by setting the rule to \"allow\" "
-                f"in {self.rules.source}")
+                f"The user can allow it by {how}setting the rule to \"allow\" in {self.rules.source}")
+
+    async def check_local_network(self, tool: str, url: str, why: str) -> None:
+        """A request a model aims at a local or private address: the [permission] local_network rule decides."""
+        action, rule = self.rules.local_network, self._rule("local_network", self.rules.local_network)
+        subject = f"{tool} {url} ({why})"
+        if action == "deny":
+            raise PermissionDenied(f"{subject} is denied by {rule}")
+        if action == "ask":
+            await self.approve(ApprovalRequest(tool, subject, rule, strict=True))
 
 
 def _commands(command: str) -> list[str]:

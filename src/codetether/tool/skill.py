@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
+from codetether.tool.fsutil import read_bytes
 
 SKILL_FILE = "SKILL.md"
 MAX_BODY_CHARS = 50_000
@@ -36,9 +37,10 @@ def skill_dirs(ctx: ToolContext) -> list[Path]:
     return [ctx.root / ".codetether" / "skills", config_dir() / "skills"]
 
 
-def parse(folder: Path) -> Skill:
-    """Read a SKILL.md: `---` front matter with name and description lines, then the body."""
-    text = (folder / SKILL_FILE).read_text(encoding="utf-8", errors="replace")
+def parse(folder: Path, root: Path | None = None) -> Skill:
+    """Read a SKILL.md (beneath `root`, the workspace, for a project's skill): `---` front matter with name and
+    description lines, then the body."""
+    text = read_bytes(folder / SKILL_FILE, root).decode("utf-8", "replace")
     meta: dict[str, str] = {}
     body = text
     lines = text.splitlines()
@@ -61,7 +63,10 @@ def find_skills(ctx: ToolContext) -> list[Skill]:
             continue
         for folder in sorted(base.iterdir()):
             if (folder / SKILL_FILE).is_file():
-                skill = parse(folder)
+                try:
+                    skill = parse(folder, ctx.confinement(folder))
+                except OSError:
+                    continue  # a project skill whose file leads outside the workspace is not a skill
                 found.setdefault(skill.name, skill)
     return sorted(found.values(), key=lambda s: s.name)
 
@@ -82,7 +87,7 @@ def _load_file(skill: Skill, rel: str) -> ToolResult:
     path = (folder / rel).resolve()
     if folder not in path.parents or not path.is_file():
         raise ToolError(f"'name': the skill {skill.name!r} has no file {rel!r}; load the skill to see its files")
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = read_bytes(skill.folder / rel, skill.folder).decode("utf-8", "replace")  # no link out of the skill
     if len(text) > MAX_BODY_CHARS:
         text = text[:MAX_BODY_CHARS] + "\n[… file truncated]"
     return ToolResult(f"# {skill.name}/{rel}\n\n{text}", metadata={"name": skill.name, "file": rel})

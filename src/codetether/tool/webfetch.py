@@ -33,6 +33,19 @@ def _check_url(url: str) -> str:
     return url
 
 
+async def must_stay_public(ctx: ToolContext, tool: str, url: str) -> bool:
+    """Whether connections must stay public: True unless `url` names a local or private address and the
+    [permission] local_network rule (or the user, asked) lets this call through. Shared with the a2a tool."""
+    from codetether.sandbox.egress import private_target
+
+    why = await private_target(url)
+    if why is None:
+        return True
+    if ctx.policy is not None:
+        await ctx.policy.check_local_network(tool, url, why)
+    return False
+
+
 def _kind(content_type: str, head: bytes) -> str:
     """html, text, or binary: from the Content-Type, sniffing the bytes only when there is none."""
     mime = content_type.split(";")[0].strip().lower()
@@ -47,18 +60,21 @@ def _kind(content_type: str, head: bytes) -> str:
     return "html" if b"<html" in head[:4096].lower() else "text"
 
 
-async def _download(url: str) -> tuple[Any, bytes, bool]:
-    """The response (headers only), the body up to MAX_BODY_BYTES, and whether the body was cut there."""
+async def _download(url: str, public_only: bool = True) -> tuple[Any, bytes, bool]:
+    """The response (headers only), the body up to MAX_BODY_BYTES, and whether the body was cut there. With
+    `public_only`, every connection (redirects included) must reach a public address."""
     import httpx
 
     from codetether import __version__
     from codetether.net import async_client
+    from codetether.sandbox.egress import guarded_transport
 
     headers = {"User-Agent": f"codetether-agent/{__version__}",
                "Accept": "text/html,application/xhtml+xml,text/plain,application/json;q=0.9,*/*;q=0.5"}
+    extra = {"transport": guarded_transport()} if public_only else {}
     try:
         async with async_client(url, timeout=TIMEOUT_SECS, follow_redirects=True, max_redirects=MAX_REDIRECTS,
-                                headers=headers) as client, client.stream("GET", url) as resp:
+                                headers=headers, **extra) as client, client.stream("GET", url) as resp:
             if resp.status_code >= 400 or _kind(resp.headers.get("content-type", ""), b"x") == "binary":
                 return resp, b"", False  # no need to read an error page or a binary body
             body, capped = bytearray(), False
@@ -83,8 +99,9 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     url = _check_url(args["url"])
     fmt = args.get("format") or "markdown"
     max_chars = int(args.get("max_chars") or DEFAULT_MAX_CHARS)
+    public_only = await must_stay_public(ctx, "webfetch", url)
     try:
-        resp, body, capped = await asyncio.wait_for(_download(url), TIMEOUT_SECS * 2)
+        resp, body, capped = await asyncio.wait_for(_download(url, public_only), TIMEOUT_SECS * 2)
     except TimeoutError:
         raise ToolError(f"fetching {url} took longer than {TIMEOUT_SECS * 2:g}s and was stopped") from None
     final_url = str(resp.url)

@@ -34,10 +34,36 @@ WRAPPERS: dict[str, frozenset[str]] = {
     "flock": frozenset({"-w", "--timeout", "-E", "--conflict-exit-code"}),
     "busybox": frozenset(),
     "watch": frozenset({"-n", "--interval", "-d"}),
+    "unshare": frozenset({"-S", "--setuid", "-G", "--setgid", "-R", "--root", "-w", "--wd"}),
+    "setarch": frozenset(),
+    "linux32": frozenset(),
+    "linux64": frozenset(),
+    "setpriv": frozenset({"--reuid", "--regid", "--ruid", "--rgid", "--euid", "--egid", "--groups",
+                          "--inh-caps", "--ambient-caps", "--bounding-set", "--securebits", "--pdeathsig",
+                          "--selinux-label", "--apparmor-profile", "--landlock-access", "--landlock-rule"}),
+    "prlimit": frozenset({"-p", "--pid"}),
+    "strace": frozenset({"-o", "-e", "-p", "-s", "-u", "-E", "-P", "-I", "-a", "-b", "-X"}),
+    "ltrace": frozenset({"-o", "-e", "-p", "-s", "-u", "-E"}),
+    "chronic": frozenset(),
+    "coproc": frozenset(),
+    "nsenter": frozenset({"-t", "--target", "-S", "--setuid", "-G", "--setgid", "-w", "--wd", "-r", "--root"}),
+    "chroot": frozenset({"--userspec", "--groups"}),
 }
+# Programs whose option takes a whole shell command as a string: (option names) -> run through `sh -c`.
+COMMAND_OPTIONS: dict[str, tuple[str, ...]] = {"flock": ("-c", "--command"), "script": ("-c", "--command"),
+                                                "su": ("-c", "--command"), "runuser": ("-c", "--command"),
+                                                "watch": ()}
+# A command string as the first argument: `trap 'cmd' SIG`.
+COMMAND_ARGUMENT = frozenset({"trap"})
+# Their argument is a file or stdin of shell code, or they change what later words mean: never resolvable.
+OPAQUE = frozenset({"source", ".", "alias", "enable", "hash", "command_not_found_handle"})
+# Variables that make a shell run a file of code before anything else.
+OPAQUE_ASSIGNMENTS = frozenset({"BASH_ENV", "ENV", "PROMPT_COMMAND", "SHELLOPTS", "BASHOPTS", "PS4"})
+# Short options of a shell that take a value (`bash -o posix -c …`).
+SHELL_VALUE_OPTIONS = frozenset({"-o", "+o", "-O", "+O", "--rcfile", "--init-file"})
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox sh"})
 # Positional arguments some wrappers take before the command (timeout's duration, flock's lock file, ...).
-LEADING_OPERANDS = {"timeout": 1, "flock": 1, "taskset": 1, "chrt": 1}
+LEADING_OPERANDS = {"timeout": 1, "flock": 1, "taskset": 1, "chrt": 1, "setarch": 1, "chroot": 1}
 
 
 @dataclass
@@ -60,7 +86,9 @@ def resolve(command: str, depth: int = 0) -> ShellPrograms:
     for node in _commands(tree.root_node):
         words = [_literal(child) for child in node.children if child.type not in _NOT_WORDS]
         text = node.text.decode("utf-8", "replace")
-        if not words or any(w is None for w in words[:1]):
+        assigned = {c.child_by_field_name("name").text.decode() for c in node.children
+                    if c.type == "variable_assignment" and c.child_by_field_name("name") is not None}
+        if not words or any(w is None for w in words[:1]) or assigned & OPAQUE_ASSIGNMENTS:
             found.unresolved.append(text)
             continue
         _unwrap([w if w is not None else "\0" for w in words], text, found, depth)
@@ -71,17 +99,30 @@ def _unwrap(words: list[str], text: str, found: ShellPrograms, depth: int) -> No
     """Strip paths and wrappers until the program that really runs; recurse into `sh -c` and `eval`."""
     while words:
         program = os.path.basename(words[0])
-        if "\0" in program:
-            found.unresolved.append(text)
+        if "\0" in program or any(c in program for c in "*?[]{}") or program in OPAQUE:
+            found.unresolved.append(text)  # a pattern for a name, or code from a file, stdin or an alias
             return
         if program in SHELLS:
             inner = _shell_script(words[1:])
-            if inner is None:  # a script file or stdin: the shell itself is what runs
+            if inner is _FILE:  # `bash script.sh`: the shell is what runs (rules can name it)
                 found.commands.append(" ".join([program, *words[1:]]))
-            elif "\0" in inner:
+            elif inner is None or "\0" in inner:  # stdin, a here-string, a pipe: the code is not in the text
                 found.unresolved.append(text)
             else:
                 _merge(found, resolve(inner, depth + 1))
+            return
+        if program in COMMAND_ARGUMENT or (program in COMMAND_OPTIONS and
+                                           _option_value(words[1:], COMMAND_OPTIONS[program]) is not None):
+            script = words[1] if program in COMMAND_ARGUMENT and len(words) > 1 else \
+                _option_value(words[1:], COMMAND_OPTIONS.get(program, ()))
+            found.commands.append(" ".join([program, *words[1:]]).replace("\0", "$?"))
+            if not script or "\0" in script:
+                found.unresolved.append(text)
+            else:
+                _merge(found, resolve(script, depth + 1))
+            return
+        if program == "git" and any(w.startswith("alias.") for w in words[1:] if "=" in w):
+            found.unresolved.append(text)  # `git -c alias.x='!cmd' x` runs cmd through a shell
             return
         if program == "eval":
             if any("\0" in w for w in words[1:]):
@@ -133,12 +174,19 @@ def _find_actions(args: list[str]) -> list[list[str]]:
 
 
 def _option_value(args: list[str], names: tuple[str, ...]) -> str | None:
+    """The value given to one of `names`: separate (`-S x`), joined (`--split-string=x`) or attached (`-Sx`)."""
     for i, arg in enumerate(args):
         if arg in names:
             return args[i + 1] if i + 1 < len(args) else ""
         for name in names:
             if name.startswith("--") and arg.startswith(name + "="):
                 return arg[len(name) + 1:]
+            short = len(name) == 2 and not name.startswith("--")
+            if short and arg.startswith("-") and not arg.startswith("--") and len(arg) > 2:
+                if arg.endswith(name[1]):  # a cluster ending in the option: `-qc CMD`
+                    return args[i + 1] if i + 1 < len(args) else ""
+                if arg.startswith(name):  # the value attached: `-S'cmd'`
+                    return arg[2:]
     return None
 
 
@@ -149,13 +197,27 @@ def _after_assignments(args: list[str]) -> list[str]:
     return args[i:]
 
 
+_FILE = "\0file"  # marker: the shell runs a script file named on its command line
+
+
 def _shell_script(args: list[str]) -> str | None:
-    """The script of `sh [-opts] -c SCRIPT`, or None when the shell reads a file or stdin."""
-    for i, arg in enumerate(args):
+    """The script of `sh [-opts] -c SCRIPT`; _FILE when it runs a named script file; None when it reads stdin or
+    its script can't be seen (`xargs sh -c` gets it from its input)."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            return _FILE if i + 1 < len(args) else None
+        if arg in SHELL_VALUE_OPTIONS:
+            i += 2
+            continue
         if arg.startswith("-") and not arg.startswith("--") and "c" in arg[1:]:
-            return args[i + 1] if i + 1 < len(args) else ""
-        if not arg.startswith("-") and not arg.startswith("+"):
-            return None
+            rest = args[i + 1:]
+            rest = rest[1:] if rest[:1] == ["--"] else rest
+            return rest[0] if rest else None
+        if not arg.startswith(("-", "+")):
+            return _FILE
+        i += 1
     return None
 
 
