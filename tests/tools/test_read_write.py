@@ -93,7 +93,7 @@ def test_atomic_write_leaves_original_when_writing_fails(tmp_path: Path, monkeyp
     target = tmp_path / "keep.txt"
     target.write_text("original\n")
 
-    def broken_replace(src: str, dst: str) -> None:
+    def broken_replace(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(fsutil.os, "replace", broken_replace)

@@ -10,6 +10,7 @@ import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from codetether.process import alive
 from codetether.sandbox import landlock, lifeline
 from codetether.sandbox.bwrap import args_fd, bwrap_options
 from codetether.sandbox.env import tool_environment
@@ -135,18 +136,9 @@ def _sweep_orphans() -> None:
     base = Path(tempfile.gettempdir())
     for path in base.glob(f"{TMP_PREFIX}*-*"):
         pid = path.name[len(TMP_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _remove(path: Path) -> None:

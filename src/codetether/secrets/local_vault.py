@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from codetether.process import alive
 from codetether.secrets.vault import VaultError, VaultSettings
 
 MOUNT, SECRETS_PATH = "secret", "codetether/providers"
@@ -218,7 +219,7 @@ class LocalVault:
         except FileNotFoundError:
             return False
         except OSError:  # no /proc (macOS): a live pid recorded by us is taken as ours
-            return _alive(pid)
+            return alive(pid)
         return f"-config={self.config}".encode() in cmdline
 
     @contextlib.contextmanager
@@ -293,22 +294,13 @@ def _free_ports(n: int) -> list[int]:
             s.close()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
 
 def _wait_gone(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)  # reap it when we are its parent (tests, `vault start` then `stop`)
-        if not _alive(pid):
+        if not alive(pid):
             return True
         time.sleep(0.05)
     return False

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,31 +15,11 @@ _ERRORS = "surrogateescape"
 def atomic_write(path: Path, data: str | bytes, root: Path | None = None) -> None:
     """Replace path's content via a temp file in the same directory, so readers never see half a file; with a
     `root`, every step stays beneath it whatever symlinks appear meanwhile."""
-    raw = encode_text(data) if isinstance(data, str) else data
-    if root is not None:
-        from codetether.sandbox import beneath
+    from codetether.sandbox import beneath
 
-        beneath.write_atomic(root, path, raw)
-        return
-    try:
-        mode: int | None = os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = None  # a new file gets 0o666 minus the umask, as open() would give it
-    fd, tmp = _create_temp(path)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    raw = encode_text(data) if isinstance(data, str) else data
+    # Without a root, the file's own directory is the confinement: the path the user approved, as it is now.
+    beneath.write_atomic(root or path.parent, path, raw)
 
 
 def encode_text(text: str) -> bytes:
@@ -49,15 +27,6 @@ def encode_text(text: str) -> bytes:
         return text.encode("utf-8", _ERRORS)
     except UnicodeEncodeError:  # a lone surrogate that did not come from our own decoding
         return text.encode("utf-8", "replace")
-
-
-def _create_temp(path: Path) -> tuple[int, str]:
-    while True:
-        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
-        except FileExistsError:
-            continue
 
 
 def is_binary(data: bytes) -> bool:
