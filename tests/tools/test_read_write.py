@@ -96,7 +96,7 @@ def test_atomic_write_leaves_original_when_writing_fails(tmp_path: Path, monkeyp
     def broken_replace(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(fsutil.os, "replace", broken_replace)
+    monkeypatch.setattr("os.replace", broken_replace)
     try:
         fsutil.atomic_write(target, "new content")
     except OSError:
