@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import tomllib
 
 from tests.acp_agent.conftest import RecordingClient, agent, text_of
 from tests.harness.llm_server import Reply, Stall, ToolCall
+from tests.harness.procs import wait_gone
 
 
 def _run(coro):
@@ -142,7 +142,7 @@ def test_edit_permission_cancel_and_load(acp_env, llm_server):
             # 3. cancel mid-turn: the running command's process is killed, the turn ends "cancelled"
             pid_file = acp_env.cwd / "pid.txt"
             client.answers.append("allow_once")
-            llm_server.script(Reply(tool_calls=[ToolCall("bash", {"command": f"echo $$ > {pid_file}; sleep 30; "
+            llm_server.script(Reply(tool_calls=[ToolCall("bash", {"command": f"echo $$ > {pid_file}; sleep 30.617; "
                                                                              "echo late > late.txt"}, id="slow")]),
                               Reply(text="After the cancel."))
             turn = asyncio.create_task(conn.prompt(session_id=sid, prompt=[text_block("run the slow thing")]))
@@ -150,9 +150,8 @@ def test_edit_permission_cancel_and_load(acp_env, llm_server):
             await conn.cancel(session_id=sid)
             done = await asyncio.wait_for(turn, 10)
             assert done.stop_reason == "cancelled"
-            pid = int(pid_file.read_text())
-            await asyncio.sleep(0.3)
-            assert not _alive(pid), "the cancelled command's process still runs"
+            # (pids written inside the sandbox are its own namespace's: find the process by its command line)
+            assert not wait_gone("30.617", within=3.0), "the cancelled command's process still runs"
             slow = [u for u in client.of("tool_call_update") if u.tool_call_id == "slow"][-1]
             assert slow.status == "failed"
             # the transcript stays valid: the next turn goes on, the model sees the call as interrupted
@@ -203,14 +202,6 @@ def test_prompt_for_an_unknown_session_is_an_error_and_the_agent_goes_on(acp_env
     error, done, code = _run(scenario())
     assert error.code == -32602 and "no open session 'no-such-session'" in str(error)
     assert done.stop_reason == "end_turn" and code is None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_stall_then_cancel_while_waiting_for_the_model(acp_env, llm_server):
