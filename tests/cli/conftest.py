@@ -37,6 +37,14 @@ def cli(isolated_env: dict[str, str], vault_clean, workspace: Path) -> Cli:
     return Cli({**isolated_env, **vault_clean.env()}, workspace)
 
 
+def allow_local_network(env: dict[str, str]) -> None:
+    """Tests whose other end is a local server: webfetch and the a2a tool may reach 127.0.0.1 without asking."""
+    config = Path(env["XDG_CONFIG_HOME"]) / "codetether-agent" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    text = config.read_text() if config.exists() else ""
+    config.write_text(text + '\n[permission]\nlocal_network = "allow"\n')
+
+
 def assert_clean_failure(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
     """A failure a user can act on: non-zero exit, the message on stderr, no traceback."""
     assert proc.returncode != 0, proc.stdout

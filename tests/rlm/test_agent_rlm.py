@@ -18,7 +18,7 @@ from codetether.rlm.router import large_output_handler
 from codetether.secrets.model import ProviderSecret
 from codetether.tool.base import ToolContext
 from codetether.tool.registry import load_tool
-from tests.cli.conftest import API_KEY
+from tests.cli.conftest import API_KEY, allow_local_network
 from tests.harness.llm_server import Reply, ToolCall
 from tests.harness.offers import available_tools
 from tests.rlm.logs import make_log
@@ -170,6 +170,7 @@ def test_agent_routes_oversized_webfetch_through_rlm_but_truncates_read(cli, vau
         return rlm(body)
 
     llm_server.router = router
+    allow_local_network(cli.env)  # the page server is on 127.0.0.1
     proc = cli("run", "--agent", "build", "--model", "openai/scripted", "--format", "json", "read the guide",
                env={**cli.env, "CODETETHER_CONTEXT_WINDOW": str(WINDOW * 4)})
 

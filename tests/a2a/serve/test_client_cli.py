@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from tests.cli.conftest import assert_clean_failure
+from tests.cli.conftest import allow_local_network, assert_clean_failure
 from tests.harness.llm_server import Reply, ToolCall
 from tests.harness.offers import available_tools
 
@@ -106,6 +106,7 @@ def test_build_agent_delegates_with_the_a2a_tool(served, client_cli, llm_server)
                                                          "message": "say hello"})]),
                       Reply(text="hello from the remote agent"),
                       Reply(text="The remote agent said hello."))
+    allow_local_network(client_cli.env)  # the other agent is on 127.0.0.1
     proc = client_cli("run", "--agent", "build", "--model", "openai/test-model", "ask the other agent")
     assert proc.returncode == 0, proc.stderr
     assert "The remote agent said hello." in proc.stdout
