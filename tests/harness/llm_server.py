@@ -142,7 +142,8 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(answer, dict):
             self._json(200, answer)
         else:
-            self._stream(answer, "application/vnd.amazon.eventstream" if dialect.startswith("bedrock") else None)
+            self._stream(answer, "application/vnd.amazon.eventstream" if dialect.startswith("bedrock") else None,
+                         item.pace)
 
     def _answered(self) -> None:
         rec = getattr(self, "_rec", None)
@@ -168,7 +169,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
         self._answered()
 
-    def _stream(self, events: Iterator[str] | Iterator[bytes], content_type: str | None = None) -> None:
+    def _stream(self, events: Iterator[str] | Iterator[bytes], content_type: str | None = None,
+                pace: float = 0.0) -> None:
         # Chunked like the real APIs, so HTTP/1.1 keep-alive keeps working after a stream.
         self.send_response(200)
         self.send_header("Content-Type", content_type or "text/event-stream; charset=utf-8")
@@ -179,6 +181,8 @@ class _Handler(BaseHTTPRequestHandler):
             for text in events:
                 data = text if isinstance(text, bytes) else text.encode()
                 self.wfile.write(b"%X\r\n%s\r\n" % (len(data), data))
+                if pace and self.server.llm._stopping.wait(pace):
+                    break  # the server is stopping: end the stream early
             self.wfile.write(b"0\r\n\r\n")
             self._answered()
         except OSError:

@@ -36,6 +36,8 @@ class Reply:
     text: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     usage: tuple[int, int] | None = None
+    pieces: int = 4  # streamed text arrives in this many pieces
+    pace: float = 0.0  # seconds between streamed events (0: as fast as the socket takes them)
     finish: str | None = None
 
     @property
@@ -121,7 +123,7 @@ def _openai_stream(reply: Reply, base: dict[str, Any], ids: list[str], usage: di
         return _sse({**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]})
 
     yield chunk({"role": "assistant", "content": None if reply.tool_calls and not reply.text else ""})
-    for piece in _pieces(reply.text):
+    for piece in _pieces(reply.text, reply.pieces):
         yield chunk({"content": piece})
     for i, (cid, call) in enumerate(zip(ids, reply.tool_calls)):
         head = {"index": i, "id": cid, "type": "function", "function": {"name": call.name, "arguments": ""}}

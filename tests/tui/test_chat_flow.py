@@ -7,19 +7,8 @@ from tests.tui.conftest import make_app, wait_for
 
 
 def _text(app) -> str:
-    """Everything the chat shows, as plain text."""
-    from textual.widgets import Collapsible, Markdown, Static
-
-    chat = app.chat
-    parts = []
-    for widget in chat.walk_children():
-        if isinstance(widget, Markdown):
-            parts.append(widget.source)
-        elif isinstance(widget, Collapsible):
-            parts.append(str(widget.title))
-        elif isinstance(widget, Static):
-            parts.append(str(widget.render()))
-    return "\n".join(parts)
+    """Everything the chat holds, as plain text."""
+    return app.chat.plain_text()
 
 
 async def _type(pilot, text: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 from textual.app import App
@@ -30,6 +31,14 @@ from codetether.tui.widgets.status import StatusBar
 
 WELCOME = "Welcome to CodeTether Agent! Type a request, or /help (F1) for keys and commands."
 AGENTS = ("build", "plan", "explore")
+HISTORY_SLICE = 250  # messages added to the transcript between two turns of the event loop
+
+
+def settle_heap() -> None:
+    """Collect now, between turns, then freeze what survived: the conversation, the transcript and the modules
+    are long-lived, and a full collection that walks them all mid-stream stalls the screen for ~0.1-0.5 s."""
+    gc.collect()
+    gc.freeze()
 
 
 class CodetetherApp(SlashActions, App[None]):
@@ -69,6 +78,7 @@ class CodetetherApp(SlashActions, App[None]):
         self.current_tool = "-"
         self.run_session_id: str | None = None  # the last session used, for the "continue with" line
         self.quitting = False  # set once quitting starts: nothing more is drawn into a closing screen
+        self._shown: dict[str, object] = {}  # what the chrome shows now, so unchanged text is not redrawn
 
     # ----- start and stop
 
@@ -102,12 +112,13 @@ class CodetetherApp(SlashActions, App[None]):
             await self.show_history(run)
         self.refresh_status()
         self.refresh_sidebar()
+        settle_heap()
         return True
 
     async def show_history(self, run: SessionRun) -> None:
         chat = self.chat
         await chat.clear_log()
-        for message in run.prepared.agent.messages:
+        for number, message in enumerate(run.prepared.agent.messages, 1):
             if message.role == "user" and message.text_content:
                 await chat.add_user(message.text_content)
             elif message.role == "assistant":
@@ -115,6 +126,8 @@ class CodetetherApp(SlashActions, App[None]):
                     await chat.add_markdown(message.text_content)
                 for call in message.tool_calls:
                     await chat.add_notice(f"[Tool: {call.name}] {call.arguments[:200]}")
+            if number % HISTORY_SLICE == 0:
+                await asyncio.sleep(0)  # a long history is added in slices: keys and frames go on meanwhile
         count = len([m for m in run.prepared.agent.messages if m.role != "system"])
         await chat.add_notice(f"Resumed session: {run.info.title or '(untitled)'}\n{count} messages loaded")
 
@@ -206,6 +219,7 @@ class CodetetherApp(SlashActions, App[None]):
             await self.chat.add_notice(note)
         self.refresh_status()
         self.refresh_sidebar()
+        settle_heap()
 
     async def stop_turn(self, wait: bool = False) -> None:
         worker = self.turn_worker
@@ -275,14 +289,24 @@ class CodetetherApp(SlashActions, App[None]):
         bar.info.agent = run.prepared.agent.settings.agent if run else (self.agent_name or "build")
         if run is not None:
             bar.info.model, bar.info.branch = run.prepared.resolved.id, run.project.branch
-        bar.show()
         sid = run.session_id[:8] if run and run.session_id else "new"
         title = (run.info.title if run and run.info else "") or "Workspace Chat"
-        main.query_one("#header").update(f"{title}  #{sid}  {bar.info.model}  ⎇ {bar.info.branch or '-'}")
-        main.query_one("#chat-title").update(f" Chat [{bar.info.agent}] ")
         messages = len(run.prepared.agent.messages) if run else 0
-        main.query_one(Inspector).show("Processing" if self.busy else "Idle", self.current_tool, sid, messages,
-                                       bar.info.agent)
+        # Called for every streamed event: a widget is touched only when its text changes (an update re-lays
+        # out the screen).
+        texts = {"status": bar.info.line(),
+                 "#header": f"{title}  #{sid}  {bar.info.model}  ⎇ {bar.info.branch or '-'}",
+                 "#chat-title": f" Chat [{bar.info.agent}] ",
+                 "inspector": ("Processing" if self.busy else "Idle", self.current_tool, sid, messages,
+                               bar.info.agent)}
+        changed = {key for key, text in texts.items() if self._shown.get(key) != text}
+        self._shown.update(texts)
+        if "status" in changed:
+            bar.show()
+        for key in changed & {"#header", "#chat-title"}:
+            main.query_one(key).update(texts[key])
+        if "inspector" in changed:
+            main.query_one(Inspector).show(*texts["inspector"])
 
     def refresh_sidebar(self) -> None:
         if len(self.screen_stack) < 2 or self.session is None:
