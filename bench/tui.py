@@ -178,13 +178,14 @@ def run_streaming(index: int) -> dict[str, object]:
             cpu, wall = session.term.cpu_seconds(), time.monotonic()
             during = session.keystrokes(KEYS, rng, until=time.monotonic() + (stream_end - time.perf_counter()) - 1)
             cpu_share = (session.term.cpu_seconds() - cpu) / (time.monotonic() - wall)
+            window = (wall, time.monotonic())
             _wait_answered(llm)
             time.sleep(1.0)
             idle = session.keystrokes(IDLE_KEYS, rng)
             rss = session.term.rss_mb()
         finally:
             session.close()
-    return {"during": during, "idle": idle, "resume_ms": resume_ms, "rss_mb": rss, "cpu": cpu_share, **paint}
+    return {"during": during, "idle": idle, "resume_ms": resume_ms, "rss_mb": rss, "cpu": cpu_share, "window": window, **paint}
 
 
 def run_scroll(history: int | None) -> dict[str, object]:
@@ -235,39 +236,29 @@ def child(marks: str, argv: list[str]) -> int:
 
     def init(self, *args, **kwargs):
         Path(marks).write_text(json.dumps({"process": started, "app": time.monotonic()}))
-        if os.environ.get("BENCH_PAINT_PROFILE"):  # profile from here to the first frame (investigation only)
-            import cProfile
-
-            profile = cProfile.Profile()
-            profile.enable()
-            shown = self._display
-
-            def display(screen, renderable):
-                shown(screen, renderable)
-                if profile is not None and renderable is not None:
-                    profile.disable()
-                    profile.dump_stats(os.environ["BENCH_PAINT_PROFILE"])
-                    self._display = shown
-
-            self._display = display
         created(self, *args, **kwargs)
 
     tui_app.CodetetherApp.__init__ = init
-    if os.environ.get("BENCH_GC_LOG"):
+    if os.environ.get("BENCH_LOOP_LOG"):  # investigation: every loop step over 20 ms, with its stack
+        import asyncio
         import atexit
-        import gc
 
-        pauses: list[tuple[int, float]] = []
-        began = [0.0]
+        from tests.tui.loopwatch import LoopWatch
 
-        def track(phase: str, info: dict) -> None:
-            if phase == "start":
-                began[0] = time.perf_counter()
-            else:
-                pauses.append((info["generation"], (time.perf_counter() - began[0]) * 1000))
+        watch = LoopWatch(20)
+        original_run = asyncio.events.Handle._run
+        entered = [False]
 
-        gc.callbacks.append(track)
-        atexit.register(lambda: Path(os.environ["BENCH_GC_LOG"]).write_text(json.dumps(pauses)))
+        def first_step(handle):  # the watch must start on the loop's own thread
+            if not entered[0]:
+                entered[0] = True
+                asyncio.events.Handle._run = original_run
+                watch.__enter__()
+            return original_run(handle)
+
+        asyncio.events.Handle._run = first_step
+        atexit.register(lambda: Path(os.environ["BENCH_LOOP_LOG"]).write_text(json.dumps(
+            [[s.blocked_ms, s.wall_ms, s.callback, s.stack, s.at] for s in watch.stalls])))
     from codetether.cli import main
 
     return main(argv)

@@ -22,8 +22,9 @@ from textual.strip import Strip
 from codetether.agent import events as ev
 from codetether.tui.widgets import transcript as tr
 
-REDRAW_INTERVAL = 1 / 30  # streaming text is redrawn at most this often
-SYNC_CHARS = 4_000  # a block this long or longer is drawn in the worker even when scrolled into view
+REDRAW_INTERVAL = 1 / 20  # streaming text is redrawn at most this often (each redraw costs a frame)
+SYNC_CHARS = 1_500  # markdown this long or longer is drawn in the worker even when scrolled into view
+DRAW_BUDGET = 0.025  # seconds of drawing per worker job; what is left waits for the next one
 
 
 class ChatLog(ScrollView, can_focus=False):
@@ -225,34 +226,43 @@ class ChatLog(ScrollView, can_focus=False):
         return self._look
 
     def _draw_visible(self) -> None:
-        """Draw the blocks within a screen of the viewport; heights found on the way move what is below, and the
-        view stays on the line it showed (or on the end, while following)."""
+        """Draw the blocks on screen now (heights found on the way move what is below; the view keeps the line it
+        showed, or the end while following), and give the worker a screen's worth above and below to draw ahead,
+        so the next scroll finds them drawn."""
+        self._relayout()  # positions may be stale when a scroll arrives between a change and its _update
         width, height = self._width(), max(1, self.scrollable_content_region.height)
+        top = 0
         for _ in range(4):  # drawing changes heights, which can bring other blocks into view
             top = self.max_scroll_y if self._follow else round(self.scroll_y)
-            index = max(0, bisect_right(self.starts, max(0, top - height)) - 1)
+            index = max(0, bisect_right(self.starts, top) - 1)
             shift = 0
             changed = None
-            while index < len(self.blocks) and self.starts[index] < top + 2 * height:
+            while index < len(self.blocks) and self.starts[index] < top + height:
                 block = self.blocks[index]
-                if not block.ready(width) and block not in self._queue and block not in self._inflight:
-                    if not self._drawable(block):
-                        self._queue.add(block)
-                    else:
-                        self._repaint = True
-                        delta = block.store(tr.render_block(self._drawer, block, width, self.look()), width,
-                                            block.version)
-                        if delta:
-                            changed = index if changed is None else changed
-                            if self.starts[index] < top:
-                                shift += delta
+                if not block.ready(width) and self._drawable(block):
+                    self._repaint = True
+                    delta = block.store(tr.render_block(self._drawer, block, width, self.look()), width,
+                                        block.version)
+                    if delta:
+                        changed = index if changed is None else changed
+                        if self.starts[index] < top:
+                            shift += delta
+                elif not block.ready(width) and block.kind == "md" and block not in self._inflight:
+                    self._queue.add(block)
                 index += 1
             if changed is None:
-                return
+                break
             self._dirty = changed if self._dirty is None else min(self._dirty, changed)
             self._relayout()
             if shift and not self._follow:
                 self.scroll_to(y=self.scroll_y + shift, animate=False, immediate=True, force=True)
+        for lo, hi in ((top - height, top), (top + height, top + 2 * height)):
+            index = max(0, bisect_right(self.starts, max(0, lo)) - 1)
+            while index < len(self.blocks) and self.starts[index] < hi:
+                block = self.blocks[index]
+                if block.kind == "md" and not block.ready(width) and block not in self._inflight:
+                    self._queue.add(block)
+                index += 1
 
     def _drawable(self, block: tr.Block) -> bool:
         """Whether the UI thread may draw `block` itself: short, and not waiting for the worker."""
@@ -268,7 +278,11 @@ class ChatLog(ScrollView, can_focus=False):
             if self._timer is None:
                 self._timer = self.set_timer(wait, self._timer_fired)
             return
-        jobs = [(block, block.version, block.text) for block in self._queue if block.kind == "md"]
+        top = round(self.scroll_y)
+        # Streaming text and blocks on screen first, then the ones drawn ahead.
+        order = sorted(self._queue, key=lambda b: (not getattr(b.entry, "open", False),
+                                                    abs(self.starts[min(b.entry.first, len(self.starts) - 1)] - top)))
+        jobs = [(block, block.version, block.text) for block in order if block.kind == "md"]
         self._inflight = {block for block, _, _ in jobs}
         self._queue.clear()
         self._drawing = True
@@ -282,12 +296,19 @@ class ChatLog(ScrollView, can_focus=False):
         console = self._drawer
 
         def draw_all() -> list[list[Strip]]:
-            return [tr.render_markdown(console, text, width, code_theme) for _, _, text in jobs]
+            deadline = time.monotonic() + DRAW_BUDGET
+            drawn = []
+            for _, _, text in jobs:
+                drawn.append(tr.render_markdown(console, text, width, code_theme))
+                if time.monotonic() > deadline:
+                    break
+            return drawn
 
         try:
             drawings = await asyncio.to_thread(draw_all)
         finally:
             self._drawing, self._last_draw, self._inflight = False, time.monotonic(), set()
+        self._queue.update(block for block, _, _ in jobs[len(drawings):])  # past the budget: next time
         if width != self._width():
             self._queue.update(block for block, _, _ in jobs)  # resized meanwhile: draw again
             self._mark(len(self.blocks))
@@ -299,6 +320,7 @@ class ChatLog(ScrollView, can_focus=False):
             if entry.number >= len(self.entries) or self.entries[entry.number] is not entry:
                 continue  # cleared meanwhile
             index = entry.first + entry.blocks.index(block)
+            old = block.strips if block.width == width else None
             delta = block.store(strips, width, version)
             if version != block.version:
                 self._queue.add(block)  # it changed while drawn: draw it again
@@ -306,7 +328,7 @@ class ChatLog(ScrollView, can_focus=False):
                 shift += delta
             if delta:
                 self._dirty = index if self._dirty is None else min(self._dirty, index)
-            lines.append(index)
+            lines.append((index, old))
         self._relayout()
         if self._follow:
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
@@ -314,9 +336,13 @@ class ChatLog(ScrollView, can_focus=False):
             self.scroll_to(y=self.scroll_y + shift, animate=False, immediate=True, force=True)
         if before != (self.virtual_size, self.scroll_offset):
             self.refresh()  # the view moved: every line changes
-        else:
-            for index in lines:  # only the redrawn blocks' lines
-                self.refresh_lines(self.starts[index], self.starts[index + 1] - self.starts[index])
+        else:  # only the lines that differ: a growing paragraph changes its last line or two
+            for index, old in lines:
+                top = self.starts[index] + self.blocks[index].gap
+                new = self.blocks[index].strips or []
+                for row, strip in enumerate(new):
+                    if old is None or row >= len(old) or list(old[row]) != list(strip):
+                        self.refresh_lines(top + row)
         self._kick()
 
     def render_line(self, y: int) -> Strip:
@@ -339,6 +365,8 @@ class ChatLog(ScrollView, can_focus=False):
         return line
 
     def _strip_at(self, number: int, width: int) -> Strip:
+        if self._dirty is not None:
+            self._relayout()
         index = bisect_right(self.starts, number) - 1
         if not 0 <= index < len(self.blocks):
             return self._blank(width)

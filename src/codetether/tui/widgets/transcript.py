@@ -245,8 +245,6 @@ def render_markdown(console: Console, text: str, width: int, code_theme: str) ->
     # Rich opens lists and tables with an empty line; blocks are spaced by their `gap` instead.
     while len(lines) > 1 and not lines[0].cell_length:
         lines.pop(0)
-    while len(lines) > 1 and not lines[-1].cell_length:
-        lines.pop()
     return lines
 
 
@@ -272,7 +270,10 @@ def render_block(console: Console, block: Block, width: int, look: Look) -> list
 
 def _lines(console: Console, renderable: RenderableType, width: int) -> list[Strip]:
     options = console.options.update(width=max(1, width), height=None)
-    return [Strip(line) for line in console.render_lines(renderable, options, pad=False)] or [Strip([])]
+    lines = [Strip(line) for line in console.render_lines(renderable, options, pad=False)]
+    while len(lines) > 1 and not lines[-1].cell_length:
+        lines.pop()  # trailing empty lines (a diff's last newline): spacing comes from `gap`
+    return lines or [Strip([])]
 
 
 def pretty_json(arguments: str) -> str:
