@@ -1,10 +1,11 @@
 """Times every step the asyncio loop runs, to catch whatever blocks it (and so the keyboard and the screen).
 
 Each callback the loop runs (a task step, a Textual message handler's slice, a timer) is timed. The time it
-blocked the loop is its wall time minus the time the kernel kept its thread waiting for a CPU
-(/proc/thread-self/schedstat), so a loaded machine does not count against the code, while CPU work and blocking
-calls (sleep, sync I/O, a subprocess) do. A watchdog thread takes the stack of any step still running past the
-limit, so a failure names the handler.
+blocked the loop is the CPU time its thread used plus the time it slept in a blocking call (sleep, file or socket
+I/O, waiting for a subprocess), which a watchdog thread samples from /proc (the thread's state and the kernel
+function it waits in). Time the kernel gave the CPU to other processes, or that the thread waited for the GIL
+(a futex), does not count: on a loaded machine neither says anything about the code. The watchdog also takes the
+stack of any step still running past the limit, so a failure names the handler.
 """
 
 from __future__ import annotations
@@ -40,10 +41,10 @@ class LoopWatch:
     worst_ms: float = 0.0
 
     def __enter__(self) -> LoopWatch:
-        self._thread_id = threading.get_ident()
-        self._schedstat = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        self._thread_id, self._native_id = threading.get_ident(), threading.get_native_id()
+        self._proc = f"/proc/{os.getpid()}/task/{self._native_id}"
         self._running: tuple[float, object] | None = None
-        self._stack = ""
+        self._stack, self._slept = "", 0.0
         self._original = asyncio.events.Handle._run
         self._stop = threading.Event()
         watch, original = self, self._original
@@ -51,13 +52,14 @@ class LoopWatch:
         def timed_run(handle: asyncio.events.Handle) -> None:
             if threading.get_ident() != watch._thread_id:
                 return original(handle)
-            started, waited = time.perf_counter(), watch._waited()
-            watch._running, watch._stack = (started, handle), ""
+            started, cpu = time.perf_counter(), time.thread_time()
+            watch._stack, watch._slept = "", 0.0
+            watch._running = (started, handle)
             try:
                 return original(handle)
             finally:
                 watch._running = None
-                watch._finish(handle, started, waited)
+                watch._finish(handle, started, cpu)
 
         asyncio.events.Handle._run = timed_run
         self._dog = threading.Thread(target=self._watchdog, daemon=True)
@@ -68,30 +70,35 @@ class LoopWatch:
         asyncio.events.Handle._run = self._original
         self._stop.set()
         self._dog.join()
-        if self._running is None:  # left outside a loop step; else that step closes it when it ends
-            os.close(self._schedstat)
 
-    def _finish(self, handle: asyncio.events.Handle, started: float, waited: float) -> None:
+    def _finish(self, handle: asyncio.events.Handle, started: float, cpu: float) -> None:
         if self._stop.is_set():  # the step that left the `with` block: the watch is over
-            os.close(self._schedstat)
             return
         wall = time.perf_counter() - started
-        blocked = wall - (self._waited() - waited)
+        blocked = time.thread_time() - cpu + self._slept
         self.steps += 1
         self.worst_ms = max(self.worst_ms, blocked * 1000)
         if blocked * 1000 > self.limit_ms:
             self.stalls.append(Stall(blocked * 1000, wall * 1000, _describe(handle), self._stack,
                                      time.monotonic() - wall))
 
-    def _waited(self) -> float:
-        """Seconds this thread has spent runnable but not running (waiting for a CPU)."""
-        fields = os.pread(self._schedstat, 128, 0).split()
-        return int(fields[1]) / 1e9
+    def _blocking_call(self) -> bool:
+        """Whether the loop's thread sleeps in the kernel now, other than on a futex (the GIL, a lock)."""
+        try:
+            with open(self._proc + "/stat") as stat, open(self._proc + "/wchan") as wchan:
+                state, where = stat.read().rsplit(")", 1)[1].split()[0], wchan.read()
+        except OSError:
+            return False
+        return state in ("S", "D") and not where.startswith("futex")
 
     def _watchdog(self) -> None:
-        while not self._stop.wait(0.01):
-            running = self._running
-            if running is None or self._stack or time.perf_counter() - running[0] < self.limit_ms / 1000:
+        last = time.perf_counter()
+        while not self._stop.wait(0.002):
+            now, running = time.perf_counter(), self._running
+            if running is not None and self._blocking_call() and self._running is running:
+                self._slept += min(now - last, 0.01)  # a late sample counts 10 ms at most
+            last = now
+            if running is None or self._stack or now - running[0] < self.limit_ms / 1000:
                 continue
             frame = sys._current_frames().get(self._thread_id)
             if frame is not None and self._running is running:

@@ -7,6 +7,8 @@ from tests.tui.conftest import make_app, wait_for
 
 async def _ready(pilot) -> None:
     await wait_for(pilot, lambda: pilot.app.session is not None)
+    # The cursor shown and its blink stopped: where the blink is at capture time depends on the machine's load.
+    pilot.app.screen.query_one("#prompt")._pause_blink(visible=True)
     await pilot.pause()
 
 
