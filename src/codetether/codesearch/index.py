@@ -1,4 +1,6 @@
-"""The on-disk index of one project: chunks, BM25 tokens and embeddings, refreshed by mtime, size and hash."""
+"""The on-disk index of one project: chunks with BM25 tokens and static embeddings, refreshed by mtime, size and
+hash. Keyword ranking works as soon as files are chunked; vectors fill in within a small time budget per refresh
+and then in a background thread, and only chunks whose text changed are embedded again."""
 
 from __future__ import annotations
 
@@ -7,23 +9,27 @@ import hashlib
 import io
 import json
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from codetether.codesearch.bm25 import BM25, document_tokens
-from codetether.codesearch.chunker import chunk_file
-from codetether.codesearch.embed import MODEL_NAME, get_embedder, unavailable_reason
+from codetether.codesearch.chunker import Chunk, chunk_file
+from codetether.codesearch.embed import unavailable_reason
+from codetether.codesearch.static import MODEL_NAME
 from codetether.config.paths import data_dir
 from codetether.tool.fsutil import atomic_write, is_binary
 from codetether.tool.ignore import IgnoreMatcher, walk_files
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 MAX_FILES = 10_000
 MAX_FILE_BYTES = 512 * 1024
 RRF_K = 60
-EMBED_BUDGET_SECS = 20.0  # per refresh; a big repository gets its vectors over several searches
+EMBED_BUDGET_SECS = 1.0  # embedding done inside a search's refresh; the rest goes on in the background
+BACKGROUND_SLICE_SECS = 1.0  # how long one background pass holds the index lock
+EMBED_BATCH = 256  # chunks encoded together
 CODE_SUFFIXES = frozenset("""
 .py .pyi .js .jsx .mjs .cjs .ts .tsx .mts .go .rs .java .kt .kts .scala .rb .php .c .h .cc .cpp .cxx .hpp .cs
 .swift .m .sh .bash .zsh .lua .pl .r .jl .ex .exs .erl .hs .ml .clj .dart .sql .proto .graphql .vue .svelte
@@ -45,11 +51,13 @@ class RefreshStats:
     files: int = 0
     chunks: int = 0
     changed_files: int = 0
-    embedded_chunks: int = 0
+    embedded_chunks: int = 0  # chunks whose vector was computed in this refresh
+    reused_chunks: int = 0  # chunks of changed files whose text (and so vector) did not change
     seconds: float = 0.0
     capped: bool = False
     pending_chunks: int = 0  # chunks still waiting for a vector (keyword-ranked until then)
-    dirty: bool = False  # anything to write back (new, changed, touched or removed files)
+    distilled_tokens: int = 0  # vocabulary tokens the static model learnt on the way (once per machine)
+    dirty: bool = False  # anything to write back
 
 
 @dataclass
@@ -69,8 +77,9 @@ class _File:
     mtime_ns: int
     size: int
     sha1: str
-    chunks: list[dict[str, Any]]  # name, kind, start, end, tokens
-    vectors: Any = None  # numpy rows, one per chunk; None without embeddings or while still pending
+    chunks: list[dict[str, Any]]  # name, kind, start, end, tokens (BM25 counts), h (hash of the embedded text)
+    vectors: Any = None  # numpy rows, one per chunk; None while pending or without embeddings
+    texts: list[str] | None = field(default=None, repr=False)  # what to embed, while pending (memory only)
 
 
 class _Matcher(IgnoreMatcher):
@@ -87,6 +96,8 @@ class CodeIndex:
     files: dict[str, _File] = field(default_factory=dict)
     model: str | None = None
     dense_note: str | None = None  # why semantic ranking is off, when it is
+    weights: Any = None  # per-token weights of this index's static embeddings (from its own token counts)
+    _reuse: dict[str, Any] = field(default_factory=dict, repr=False)  # chunk hash -> vector, during a refresh
 
     @classmethod
     def open(cls, root: Path) -> CodeIndex:
@@ -94,28 +105,35 @@ class CodeIndex:
         index._load()
         return index
 
-    def refresh(self) -> RefreshStats:
-        """Bring the index up to date with the files on disk; only changed files are chunked and embedded."""
+    @property
+    def embedded(self) -> int:
+        return sum(len(f.chunks) for f in self.files.values() if f.vectors is not None)
+
+    def refresh(self, embed_budget: float = EMBED_BUDGET_SECS) -> RefreshStats:
+        """Bring chunks up to date with the files on disk, then embed pending chunks for up to `embed_budget` s."""
         started = time.monotonic()
         self.directory.mkdir(parents=True, exist_ok=True)
         with open(self.directory / "lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # another process refreshing the same project waits its turn
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another process (or the background thread) waits its turn
             self._load()
-            stats = self._refresh()
+            stats = self._scan()
+            if self.model:
+                self._embed(stats, started + embed_budget)
+            stats.pending_chunks = sum(len(f.chunks) for f in self.files.values() if f.vectors is None)
             if stats.dirty:
                 self._save()
         stats.seconds = time.monotonic() - started
         return stats
 
-    def _refresh(self) -> RefreshStats:
+    def _scan(self) -> RefreshStats:
         self.dense_note = unavailable_reason()
         model = None if self.dense_note else MODEL_NAME
         if model != self.model:
-            self.files = {}  # embeddings appeared or went away: rebuild everything once
+            self.files, self.weights = {}, None  # embeddings appeared or went away: rebuild everything once
             self.model = model
         stats = RefreshStats()
         current: dict[str, _File] = {}
-        pending: list[tuple[str, list[Any]]] = []
+        reuse: dict[str, Any] = {}  # chunk text hash -> vector, from files that changed
         for path in walk_files(self.root, _Matcher(self.root)):
             if path.suffix.lower() not in CODE_SUFFIXES or path.name in SKIP_NAMES:
                 continue
@@ -132,8 +150,6 @@ class CodeIndex:
             old = self.files.get(rel)
             if old and old.mtime_ns == info.st_mtime_ns and old.size == info.st_size:
                 current[rel] = old
-                if model and old.vectors is None and old.chunks:
-                    pending.append((rel, None))
                 continue
             try:
                 data = path.read_bytes()
@@ -143,55 +159,79 @@ class CodeIndex:
                 continue
             sha1 = hashlib.sha1(data).hexdigest()
             if old and old.sha1 == sha1:  # touched but unchanged: keep its chunks and vectors
-                current[rel] = _File(info.st_mtime_ns, info.st_size, sha1, old.chunks, old.vectors)
+                current[rel] = _File(info.st_mtime_ns, info.st_size, sha1, old.chunks, old.vectors, old.texts)
                 stats.dirty = True
-                if model and old.vectors is None and old.chunks:
-                    pending.append((rel, None))
                 continue
-            chunks = chunk_file(rel, data)
-            entry = _File(info.st_mtime_ns, info.st_size, sha1, [
-                {"name": c.name, "kind": c.kind, "start": c.start, "end": c.end,
-                 "tokens": document_tokens(rel, c.name, c.text)} for c in chunks])
-            current[rel] = entry
+            if old is not None and old.vectors is not None:
+                reuse.update((c.get("h"), v) for c, v in zip(old.chunks, old.vectors))
+            current[rel] = _entry(rel, info, sha1, chunk_file(rel, data))
             stats.changed_files += 1
-            if model:
-                pending.append((rel, chunks))
-        if pending:
-            stats.embedded_chunks = self._embed(current, pending)
-            stats.pending_chunks = sum(len(f.chunks) for f in current.values() if f.vectors is None)
-        stats.dirty = (stats.dirty or stats.changed_files > 0 or stats.embedded_chunks > 0
-                       or set(current) != set(self.files))
+        for rel, old in self.files.items():  # a moved function keeps its vector
+            if rel not in current and old.vectors is not None:
+                reuse.update((c.get("h"), v) for c, v in zip(old.chunks, old.vectors))
+        self._reuse = reuse
+        if reuse and self.model:
+            stats.reused_chunks = _take_reused(current, reuse)
+        stats.dirty = stats.dirty or stats.changed_files > 0 or set(current) != set(self.files)
         self.files = current
         stats.files = len(current)
         stats.chunks = sum(len(f.chunks) for f in current.values())
         return stats
 
-    def _embed(self, files: dict[str, _File], pending: list[tuple[str, list[Any] | None]]) -> int:
-        """Embed pending files a batch at a time until the time budget is spent; the rest wait."""
-        deadline = time.monotonic() + EMBED_BUDGET_SECS
-        embedder = get_embedder()
-        done = 0
-        for start in range(0, len(pending), 16):
+    def _embed(self, stats: RefreshStats, deadline: float) -> None:
+        """Vectors for pending files, a batch at a time, until the deadline (the first batch always runs)."""
+        import numpy as np
+
+        from codetether.codesearch.static import StaticEncoder, count_tokens, token_table
+
+        pending = [(rel, f) for rel, f in self.files.items() if f.vectors is None and f.chunks]
+        if not pending:
+            return
+        if self.weights is None:  # a new index: weights from the token counts of all its chunks
+            encoder = StaticEncoder(np.ones(1, dtype=np.float32))
+            texts = [t for rel, f in pending for t in self._texts(f, rel)]
+            self.weights = StaticEncoder.weights_for(count_tokens(encoder.token_ids(texts),
+                                                                  token_table().vectors.shape[0]))
+            stats.dirty = True
+        encoder = StaticEncoder(self.weights)
+        batch: list[tuple[_File, list[Any]]] = []
+        todo: list[str] = []
+        for number, (rel, entry) in enumerate(pending):
+            texts = self._texts(entry, rel)
+            known = [self._reuse.get(c.get("h")) for c in entry.chunks]  # unchanged chunks of changed files
+            batch.append((entry, known))
+            todo += [text for text, vector in zip(texts, known) if vector is None]
+            if len(todo) < EMBED_BATCH and number + 1 < len(pending):
+                continue
+            ids = encoder.token_ids(todo)
+            done, distilled = encoder.table.ensure(np.fromiter((t for row in ids for t in row), dtype=np.int64),
+                                                   deadline)
+            stats.distilled_tokens += distilled
+            if not done:
+                break  # the model's vectors for new tokens take longer: the background goes on
+            computed = iter(encoder.encode_ids(ids))
+            for f, known in batch:
+                f.vectors = np.stack([next(computed) if vector is None else vector for vector in known])
+                f.texts = None
+                stats.reused_chunks += sum(vector is not None for vector in known)
+            stats.embedded_chunks += len(todo)
+            stats.dirty = True
+            batch, todo = [], []
             if time.monotonic() > deadline:
                 break
-            group = []
-            for rel, chunks in pending[start:start + 16]:
-                if chunks is None:  # kept from an earlier, unfinished run: chunk it again from disk
-                    try:
-                        chunks = chunk_file(rel, (self.root / rel).read_bytes())
-                    except OSError:
-                        continue
-                    if len(chunks) != len(files[rel].chunks):
-                        continue
-                group.append((rel, chunks))
-            texts = [embedding_text(c.path, c.name, c.kind, c.text) for _, chunks in group for c in chunks]
-            vectors = embedder.embed(texts)
-            row = 0
-            for rel, chunks in group:
-                files[rel].vectors = vectors[row:row + len(chunks)]
-                row += len(chunks)
-            done += len(texts)
-        return done
+
+    def _texts(self, entry: _File, rel: str) -> list[str]:
+        """The embedding texts of a file's chunks: kept from chunking, else chunked again from disk."""
+        if entry.texts is None:
+            try:
+                chunks = chunk_file(rel, (self.root / rel).read_bytes())
+            except OSError:
+                chunks = []
+            texts = [embedding_text(c.path, c.name, c.kind, c.text) for c in chunks]
+            # Changed since it was indexed (the next refresh redoes it): embed its headers meanwhile.
+            entry.texts = texts if len(texts) == len(entry.chunks) else [
+                embedding_text(rel, c["name"], c["kind"], "") for c in entry.chunks]
+        return entry.texts
 
     def search(self, query: str, limit: int, prefix: str = "", pattern: Any = None) -> list[Hit]:
         """The best chunks for a query: BM25 and cosine ranks fused by reciprocal rank fusion."""
@@ -204,23 +244,23 @@ class CodeIndex:
         bm25 = BM25(chunk["tokens"] for _, chunk, _ in entries).scores(tokenize(query))
         bm25_order = sorted(bm25, key=lambda n: -bm25[n])
         ranks: dict[int, list[int | None]] = {n: [rank, None] for rank, n in enumerate(bm25_order, 1)}
-        if self.model:
+        embedded = [n for n, (rel, _, _) in enumerate(entries) if self.files[rel].vectors is not None]
+        if self.model and self.weights is not None and embedded:
             import numpy as np
 
-            missing = np.full(384, np.nan, dtype=np.float32)
-            matrix = np.stack([missing if self.files[rel].vectors is None else self.files[rel].vectors[i]
-                               for rel, _, i in entries])
-            cosine = np.nan_to_num(matrix @ get_embedder().embed([query])[0], nan=-2.0)
-            for rank, n in enumerate(np.argsort(-cosine, kind="stable")[: max(limit * 20, 200)], 1):
-                if cosine[n] < -1.5:
-                    break  # not embedded yet
-                ranks.setdefault(int(n), [None, None])[1] = rank
+            from codetether.codesearch.static import StaticEncoder
+
+            matrix = np.stack([self.files[entries[n][0]].vectors[entries[n][2]] for n in embedded])
+            cosine = matrix @ StaticEncoder(self.weights).encode([query])[0]
+            for rank, k in enumerate(np.argsort(-cosine, kind="stable")[: max(limit * 20, 200)], 1):
+                ranks.setdefault(embedded[int(k)], [None, None])[1] = rank
         fused = {n: sum(1.0 / (RRF_K + r) for r in pair if r is not None) for n, pair in ranks.items()}
         best = sorted(fused, key=lambda n: (-fused[n], n))[:limit]
         return [Hit(entries[n][0], entries[n][1]["name"], entries[n][1]["kind"], entries[n][1]["start"],
                     entries[n][1]["end"], fused[n], ranks[n][0], ranks[n][1]) for n in best]
 
-    # persistence: meta.json holds files and chunks; vectors-*.npy every chunk's vector in file order
+    # persistence: meta.json holds files and chunks; vectors-*.npy every chunk's vector in file order (zero rows
+    # for files still pending); weights.npy the per-token weights
 
     def _load(self) -> None:
         try:
@@ -228,46 +268,74 @@ class CodeIndex:
         except (OSError, ValueError):
             meta = None
         if not meta or meta.get("version") != INDEX_VERSION or meta.get("root") != str(self.root):
-            self.files, self.model = {}, None
+            self.files, self.model, self.weights = {}, None, None
             return
-        vectors = None
+        vectors = weights = None
         if meta.get("model") and meta.get("vectors"):
             try:
                 import numpy as np
 
                 vectors = np.load(self.directory / meta["vectors"])
-            except (OSError, ValueError, ImportError):
-                self.files, self.model = {}, None
+                weights = np.load(self.directory / meta["weights"])
+            except (OSError, ValueError, ImportError, KeyError, TypeError):
+                self.files, self.model, self.weights = {}, None, None
                 return
+        kept = {rel: f for rel, f in self.files.items() if f.vectors is None and f.texts is not None}
         files: dict[str, _File] = {}
         row = 0
         for rel, raw in meta["files"].items():
             count = len(raw["chunks"])
-            rows = vectors[row:row + count] if vectors is not None and raw.get("embedded", True) else None
-            files[rel] = _File(raw["mtime_ns"], raw["size"], raw["sha1"], raw["chunks"], rows)
+            rows = vectors[row:row + count] if vectors is not None and raw.get("embedded") else None
+            entry = _File(raw["mtime_ns"], raw["size"], raw["sha1"], raw["chunks"], rows)
+            if rows is None and rel in kept and kept[rel].sha1 == entry.sha1:
+                entry.texts = kept[rel].texts  # chunked in this process: no need to read it again
+            files[rel] = entry
             row += count
-        self.files, self.model = files, meta.get("model")
+        self.files, self.model, self.weights = files, meta.get("model"), weights
 
     def _save(self) -> None:
-        vectors_name = None
-        if self.model:
+        vectors_name = weights_name = None
+        if self.model and self.weights is not None:
             import numpy as np
 
-            # Files still waiting for vectors hold zero rows and are listed as such in meta.json.
-            rows = [np.zeros((len(f.chunks), 384), np.float32) if f.vectors is None else f.vectors
+            dimension = next((f.vectors.shape[1] for f in self.files.values() if f.vectors is not None), 0)
+            rows = [f.vectors if f.vectors is not None else np.zeros((len(f.chunks), dimension), np.float32)
                     for f in self.files.values() if f.chunks]
-            matrix = np.concatenate(rows) if rows else np.zeros((0, 384), dtype=np.float32)
-            vectors_name = f"vectors-{os.getpid()}-{time.time_ns()}.npy"
-            buffer = io.BytesIO()
-            np.save(buffer, matrix.astype(np.float32))
-            atomic_write(self.directory / vectors_name, buffer.getvalue())
+            matrix = np.concatenate(rows) if rows and dimension else np.zeros((0, dimension), dtype=np.float32)
+            stamp = f"{os.getpid()}-{time.time_ns()}"
+            vectors_name, weights_name = f"vectors-{stamp}.npy", f"weights-{stamp}.npy"
+            for name, array in ((vectors_name, matrix), (weights_name, self.weights)):
+                buffer = io.BytesIO()
+                np.save(buffer, array.astype(np.float32))
+                atomic_write(self.directory / name, buffer.getvalue())
         meta = {"version": INDEX_VERSION, "root": str(self.root), "model": self.model, "vectors": vectors_name,
+                "weights": weights_name,
                 "files": {rel: {"mtime_ns": f.mtime_ns, "size": f.size, "sha1": f.sha1, "chunks": f.chunks,
                                 "embedded": f.vectors is not None} for rel, f in self.files.items()}}
         atomic_write(self.directory / "meta.json", json.dumps(meta, separators=(",", ":")))
-        for old in self.directory.glob("vectors-*.npy"):
-            if old.name != vectors_name:
+        for old in [*self.directory.glob("vectors-*.npy"), *self.directory.glob("weights-*.npy")]:
+            if old.name not in (vectors_name, weights_name):
                 old.unlink(missing_ok=True)
+
+
+def _entry(rel: str, info: os.stat_result, sha1: str, chunks: list[Chunk]) -> _File:
+    texts = [embedding_text(c.path, c.name, c.kind, c.text) for c in chunks]
+    return _File(info.st_mtime_ns, info.st_size, sha1, [
+        {"name": c.name, "kind": c.kind, "start": c.start, "end": c.end,
+         "tokens": document_tokens(rel, c.name, c.text), "h": hashlib.sha1(text.encode()).hexdigest()[:16]}
+        for c, text in zip(chunks, texts)], texts=texts)
+
+
+def _take_reused(files: dict[str, _File], reuse: dict[str, Any]) -> int:
+    """Give new or changed files the vectors of chunks whose text did not change; returns how many."""
+    import numpy as np
+
+    taken = 0
+    for f in files.values():
+        if f.vectors is None and f.chunks and all(c.get("h") in reuse for c in f.chunks):
+            f.vectors, f.texts = np.stack([reuse[c["h"]] for c in f.chunks]), None
+            taken += len(f.chunks)
+    return taken
 
 
 def embedding_text(path: str, name: str, kind: str, text: str) -> str:
@@ -286,3 +354,37 @@ def _in_scope(rel: str, prefix: str, pattern: Any) -> bool:
     if prefix and rel != prefix and not rel.startswith(prefix.rstrip("/") + "/"):
         return False
     return pattern is None or bool(pattern.fullmatch(rel))
+
+
+# ----- background filling: a search returns at once; the vectors it lacked are computed in this process
+
+
+_builders: dict[str, threading.Thread] = {}
+_builders_lock = threading.Lock()
+
+
+def fill_in_background(root: Path) -> None:
+    """Embed what is pending for `root` in a daemon thread (one per root), saving as it goes: a process that
+    ends early leaves the rest to the next search."""
+    key = str(root)
+    with _builders_lock:
+        running = _builders.get(key)
+        if running is not None and running.is_alive():
+            return
+        thread = threading.Thread(target=_fill, args=(root,), name="codesearch-embed", daemon=True)
+        _builders[key] = thread
+        thread.start()
+
+
+def _fill(root: Path) -> None:
+    index = CodeIndex.open(root)
+    while True:
+        stats = index.refresh(embed_budget=BACKGROUND_SLICE_SECS)
+        progress = stats.embedded_chunks or stats.distilled_tokens or stats.changed_files
+        if not stats.pending_chunks or index.model is None or not progress:
+            return
+
+
+def background_running(root: Path) -> bool:
+    thread = _builders.get(str(root))
+    return thread is not None and thread.is_alive()

@@ -23,3 +23,9 @@ def data_dir() -> Path:
         return Path(explicit)
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
     return Path(base) / APP
+
+
+def cache_dir() -> Path:
+    """What can be rebuilt at any time (derived model tables), shared by every data dir."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / APP

