@@ -109,15 +109,16 @@ class CodeIndex:
     def embedded(self) -> int:
         return sum(len(f.chunks) for f in self.files.values() if f.vectors is not None)
 
-    def refresh(self, embed_budget: float = EMBED_BUDGET_SECS) -> RefreshStats:
-        """Bring chunks up to date with the files on disk, then embed pending chunks for up to `embed_budget` s."""
+    def refresh(self, embed_budget: float = EMBED_BUDGET_SECS, progress: bool = False) -> RefreshStats:
+        """Bring chunks up to date with the files on disk, then embed pending chunks for what is left of
+        `embed_budget` seconds; `progress`: embed one batch at least, however long it takes."""
         started = time.monotonic()
         self.directory.mkdir(parents=True, exist_ok=True)
         with open(self.directory / "lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # another process (or the background thread) waits its turn
             self._load()
             stats = self._scan()
-            if self.model:
+            if self.model and (progress or time.monotonic() < started + embed_budget):
                 self._embed(stats, started + embed_budget)
             stats.pending_chunks = sum(len(f.chunks) for f in self.files.values() if f.vectors is None)
             if stats.dirty:
@@ -379,7 +380,7 @@ def fill_in_background(root: Path) -> None:
 def _fill(root: Path) -> None:
     index = CodeIndex.open(root)
     while True:
-        stats = index.refresh(embed_budget=BACKGROUND_SLICE_SECS)
+        stats = index.refresh(embed_budget=BACKGROUND_SLICE_SECS, progress=True)
         progress = stats.embedded_chunks or stats.distilled_tokens or stats.changed_files
         if not stats.pending_chunks or index.model is None or not progress:
             return
