@@ -118,6 +118,7 @@ class Embedder:
             out[batch] = self._forward(ids, mask)
         return out
 
+    @functools.cached_property
     def raw_tokenizer(self) -> Any:
         """A tokenizer that neither truncates nor pads (callers cut token lists themselves)."""
         from tokenizers import Tokenizer

@@ -9,6 +9,7 @@ The token table is distilled lazily, for the tokens an index meets, and kept for
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import io
 import threading
@@ -108,6 +109,7 @@ def token_table() -> TokenTable:
         return _tables[path]
 
 
+@functools.cache
 def _digest(directory: Path) -> str:
     """Names the table after the model file it came from (its size and first MiB), so a new model starts anew."""
     weights = directory / "model.safetensors"
@@ -122,7 +124,7 @@ class StaticEncoder:
     def __init__(self, weights: Any):
         self.weights = weights
         self.table = token_table()
-        self.tokenizer = get_embedder().raw_tokenizer()
+        self.tokenizer = get_embedder().raw_tokenizer
 
     @staticmethod
     def weights_for(counts: Any) -> Any:
