@@ -66,11 +66,12 @@ BLAS_CORES = ["", "Haswell", "Prescott"]  # "": what OpenBLAS picks itself on th
 
 
 def copy_repo(target: Path) -> Path:
-    """The repository's tracked files (as on disk), so a file can be edited without touching the real one."""
+    """The repository's tracked files (as on disk), so a file can be edited without touching the real one; not
+    this script, whose questions would answer themselves."""
     names = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
     for name in filter(None, names.decode().split("\0")):
         source = REPO / name
-        if source.is_file():
+        if source.is_file() and source != Path(__file__).resolve():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
     return target

@@ -23,7 +23,7 @@ from codetether.tool.fsutil import atomic_write
 
 MODEL_NAME = "all-MiniLM-L6-v2/static-1"
 MAX_TOKENS = 128  # a chunk's head (kind, name, path, signature, docstring) says most; longer tails blur it
-SIF = 1e-3  # weight = SIF / (SIF + token frequency): the best of 1e-4..1e-2 on bench/codesearch.py's questions
+SIF = 3e-3  # weight = SIF / (SIF + token frequency): the best of 3e-4..1e-2 on bench/codesearch.py's questions
 DISTILL_BATCH = 256  # single-token passes per forward call (~0.3-1 s)
 
 

@@ -191,6 +191,7 @@ class CodetetherApp(SlashActions, App[None]):
         if images:
             pasted = [f"pasted image {n}" for n in range(1, len(message.images) + 1)]
             await self.chat.add_notice(f"(attached {len(images)} image(s): {', '.join(names + pasted)})")
+        gc.freeze()  # what exists now outlives the turn: collections while it streams walk only what it allocates
         self.turn_worker = self.run_worker(self._turn(self.session, text + attached, images), group="turn",
                                            exclusive=True)
         self.refresh_status()
