@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from bisect import bisect_right
+from functools import partial
 
 from textual import events
 from textual.cache import LRUCache
@@ -286,7 +287,7 @@ class ChatLog(ScrollView, can_focus=False):
         self._inflight = {block for block, _, _ in jobs}
         self._queue.clear()
         self._drawing = True
-        self.run_worker(self._draw(jobs, self._width(), self.look().code_theme), group="chat-draw")
+        self.run_worker(partial(self._draw, jobs, self._width(), self.look().code_theme), group="chat-draw")
 
     def _timer_fired(self) -> None:
         self._timer = None
