@@ -38,6 +38,7 @@ KEYS = ([chr(c) for c in range(0x0430, 0x0450)] + [chr(c) for c in range(0x03B1,
         + [chr(c) for c in range(0x10D0, 0x10F1)])
 IDLE_KEYS = [chr(c) for c in range(0x0561, 0x0575)]
 MARKER = "END-OF-HISTORY"
+RESUME_TIMEOUT = 300.0  # seconds a resumed session may take to show its last message
 TARGETS = {"p99": 50.0, "max": 100.0, "first_paint": 150.0, "rss": 60.0}
 
 
@@ -154,8 +155,8 @@ class Session:
         self.term.close()
 
 
-def run_streaming(index: int) -> dict[str, object]:
-    """Keys typed while 1,500 tokens stream in at 100 tokens/s, into a resumed 2,000-message session."""
+def run_streaming(index: int, history: int = HISTORY) -> dict[str, object]:
+    """Keys typed while 1,500 tokens stream in at 100 tokens/s, into a resumed `history`-message session."""
     from tests.harness.llm_server import Reply
 
     rng = random.Random(index)
@@ -164,10 +165,10 @@ def run_streaming(index: int) -> dict[str, object]:
         text = answer_text(STREAM_TOKENS)
         llm.script(Reply(text=text, pieces=STREAM_TOKENS, pace=1 / TOKENS_PER_S))
         started = time.monotonic()
-        session = Session(vault, llm, home, HISTORY)
+        session = Session(vault, llm, home, history)
         try:
             paint = session.first_frame()
-            _, shown = session.term.wait_for(MARKER.encode(), timeout=120)
+            _, shown = session.term.wait_for(MARKER.encode(), timeout=RESUME_TIMEOUT)
             resume_ms = (shown - started) * 1000
             session.term.write(b"go")
             time.sleep(0.3)
@@ -198,7 +199,7 @@ def run_scroll(history: int | None) -> dict[str, object]:
             paint = session.first_frame()
             resume_ms = None
             if history:
-                _, shown = session.term.wait_for(MARKER.encode(), timeout=300)
+                _, shown = session.term.wait_for(MARKER.encode(), timeout=RESUME_TIMEOUT)
                 resume_ms = (shown - started) * 1000
             time.sleep(1.0)
             rss = session.term.rss_mb()
@@ -274,18 +275,20 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=runs(3, 1), help="streaming runs (fresh processes)")
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
+    parser.add_argument("--history", type=int, default=HISTORY, help="messages in the streaming runs' session")
+    parser.add_argument("--big", type=int, default=5_000, help="messages in the long session scrolled")
     args = parser.parse_args()
     if args.child:
         return child(args.child[0], args.child[1:])
-    streams = [run_streaming(i) for i in range(args.runs)]
+    streams = [run_streaming(i, args.history) for i in range(args.runs)]
     fresh = run_scroll(None)
     small = run_scroll(40)
-    big = run_scroll(5_000)
+    big = run_scroll(args.big)
     during = [x for r in streams for x in r["during"]]
     idle = [x for r in streams for x in r["idle"]]
     paints = [r["first_paint_ms"] for r in streams] + [fresh["first_paint_ms"]]
     rows = [
-        (f"keystroke -> screen while streaming {TOKENS_PER_S} tok/s into {HISTORY:,} messages, p50 (ms)",
+        (f"keystroke -> screen while streaming {TOKENS_PER_S} tok/s into {args.history:,} messages, p50 (ms)",
          statistics.median(during), None),
         ("  same, p99 (ms)", pct(during, 0.99), TARGETS["p99"]),
         ("  same, max (ms)", max(during), TARGETS["max"]),
@@ -297,16 +300,16 @@ def main() -> int:
         ("first paint: app created -> first frame (ms), median", statistics.median(paints), TARGETS["first_paint"]),
         ("  process start -> first frame (ms), new session", fresh["process_to_paint_ms"], None),
         ("idle RSS, new session (MB)", fresh["rss_mb"], TARGETS["rss"]),
-        (f"idle RSS, {HISTORY:,}-message session after streaming (MB)", statistics.median(r["rss_mb"] for r in streams),
+        (f"idle RSS, {args.history:,}-message session after streaming (MB)", statistics.median(r["rss_mb"] for r in streams),
          None),
-        (f"resume a {HISTORY:,}-message session: start -> last message shown (ms)",
+        (f"resume a {args.history:,}-message session: start -> last message shown (ms)",
          statistics.median(r["resume_ms"] for r in streams), None),
-        ("resume a 40 / 5,000-message session (ms)", f"{small['resume_ms']:.0f} / {big['resume_ms']:.0f}", None),
-        ("scroll frame, 40 / 5,000 messages, median (ms)",
+        (f"resume a 40 / {args.big:,}-message session (ms)", f"{small['resume_ms']:.0f} / {big['resume_ms']:.0f}", None),
+        (f"scroll frame, 40 / {args.big:,} messages, median (ms)",
          f"{_med(small['frames']):.1f} / {_med(big['frames']):.1f}", None),
-        ("scroll frame, 40 / 5,000 messages, max (ms)", f"{_max(small['frames']):.1f} / {_max(big['frames']):.1f}",
+        (f"scroll frame, 40 / {args.big:,} messages, max (ms)", f"{_max(small['frames']):.1f} / {_max(big['frames']):.1f}",
          None),
-        ("keystroke, 40 / 5,000 messages, idle, max (ms)", f"{max(small['idle']):.1f} / {max(big['idle']):.1f}", None),
+        (f"keystroke, 40 / {args.big:,} messages, idle, max (ms)", f"{max(small['idle']):.1f} / {max(big['idle']):.1f}", None),
     ]
     print(f"TUI on a {SIZE[0]}x{SIZE[1]} pseudo-terminal; {args.runs} streaming run(s) + 3 sessions, fresh processes")
     print("| measure | value | target | met |\n|---|---:|---:|---|")
