@@ -50,6 +50,7 @@ class RecordingClient:
     permission_requests: list[Any] = field(default_factory=list)
     buffers: dict[str, str] | None = None
     writes: list[tuple[str, str]] = field(default_factory=list)
+    questions: list[tuple[str, Any]] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def session_update(self, session_id: str, update: Any, **_: Any) -> None:
@@ -83,6 +84,12 @@ class RecordingClient:
         Path(path).write_text(content)  # an editor saves what the agent wrote
         return None
 
+    async def create_elicitation(self, message: str, mode: Any, **_: Any) -> Any:
+        from acp.schema import AcceptElicitationResponse
+
+        self.questions.append((message, mode))
+        return AcceptElicitationResponse(action="accept", content={"answer": self.answers.popleft()})
+
     def kinds(self) -> list[str]:
         return [u.session_update for _, u in self.updates]
 
@@ -101,15 +108,24 @@ class RecordingClient:
 
 
 @contextlib.asynccontextmanager
-async def agent(env: AcpEnv, client: RecordingClient, fs: bool = False) -> AsyncIterator[tuple[Any, Any]]:
-    """(connection, process) of a fresh `codetether acp`, initialized; its stderr goes to env.stderr."""
+async def agent(env: AcpEnv, client: RecordingClient, fs: bool = False,
+                forms: bool = False) -> AsyncIterator[tuple[Any, Any]]:
+    """(connection, process) of a fresh `codetether acp`, initialized; its stderr goes to env.stderr. `forms`
+    offers elicitation forms (an unstable part of the protocol)."""
     from acp import spawn_agent_process
-    from acp.schema import ClientCapabilities, FileSystemCapabilities
+    from acp.schema import (
+        ClientCapabilities,
+        ElicitationCapabilities,
+        ElicitationFormCapabilities,
+        FileSystemCapabilities,
+    )
 
     with open(env.stderr, "ab") as log:
-        async with spawn_agent_process(client, *AGENT, env=env.env, cwd=env.cwd,
+        async with spawn_agent_process(client, *AGENT, env=env.env, cwd=env.cwd, use_unstable_protocol=forms,
                                        transport_kwargs={"stderr": log.fileno()}) as (conn, proc):
-            caps = ClientCapabilities(fs=FileSystemCapabilities(read_text_file=fs, write_text_file=fs))
+            caps = ClientCapabilities(fs=FileSystemCapabilities(read_text_file=fs, write_text_file=fs),
+                                      elicitation=ElicitationCapabilities(form=ElicitationFormCapabilities())
+                                      if forms else None)
             init = await asyncio.wait_for(conn.initialize(protocol_version=1, client_capabilities=caps), 30)
             assert init.protocol_version == 1
             yield conn, proc

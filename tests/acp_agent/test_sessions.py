@@ -169,3 +169,31 @@ def test_a_repeated_call_is_asked_about_as_a_permission_request(acp_env, llm_ser
     assert "call 3 in a row of read" in llm_server.requests[3].body["messages"][-1]["content"]  # held, told
     assert "helo" in llm_server.requests[7].body["messages"][-1]["content"]  # allowed: it ran
     assert "called 3 times in a row" in text_of(client.of("agent_thought_chunk"))
+
+
+def test_the_question_tool_asks_through_a_form_when_the_client_offers_forms(acp_env, llm_server):
+    from acp import text_block
+
+    client = RecordingClient()
+    client.answers.append("blue, please")
+    ask = {"question": "Which color?", "options": ["red", "blue"], "default": "red"}
+    llm_server.script(Reply(tool_calls=[ToolCall("question", ask, id="q1")]), Reply(text="Blue it is."),
+                      Reply(tool_calls=[ToolCall("question", ask, id="q2")]), Reply(text="Red then."))
+
+    async def scenario():
+        async with agent(acp_env, client, forms=True) as (conn, _):
+            session = await conn.new_session(cwd=str(acp_env.cwd), mcp_servers=[])
+            await conn.prompt(session_id=session.session_id, prompt=[text_block("pick a color")])
+        async with agent(acp_env, client) as (conn, _):  # no forms: the model decides, as when headless
+            session = await conn.new_session(cwd=str(acp_env.cwd), mcp_servers=[])
+            await conn.prompt(session_id=session.session_id, prompt=[text_block("pick a color")])
+
+    _run(scenario())
+    (message, mode), = client.questions
+    assert message == "Which color?" and mode.tool_call_id == "q1"
+    field = mode.requested_schema.properties["answer"]
+    assert field.default == "red" and "red, blue" in field.description
+    results = [m["content"] for r in (llm_server.requests[1], llm_server.requests[3])
+               for m in r.body["messages"][-1:]]
+    assert "The user answered: blue, please" in results[0]
+    assert "no user available" in results[1]

@@ -175,7 +175,8 @@ class CodetetherAgent:
         from codetether.acp.session import AcpSession, Client
 
         fs = self.caps.fs
-        client = Client(self.conn, bool(fs and fs.read_text_file), bool(fs and fs.write_text_file),
+        forms = self.caps.elicitation is not None and self.caps.elicitation.form is not None
+        client = Client(self.conn, bool(fs and fs.read_text_file), bool(fs and fs.write_text_file), forms,
                         self.config.path or config_file(), self._rules_changed)
         session = AcpSession(client, with_mcp_servers(self.config, mcp_servers or []), _workspace(cwd),
                              await self._model_choices())

@@ -35,6 +35,7 @@ class Client:
     conn: Any
     fs_read: bool
     fs_write: bool
+    forms: bool  # elicitation forms: the question tool asks through them
     config_path: Path
     on_rules: Callable[[PermissionRules], None]  # an "always" rule was written: every session follows it
 
@@ -65,6 +66,10 @@ class AcpSession:
                                     session_ref=session_ref, sink=self.translator,
                                     approvals=Approvals(approver=approver))
         run.prepared.agent.ctx.files = self.files
+        if self.client.forms:
+            from codetether.acp.question import asker
+
+            run.prepared.agent.ctx.ask_user = asker(self.client.conn, lambda: self.id)
         old, self.run = self.run, run
         self.id = run.ensure_recorded().id
         self._shown_mode = self.mode
