@@ -108,8 +108,8 @@ class RecordingClient:
 
 
 @contextlib.asynccontextmanager
-async def agent(env: AcpEnv, client: RecordingClient, fs: bool = False,
-                forms: bool = False) -> AsyncIterator[tuple[Any, Any]]:
+async def agent(env: AcpEnv, client: RecordingClient, fs: bool = False, forms: bool = False,
+                flags: tuple[str, ...] = ()) -> AsyncIterator[tuple[Any, Any]]:
     """(connection, process) of a fresh `codetether acp`, initialized; its stderr goes to env.stderr. `forms`
     offers elicitation forms (an unstable part of the protocol)."""
     from acp import spawn_agent_process
@@ -121,7 +121,7 @@ async def agent(env: AcpEnv, client: RecordingClient, fs: bool = False,
     )
 
     with open(env.stderr, "ab") as log:
-        async with spawn_agent_process(client, *AGENT, env=env.env, cwd=env.cwd, use_unstable_protocol=forms,
+        async with spawn_agent_process(client, *AGENT, *flags, env=env.env, cwd=env.cwd, use_unstable_protocol=forms,
                                        transport_kwargs={"stderr": log.fileno()}) as (conn, proc):
             caps = ClientCapabilities(fs=FileSystemCapabilities(read_text_file=fs, write_text_file=fs),
                                       elicitation=ElicitationCapabilities(form=ElicitationFormCapabilities())

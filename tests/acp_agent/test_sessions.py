@@ -197,3 +197,19 @@ def test_the_question_tool_asks_through_a_form_when_the_client_offers_forms(acp_
                for m in r.body["messages"][-1:]]
     assert "The user answered: blue, please" in results[0]
     assert "no user available" in results[1]
+
+
+def test_yes_approves_what_a_rule_would_ask_without_asking_the_editor(acp_env, llm_server):
+    from acp import text_block
+
+    acp_env.write_config('[permission]\nbash = "ask"\n')
+    client = RecordingClient()
+    llm_server.script(Reply(tool_calls=[ToolCall("bash", {"command": "touch yes.txt"})]), Reply(text="done"))
+
+    async def scenario():
+        async with agent(acp_env, client, flags=("--yes",)) as (conn, _):
+            session = await conn.new_session(cwd=str(acp_env.cwd), mcp_servers=[])
+            await conn.prompt(session_id=session.session_id, prompt=[text_block("make it")])
+
+    _run(scenario())
+    assert client.permission_requests == [] and (acp_env.cwd / "yes.txt").exists()

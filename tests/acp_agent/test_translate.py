@@ -30,11 +30,13 @@ def _translator(tmp_path: Path, pending: list[Change] | None = None) -> tuple[Ev
 
 def test_thinking_streams_as_thought_and_an_unstreamed_reply_still_arrives(tmp_path):
     translate, pushed = _translator(tmp_path)
-    for event in (ev.StepStarted(1), ev.ThinkingChunk("let me see"), ev.TextComplete("whole answer"),
+    for event in (ev.Notice("warning: commands run WITHOUT a sandbox (no bwrap)"),
+                  ev.Notice("waiting 5 s before retrying (429)", kind="info"), ev.StepStarted(1), ev.ThinkingChunk("let me see"), ev.TextComplete("whole answer"),
                   ev.StepStarted(2), ev.TextChunk("str"), ev.TextChunk("eamed"), ev.TextComplete("streamed")):
         translate(event)
     assert [(u.session_update, u.content.text) for u in pushed] == [
-        ("agent_thought_chunk", "let me see"), ("agent_message_chunk", "whole answer"),
+        ("agent_message_chunk", "⚠ commands run WITHOUT a sandbox (no bwrap)\n\n"),
+        ("agent_thought_chunk", "(waiting 5 s before retrying (429))\n"), ("agent_thought_chunk", "let me see"), ("agent_message_chunk", "whole answer"),
         ("agent_message_chunk", "str"), ("agent_message_chunk", "eamed")]  # no repeat of the streamed text
 
 
@@ -68,6 +70,14 @@ def test_queued_text_chunks_travel_as_one_notification_in_order():
             await gate.wait()
 
         stream = UpdateStream(send)
+        stream.push(text_chunk("warning", thought=True))  # pushed while the session opens: held
+        await stream.flush()
+        await asyncio.sleep(0)
+        assert sent == []
+        gate.set()
+        stream.release()
+        await stream.flush()
+        gate.clear()
         stream.push(text_chunk("first"))
         await asyncio.sleep(0)  # the pump takes "first" and waits on the client
         for piece in ("a", "b", "c"):
@@ -81,5 +91,5 @@ def test_queued_text_chunks_travel_as_one_notification_in_order():
 
     sent = asyncio.run(scenario())
     assert [(u.session_update, u.content.text) for u in sent] == [
-        ("agent_message_chunk", "first"), ("agent_message_chunk", "abc"), ("agent_thought_chunk", "thinking"),
+        ("agent_thought_chunk", "warning"), ("agent_message_chunk", "first"), ("agent_message_chunk", "abc"), ("agent_thought_chunk", "thinking"),
         ("agent_message_chunk", "d")]

@@ -52,8 +52,8 @@ SESSION_LIST_LIMIT = 200
 class CodetetherAgent:
     """One client connection: its capabilities and its open sessions."""
 
-    def __init__(self, config: Config):
-        self.config = config
+    def __init__(self, config: Config, assume_yes: bool = False):
+        self.config, self.assume_yes = config, assume_yes
         self.conn: Any = None
         self.caps = ClientCapabilities()
         self.sessions: dict[str, AcpSession] = {}
@@ -99,6 +99,7 @@ class CodetetherAgent:
         session = await self._open(cwd, mcp_servers, session_ref=session_id)
         assert session.run is not None
         store = session.run.store
+        session.stream.release()  # the client named this session: what waited (a warning) goes first
         for update in history_updates(store.messages(session.id, skip_undone=True), session.cwd):
             session.stream.push(update)
         todos = store.get_state(session.id, "todos")
@@ -177,7 +178,7 @@ class CodetetherAgent:
         fs = self.caps.fs
         forms = self.caps.elicitation is not None and self.caps.elicitation.form is not None
         client = Client(self.conn, bool(fs and fs.read_text_file), bool(fs and fs.write_text_file), forms,
-                        self.config.path or config_file(), self._rules_changed)
+                        self.assume_yes, self.config.path or config_file(), self._rules_changed)
         session = AcpSession(client, with_mcp_servers(self.config, mcp_servers or []), _workspace(cwd),
                              await self._model_choices())
         try:
@@ -255,10 +256,10 @@ def _workspace(cwd: str) -> Path:
     return path
 
 
-async def serve(config: Config) -> None:
+async def serve(config: Config, assume_yes: bool = False) -> None:
     """Serve one client on stdin/stdout until it hangs up (or SIGTERM/SIGINT), then close every session."""
     transport = await stdio_transport()
-    agent = CodetetherAgent(config)
+    agent = CodetetherAgent(config, assume_yes)
     conn = AgentSideConnection(agent, transport, listening=False)
     loop, main = asyncio.get_running_loop(), asyncio.current_task()
     for sig in (signal.SIGTERM, signal.SIGINT):

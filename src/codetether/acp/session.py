@@ -36,6 +36,7 @@ class Client:
     fs_read: bool
     fs_write: bool
     forms: bool  # elicitation forms: the question tool asks through them
+    assume_yes: bool  # --yes / --yolo: "ask" rules are approved without asking
     config_path: Path
     on_rules: Callable[[PermissionRules], None]  # an "always" rule was written: every session follows it
 
@@ -64,7 +65,7 @@ class AcpSession:
                             self.client.config_path, self.client.on_rules)
         run = await SessionRun.open(self.config, cwd=self.cwd, model_id=model_id, agent_name=agent_name,
                                     session_ref=session_ref, sink=self.translator,
-                                    approvals=Approvals(approver=approver))
+                                    approvals=Approvals(self.client.assume_yes, approver))
         run.prepared.agent.ctx.files = self.files
         if self.client.forms:
             from codetether.acp.question import asker
@@ -110,6 +111,7 @@ class AcpSession:
         if self.busy:
             raise invalid_params("a prompt is already running in this session; wait for it or send session/cancel")
         text, images = prompt_message(blocks)
+        self.stream.release()
         self._cost_before = self.run.store.get(self.id).cost_usd
         task = self.turn_task = asyncio.create_task(self.run.turn(text, images), name=f"acp-turn-{self.id[:8]}")
         try:

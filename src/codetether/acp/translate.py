@@ -139,6 +139,13 @@ class EventTranslator:
     def _ContextTruncated(self, event: ev.ContextTruncated) -> None:
         self.push(text_chunk(f"(context trimmed: {event.removed_messages} older messages left out)\n", True))
 
+    def _Notice(self, event: ev.Notice) -> None:
+        """A warning (no sandbox here) is said in the reply; information (a long provider wait) as a thought."""
+        if event.kind == "warning":
+            self.push(text_chunk(f"⚠ {event.text.removeprefix('warning: ')}\n\n"))
+        else:
+            self.push(text_chunk(f"({event.text})\n", True))
+
     def _notice(self, event: ev.ToolCallRepaired | ev.LoopDetected | ev.ContextLimitLearned) -> None:
         self.push(text_chunk(f"({ev.notice(event)})\n", True))
 

@@ -16,7 +16,8 @@ _CHUNKS = (AgentMessageChunk, AgentThoughtChunk)
 
 
 class UpdateStream:
-    """A queue the agent loop's synchronous event sink can feed; one task sends, so order is kept."""
+    """A queue the agent loop's synchronous event sink can feed; one task sends, so order is kept. It starts held:
+    what is pushed before the client knows the session (a warning while it opens) waits for `release`."""
 
     def __init__(self, send: Send):
         self._send = send
@@ -25,6 +26,7 @@ class UpdateStream:
         self._idle = asyncio.Event()
         self._idle.set()
         self._closed = False
+        self._held = True
         self._task = asyncio.create_task(self._pump(), name="acp-updates")
 
     def push(self, update: Any) -> None:
@@ -34,9 +36,15 @@ class UpdateStream:
         self._idle.clear()
         self._wake.set()
 
+    def release(self) -> None:
+        """The client knows the session now: send what waited, and from now on send as pushed."""
+        self._held = False
+        self._wake.set()
+
     async def flush(self) -> None:
-        """Wait until everything pushed so far has been handed to the connection."""
-        await self._idle.wait()
+        """Wait until everything pushed so far has been handed to the connection (at once while held)."""
+        if not self._held:
+            await self._idle.wait()
 
     async def aclose(self) -> None:
         await self.flush()
@@ -47,13 +55,14 @@ class UpdateStream:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._items:
+            while self._items and not self._held:
                 update = self._take()
                 try:
                     await self._send(update)
                 except Exception as exc:  # the client went away: nothing more can be told
                     log.debug("session/update not sent: %s", exc)
-            self._idle.set()
+            if not self._items:
+                self._idle.set()
 
     def _take(self) -> Any:
         """The next update; text chunks of one kind queued behind it are merged into it."""

@@ -20,7 +20,7 @@ def execute(args: argparse.Namespace) -> int:
     _logging(args.log_file, args.verbose)
     from codetether.acp.server import serve
 
-    asyncio.run(serve(config))
+    asyncio.run(serve(config, assume_yes=args.yes))
     return 0
 
 

@@ -271,6 +271,9 @@ def _acp_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--verbose", action="store_true", help="log every step (debug level)")
     p.add_argument("--login", metavar="PROVIDER", help="sign in and exit, as an editor's terminal sign-in runs it: "
                    "codex and copilot run their OAuth flows, any other provider `codetether auth login PROVIDER`")
+    p.add_argument("-y", "--yes", action="store_true", help="approve every action a [permission] rule would ask "
+                   "about instead of asking the editor (deny rules still apply)")
+    add_sandbox_flags(p)
 
 
 def _positive(text: str) -> int:
