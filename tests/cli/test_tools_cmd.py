@@ -26,7 +26,7 @@ def test_tools_list_json_includes_every_registered_tool(cli):
 def test_tools_list_text(cli):
     proc = cli("tools", "list")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("read  (read-only; agents: build, plan, explore)")
+    assert proc.stdout.startswith("read  (read-only; agents: build, plan, explore; aliases: read_file)")
     assert '"required": ["query"]' in proc.stdout and f"{len(CORE_TOOLS)} tools" in proc.stdout
 
 

@@ -40,6 +40,8 @@ async def _client_session(workspace: Path, env: dict[str, str]):
         read_result = await session.call_tool("read", {"path": "app.py"})
         bad = await session.call_tool("read", {"path": "../../etc/passwd"})
         unknown = await session.call_tool("question", {"question": "?"})
+        seed_name = await session.call_tool("read_file", {"path": "app.py"})  # the seed's name for read
+        assert seed_name.content[0].text == read_result.content[0].text
         return listed, read_result, bad, unknown
 
 

@@ -140,6 +140,26 @@ def test_globbed_files_are_concatenated_with_headers(rlm, llm_server, workspace)
     assert "=== FILE: logs/b.log ===" in second and "5: 2024-01-01 11:00:00 ERROR second" in second
 
 
+@pytest.mark.parametrize("question_last", [False, True], ids=["question-first", "question-after-files"])
+def test_a_shell_expanded_glob_gives_many_files(rlm, llm_server, workspace, question_last):
+    """The seed's `codetether rlm "..." -f src/*.py`: the shell hands -f every file the glob matched."""
+    (workspace / "src").mkdir()
+    for name, body in (("a.py", "def alpha():\n    return 1\n"), ("b.py", "def beta():\n    return 2\n"),
+                       ("c.py", "def gamma():\n    return 3\n")):
+        (workspace / "src" / name).write_text(body)
+    llm_server.router = Scripted(['grep("def ")', 'FINAL("alpha, beta and gamma")'])
+    files = ["src/a.py", "src/b.py", "src/c.py"]
+    args = ("-f", *files, "which functions are defined?") if question_last else ("which functions are defined?",
+                                                                                   "-f", *files)
+    proc = rlm(*args, "--json") if not question_last else rlm("--json", *args)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["answer"] == "alpha, beta and gamma"
+    first, second = _bodies(llm_server)[:2]
+    assert "sources: src/a.py, src/b.py, src/c.py" in first
+    for fn in ("def alpha", "def beta", "def gamma"):
+        assert fn in second
+
+
 @pytest.mark.parametrize(("args", "needle"), [
     ((), "no context to analyse"),
     (("-f", "missing.log"), "'missing.log' does not exist"),

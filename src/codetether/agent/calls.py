@@ -12,7 +12,7 @@ from codetether.lenient_json import JsonDamage, parse_object, unique_pairs
 from codetether.provider.model import ToolCallPart
 from codetether.tool.base import Tool
 from codetether.tool.fit import ArgumentConflict, fit_arguments
-from codetether.tool.names import resolve_name
+from codetether.tool.names import canonical, resolve_name
 from codetether.tool.registry import CORE_TOOLS, LOADER, ToolSet
 from codetether.tool.schema import validate_arguments
 
@@ -56,7 +56,7 @@ def check_call(call: ToolCallPart, tools: ToolSet, *, agent: str, repair: bool =
     repairs = list(known_repairs or [])
     available = tools.names + ([LOADER] if tools.get(LOADER) else [])
     name, how = resolve_name(call.name, available) if repair else (
-        (call.name, None) if call.name in available else (None, None))
+        (canonical(call.name), None) if canonical(call.name) in available else (None, None))
     if how:
         repairs.append(how)
     tool = tools.get(name) if name else None
@@ -119,7 +119,7 @@ def _cut_off_text(cut_off: CutOff | None, damage: JsonDamage) -> str:
 def _unknown(call: ToolCallPart, tools: ToolSet, agent: str, repair: bool) -> CheckedCall:
     listed = ", ".join(tools.names) or "none"
     core, _ = resolve_name(call.name, list(CORE_TOOLS)) if repair else (
-        (call.name, None) if call.name in CORE_TOOLS else (None, None))
+        (canonical(call.name), None) if canonical(call.name) in CORE_TOOLS else (None, None))
     if not call.name.strip():
         return CheckedCall(call, call, refusal=f"the call has no tool name. Available tools: {listed}",
                            reason="unknown_tool")

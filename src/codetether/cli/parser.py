@@ -141,9 +141,10 @@ def _at_most_100(text: str) -> int:
 
 
 def _rlm_parser(p: argparse.ArgumentParser) -> None:
-    p.add_argument("query", nargs="+", help="the question")
-    p.add_argument("-f", "--file", action="append", default=[], metavar="PATH",
-                   help="a file or glob (src/**/*.rs) to analyse; repeatable, concatenated with headers")
+    p.add_argument("query", nargs="*", help="the question")
+    p.add_argument("-f", "--file", action="extend", nargs="+", default=[], metavar="PATH",
+                   help="files or globs (src/**/*.rs) to analyse, as many as a shell glob expands to; "
+                        "concatenated with headers")
     p.add_argument("--content", metavar="TEXT", help="the text to analyse; - reads standard input")
     p.add_argument("-m", "--model", help="provider/model, e.g. moonshotai/kimi-k2.5")
     p.add_argument("--max-iterations", type=_positive, default=15, help="root model replies at most (15)")

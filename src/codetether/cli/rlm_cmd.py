@@ -27,6 +27,7 @@ async def _run(args: argparse.Namespace) -> int:
     from codetether.rlm.context import RlmContext
     from codetether.rlm.loop import RlmModel, analyze
 
+    _question_after_files(args)
     question = " ".join(args.query).strip()
     try:
         if not question:
@@ -59,6 +60,18 @@ async def _run(args: argparse.Namespace) -> int:
     if result.error:
         print(f"error: {result.error}", file=sys.stderr)
     return EXIT_CODES.get(result.exit_reason, 1)
+
+
+def _question_after_files(args: argparse.Namespace) -> None:
+    """`rlm -f a.py b.py "what calls main?"`: -f takes every word after it, so a last one that names no file
+    (and matches no glob) is the question."""
+    import glob
+
+    if args.query or not args.file:
+        return
+    last = args.file[-1]
+    if not Path(last).exists() and not glob.glob(last, recursive=True) and (" " in last.strip() or "?" in last):
+        args.query, args.file = [last], args.file[:-1]
 
 
 def _content(args: argparse.Namespace) -> tuple[str, list[str]]:

@@ -11,6 +11,7 @@ from typing import Any
 
 def tool_catalog() -> list[dict[str, Any]]:
     from codetether.agent.agents import AGENTS
+    from codetether.tool.names import aliases_of
     from codetether.tool.registry import CORE_TOOLS, load_tool
 
     catalog: list[dict[str, Any]] = []
@@ -21,8 +22,8 @@ def tool_catalog() -> list[dict[str, Any]]:
         except Exception as exc:  # a broken tool module is reported, and the rest still listed
             catalog.append({"name": name, "agents": agents, "error": f"{type(exc).__name__}: {exc}"})
             continue
-        catalog.append({"name": tool.name, "description": tool.description, "read_only": tool.read_only,
-                        "agents": agents, "parameters": tool.parameters})
+        catalog.append({"name": tool.name, "aliases": aliases_of(tool.name), "description": tool.description,
+                        "read_only": tool.read_only, "agents": agents, "parameters": tool.parameters})
     return catalog
 
 
@@ -39,7 +40,8 @@ def execute(args: argparse.Namespace) -> int:
             continue
         agents = ", ".join(entry["agents"]) or "none"
         kind = "read-only" if entry["read_only"] else "may change things"
-        print(f"{entry['name']}  ({kind}; agents: {agents})")
+        aliases = f"; aliases: {', '.join(entry['aliases'])}" if entry["aliases"] else ""
+        print(f"{entry['name']}  ({kind}; agents: {agents}{aliases})")
         print(textwrap.indent(textwrap.fill(entry["description"], 100), "  "))
         print(f"  parameters: {json.dumps(entry['parameters'], ensure_ascii=False)}\n")
     print(f"{len(catalog)} tools")

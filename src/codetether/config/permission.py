@@ -24,6 +24,8 @@ class PermissionRules:
     # webfetch and the a2a tool reaching a loopback, link-local or private address (cloud metadata, local
     # services): "ask" needs a person's yes, never --yes's
     local_network: str = "ask"
+    # Per tool, by our name (aliases such as write_file resolved): "ask" or "deny" on top of the rules above.
+    tools: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def parse_permission(table: Any, source: str) -> PermissionRules:
@@ -34,10 +36,14 @@ def parse_permission(table: Any, source: str) -> PermissionRules:
         raise ConfigError(f"{source}: [permission] must be a table")
     values = dict(DEFAULTS)
     patterns: dict[str, str] = {}
+    tools: dict[str, str] = {}
     for name, value in table.items():
+        if name == "tools":
+            tools = _tool_rules(value, source)
+            continue
         if name not in DEFAULTS:
             raise ConfigError(f"{source}: unknown key 'permission.{name}'",
-                              "Known permission keys: " + ", ".join(DEFAULTS))
+                              "Known permission keys: " + ", ".join([*DEFAULTS, "tools"]))
         if name == "bash" and isinstance(value, dict):
             for pattern, action in value.items():
                 if not pattern.strip():
@@ -47,7 +53,18 @@ def parse_permission(table: Any, source: str) -> PermissionRules:
             continue
         values[name] = _action(f"permission.{name}", value, source)
     return PermissionRules(values["edit"], values["bash"], MappingProxyType(patterns), values["webfetch"],
-                           values["external_directory"], source, values["local_network"])
+                           values["external_directory"], source, values["local_network"],
+                           MappingProxyType(tools))
+
+
+def _tool_rules(table: Any, source: str) -> dict[str, str]:
+    """`tools = { write_file = "deny", bash = "ask" }`: any name a tool answers to, kept under our name."""
+    from codetether.tool.names import canonical
+
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: 'permission.tools' must be a table of tool = action",
+                          'Example: tools = { write = "ask", bash = "deny" }')
+    return {canonical(name): _action(f"permission.tools.{name}", action, source) for name, action in table.items()}
 
 
 def _action(key: str, value: Any, source: str) -> str:

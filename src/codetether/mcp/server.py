@@ -25,6 +25,7 @@ def build_server(root: Path) -> Any:
     from codetether import __version__
     from codetether.config.load import load
     from codetether.secrets.redact import redact
+    from codetether.tool.names import canonical
     from codetether.tool.permission import PermissionPolicy
     from codetether.tool.registry import ToolSet
 
@@ -42,7 +43,7 @@ def build_server(root: Path) -> Any:
 
     @server.call_tool(validate_input=False)  # Tool.execute validates and explains problems to the caller
     async def call_tool(name: str, arguments: dict[str, Any] | None) -> types.CallToolResult:
-        tool = tools.get(name)
+        tool = tools.get(canonical(name))  # the seed's names too: read_file, write_file, list_dir, ...
         if tool is None:
             text, ok = f"unknown tool '{name}'. Available tools: {', '.join(sorted(tools))}", False
         else:

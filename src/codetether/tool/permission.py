@@ -56,15 +56,28 @@ class PermissionPolicy:
     """The rules for one agent run, plus how to settle 'ask': --yes, an interactive approver, or refuse."""
 
     def __init__(self, rules: PermissionRules | None = None, *, agent: str = "build", assume_yes: bool = False,
-                 approver: Approver | None = None, access_mode: str = "approve", kernel_read_only: bool = False):
+                 approver: Approver | None = None, access_mode: str = "approve", kernel_read_only: bool = False,
+                 read_only_tools: str | None = None):
         """`access_mode` ask makes every edit need approval; `kernel_read_only` says the sandbox itself keeps
-        this agent's commands from writing, so a read-only agent may run more than its allow-list, if approved."""
+        this agent's commands from writing, so a read-only agent may run more than its allow-list, if approved;
+        `read_only_tools`: why only read-only tools may run at all (the worker's --auto-approve safe), or None."""
         self.rules = rules or PermissionRules()
         self.agent, self.assume_yes, self.approver = agent, assume_yes, approver
         self.access_mode, self.kernel_read_only = access_mode, kernel_read_only
+        self.read_only_tools = read_only_tools
         self._ask_lock = asyncio.Lock()  # one question on the terminal at a time, even for parallel calls
 
     def decide(self, tool: str, read_only: bool, arguments: dict[str, Any]) -> Decision:
+        """The stricter of what the kind of call is allowed and what a per-tool rule says."""
+        if self.read_only_tools and not read_only:
+            return Decision("deny", f"{tool} (changes files or runs commands)", self.read_only_tools)
+        decision = self._by_kind(tool, read_only, arguments)
+        action = self.rules.tools.get(tool)
+        if action is not None and _SEVERITY[action] > _SEVERITY[decision.action]:
+            return Decision(action, decision.subject, f'permission.tools.{tool} = "{action}" in {self.rules.source}')
+        return decision
+
+    def _by_kind(self, tool: str, read_only: bool, arguments: dict[str, Any]) -> Decision:
         if self.agent in READ_ONLY_AGENTS and not read_only:
             return self._read_only_agent(tool, arguments)
         if tool in EDIT_TOOLS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -28,6 +29,7 @@ class Skill(NamedTuple):
     description: str
     folder: Path
     body: str
+    tools: tuple[str, ...] = ()  # front matter `allowed-tools` / `tools`, as written (Read, read_file, bash, ...)
 
 
 def skill_dirs(ctx: ToolContext) -> list[Path]:
@@ -53,7 +55,31 @@ def parse(folder: Path, root: Path | None = None) -> Skill:
                     meta[key.strip().lower()] = value.strip().strip("\"'")
             body = "\n".join(lines[end + 1:])
     first = next((line.strip("# ").strip() for line in body.splitlines() if line.strip()), "")
-    return Skill(meta.get("name") or folder.name, meta.get("description") or first, folder, body.strip())
+    listed = meta.get("allowed-tools") or meta.get("allowed_tools") or meta.get("tools") or ""
+    tools = tuple(t for t in re.split(r"[\s,]+", listed.strip("[]")) if t.strip("\"'"))
+    return Skill(meta.get("name") or folder.name, meta.get("description") or first, folder, body.strip(),
+                 tuple(t.strip("\"'") for t in tools))
+
+
+def tools_line(skill: Skill, available: list[str]) -> str:
+    """The skill's tools under the names this agent calls them, and any it lacks."""
+    from codetether.tool.names import resolve_name
+    from codetether.tool.registry import CORE_TOOLS
+
+    ours: dict[str, list[str]] = {}
+    missing = []
+    for given in skill.tools:
+        bare = re.sub(r"\(.*\)$", "", given)  # Claude-style Bash(git:*): the tool is what counts here
+        name = resolve_name(bare, available)[0] or resolve_name(bare, list(CORE_TOOLS))[0]
+        if name in available:
+            ours.setdefault(name, []).extend([given] if given != name else [])
+        else:
+            missing.append(given)
+    line = "Tools this skill uses: " + ", ".join(f"{n} ({', '.join(g)})" if g else n for n, g in ours.items()) \
+        if ours else ""
+    if missing:
+        line += ("\n" if line else "") + f"Not available to you here: {', '.join(missing)}"
+    return line
 
 
 def find_skills(ctx: ToolContext) -> list[Skill]:
@@ -113,6 +139,8 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     body = skill.body if len(skill.body) <= MAX_BODY_CHARS else skill.body[:MAX_BODY_CHARS] + "\n[… skill truncated]"
     files = _other_files(skill.folder)
     text = f"# Skill: {skill.name} ({skill.folder})\n\n{body}"
+    if skill.tools:
+        text += "\n\n" + tools_line(skill, ctx.tools.names if ctx.tools is not None else [])
     if files:
         more = f"\n… and {len(files) - MAX_LISTED_FILES} more" if len(files) > MAX_LISTED_FILES else ""
         text += f"\n\nOther files (load one with name \"{skill.name}/<file>\" when the skill refers to it):\n" + \
