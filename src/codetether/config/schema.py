@@ -49,8 +49,11 @@ KEYS: tuple[Key, ...] = (
         "CODETETHER_CRASH_REPORT_ENDPOINT"),
     Key("secrets", "env_fallback", bool, False,
         "Also read provider keys from environment variables when Vault has none.", "CODETETHER_ENV_FALLBACK"),
-    Key("websearch", "backend", str, "", "websearch backend: searxng, brave or tavily (keys from Vault); empty = off.",
-        choices=("", "searxng", "brave", "tavily")),
+    Key("websearch", "backend", str, "",
+        "websearch backend: duckduckgo (the default, no key), searxng, brave or tavily (keys from Vault), or off.",
+        choices=("", "duckduckgo", "searxng", "brave", "tavily", "off")),
+    Key("websearch", "duckduckgo_url", str, "", "DuckDuckGo's HTML endpoint (empty: https://html.duckduckgo.com).",
+        "CODETETHER_DUCKDUCKGO_URL"),
     Key("websearch", "searxng_url", str, "", "Base URL of a SearXNG instance with the JSON format enabled."),
     Key("sandbox", "access_mode", str, "approve",
         "ask: commands run read-only, edits need approval; approve: commands may write the workspace only; "

@@ -1,12 +1,14 @@
-"""The websearch tool: web results from the backend chosen in [websearch] (SearXNG, Brave or Tavily)."""
+"""The websearch tool: web results from DuckDuckGo with no set-up, or the backend chosen in [websearch]
+(SearXNG, Brave or Tavily)."""
 
 from __future__ import annotations
 
 import html
 import re
-from typing import Any, NamedTuple
+from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
+from codetether.tool.duckduckgo import Hit
 
 TIMEOUT_SECS = 20.0
 BRAVE_URL = "https://api.search.brave.com/res/v1"
@@ -14,6 +16,7 @@ TAVILY_URL = "https://api.tavily.com"
 SETUP = ("Configure one in the config file (`codetether config --path`): [websearch] backend = \"searxng\" with "
          "searxng_url = \"https://searx.example.org\"; or backend = \"brave\" / \"tavily\" with the API key in "
          "Vault: `codetether auth login brave` (or tavily)")
+DEFAULT_BACKEND = "duckduckgo"
 
 PARAMETERS: dict[str, Any] = {
     "type": "object",
@@ -25,17 +28,21 @@ PARAMETERS: dict[str, Any] = {
 }
 
 
-class Hit(NamedTuple):
-    title: str
-    url: str
-    snippet: str
-
-
 def _clean(text: Any) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", str(text or ""))).strip()
 
 
 async def _request(method: str, url: str, what: str, **kwargs: Any) -> Any:
+    """The answer's JSON; every way the request can fail becomes a ToolError naming the service."""
+    resp = await _send(method, url, what, **kwargs)
+    try:
+        return resp.json()
+    except ValueError:
+        raise ToolError(f"{what} did not answer with JSON (for SearXNG, enable the json format in its "
+                        "settings.yml: search.formats)") from None
+
+
+async def _send(method: str, url: str, what: str, **kwargs: Any) -> Any:
     import httpx
 
     from codetether.net import async_client
@@ -51,11 +58,7 @@ async def _request(method: str, url: str, what: str, **kwargs: Any) -> Any:
         raise ToolError(f"{what} rejected the request (HTTP {resp.status_code}); check its API key or access rules")
     if resp.status_code >= 400:
         raise ToolError(f"{what} answered HTTP {resp.status_code} {resp.reason_phrase}")
-    try:
-        return resp.json()
-    except ValueError:
-        raise ToolError(f"{what} did not answer with JSON (for SearXNG, enable the json format in its "
-                        "settings.yml: search.formats)") from None
+    return resp
 
 
 async def _api_key(service: str) -> tuple[str, str | None]:
@@ -76,6 +79,20 @@ async def _api_key(service: str) -> tuple[str, str | None]:
     if secret is None or not secret.api_key:
         raise ToolError(f"Vault has no api_key for '{service}' at {settings.mount}/{settings.path}/{service}. {SETUP}")
     return secret.api_key, secret.base_url
+
+
+async def duckduckgo(base: str, query: str, count: int) -> list[Hit]:
+    """Its HTML endpoint, as a browser's form posts it; a bot check or an unknown layout is a clear error."""
+    from codetether.tool.duckduckgo import DEFAULT_URL, USER_AGENT, PageProblem, parse_page
+
+    base = (base or DEFAULT_URL).rstrip("/")
+    resp = await _send("POST", base + "/html/", "DuckDuckGo", data={"q": query, "b": "", "kl": "wt-wt"},
+                       headers={"User-Agent": USER_AGENT, "Referer": base + "/"})
+    try:
+        hits = parse_page(resp.text)
+    except PageProblem as problem:
+        raise ToolError(f"{problem}. Try again in a minute, or use a search backend with an API: {SETUP}") from None
+    return hits[:count]
 
 
 async def searxng(base: str, query: str, count: int) -> list[Hit]:
@@ -114,15 +131,17 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         from codetether.config.load import load
 
         config = load()
-    backend = config.get("websearch.backend")
-    if backend == "searxng":
+    backend = config.get("websearch.backend") or DEFAULT_BACKEND
+    if backend == "off":
+        raise ToolError("web search is turned off ([websearch] backend = \"off\" in the config)")
+    if backend == "duckduckgo":
+        hits = await duckduckgo(config.get("websearch.duckduckgo_url"), query, count)
+    elif backend == "searxng":
         hits = await searxng(config.get("websearch.searxng_url"), query, count)
     elif backend == "brave":
         hits = await brave(query, count)
-    elif backend == "tavily":
+    else:  # the config allows nothing else
         hits = await tavily(query, count)
-    else:
-        raise ToolError(f"no web search backend is configured. {SETUP}")
     if not hits:
         return ToolResult(f"no results for {query!r}", metadata={"backend": backend, "results": 0})
     lines = []
