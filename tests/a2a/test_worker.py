@@ -7,12 +7,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.a2a.worker_proc import FAST, WorkerProc, processes_with, wait_until
+from tests.a2a.conftest import released
+from tests.a2a.worker_proc import processes_with, wait_until
 from tests.cli.conftest import API_KEY
 from tests.harness.llm_server import Reply, Stall, ToolCall
 from tests.harness.platform_server import PlatformServer
@@ -27,50 +27,23 @@ CODING_TASK = (
 )
 
 
-@pytest.fixture
-def base_env(a2a_env) -> dict[str, str]:
-    return {**a2a_env, **FAST}
-
-
-@pytest.fixture
-def start_worker(base_env, workspace, tmp_path) -> Iterator[Callable[..., WorkerProc]]:
-    started: list[WorkerProc] = []
-
-    def start(server: PlatformServer | str, *extra: str, env: dict[str, str] | None = None,
-              command: tuple[str, ...] = ("worker",)) -> WorkerProc:
-        url = server if isinstance(server, str) else server.url
-        args = [*command, *(["--server", url, "--workspace", str(workspace)] if url else []), *extra]
-        proc = WorkerProc(args, {**base_env, **(env or {})}, workspace, tmp_path / f"worker{len(started)}.log")
-        started.append(proc)
-        return proc
-
-    yield start
-    for proc in started:
-        proc.kill()
-
-
-def _released(platform: PlatformServer, task_id: str, worker: WorkerProc, timeout: float = 30) -> dict:
-    platform.wait_for(lambda: platform.releases(task_id, accepted=True), timeout, f"release of {task_id}", worker.alive)
-    return platform.releases(task_id, accepted=True)[0].body
-
-
 def test_registers_then_runs_two_tasks_in_sequence(start_worker, llm_server, workspace):
     llm_server.script(*CODING_TASK, Reply(text="The project has one function, greet."))
     with PlatformServer() as platform:
-        worker = start_worker(platform, "--name", "dev-box")
+        worker = start_worker(platform, "--name", "dev-box", "--max-concurrent", "1", "--auto-approve", "all")
         register = platform.wait_for(lambda: platform.calls_to("POST", "/v1/opencode/workers/register"),
                                      what="registration", alive=worker.alive)[0].body
         platform.wait_for(lambda: platform.connected_streams, what="SSE connection", alive=worker.alive)
         platform.enqueue("t1", "fix the greeting typo", model="openai/test-model")
         platform.enqueue("t2", "what is in this project?", metadata={"model": "openai:test-model"})
-        first, second = _released(platform, "t1", worker), _released(platform, "t2", worker)
+        first, second = released(platform, "t1", worker), released(platform, "t2", worker)
         assert worker.stop() == 0, worker.output
 
     assert register["worker_id"].startswith("wrk_") and register["name"] == "dev-box"
     assert register["codebases"] == [str(workspace)] and register["hostname"]
     assert {"id": "openai/gpt-4o", "name": "gpt-4o", "provider": "openai", "provider_id": "openai"} \
         in register["models"]
-    assert "a2a" in register["capabilities"]
+    assert register["capabilities"] == ["ralph", "swarm", "rlm", "a2a", "mcp"]  # as the seed registers
     worker_id = register["worker_id"]
 
     assert first["status"] == "completed" and first["error"] is None and first["session_id"]
@@ -106,7 +79,7 @@ def test_stream_drop_mid_task_reconnects_without_losing_or_duplicating(start_wor
                       Reply(text="Done with t1."), Reply(text="Done with t2."))
     # redeliver: the platform re-sends every task (claimed ones too) on each connect and poll.
     with PlatformServer(redeliver=True) as platform:
-        worker = start_worker(platform)
+        worker = start_worker(platform, "--max-concurrent", "1")
         platform.wait_for(lambda: platform.connected_streams, what="SSE connection", alive=worker.alive)
         platform.enqueue("t1", "look at app.py", model="openai/test-model")
         llm_server.wait_for_requests(1, timeout=30)  # t1 is running
@@ -115,7 +88,7 @@ def test_stream_drop_mid_task_reconnects_without_losing_or_duplicating(start_wor
         platform.enqueue("t2", "and now t2", model="openai/test-model")  # nobody is connected to hear of it
         time.sleep(2.0)
         platform.outage = None
-        first, second = _released(platform, "t1", worker), _released(platform, "t2", worker)
+        first, second = released(platform, "t1", worker), released(platform, "t2", worker)
         time.sleep(1.0)  # room for a wrong duplicate claim or report to show up
         assert worker.stop() == 0, worker.output
 
@@ -145,7 +118,7 @@ def test_a_result_the_platform_cannot_take_yet_is_retried_and_reported_once(star
         platform.enqueue("t1", "answer", model="openai/test-model")
         platform.wait_for(lambda: len(platform.releases("t1")) >= 2, what="two refused reports", alive=worker.alive)
         platform.outage = None
-        body = _released(platform, "t1", worker)
+        body = released(platform, "t1", worker)
         time.sleep(0.5)
         assert worker.stop() == 0, worker.output
     assert body["status"] == "completed" and body["result"] == "Result that must not be lost."
@@ -176,7 +149,7 @@ def test_sigterm_past_the_grace_period_stops_the_task_and_reports_it_failed(star
     marker = f"{time.time_ns() % 10**6}.5"
     llm_server.script(Reply(text="Starting a long job.", tool_calls=[ToolCall("bash", {"command": f"sleep {marker}"})]))
     with PlatformServer() as platform:
-        worker = start_worker(platform, env={"CODETETHER_WORKER_GRACE_SECS": "1"})
+        worker = start_worker(platform, "--auto-approve", "all", env={"CODETETHER_WORKER_GRACE_SECS": "1"})
         platform.wait_for(lambda: platform.connected_streams, what="SSE connection", alive=worker.alive)
         platform.enqueue("t1", "run the long job", model="openai/test-model")
         platform.wait_for(lambda: "[tool:start:bash]" in platform.tasks["t1"].outputs, what="bash start", alive=worker.alive)
@@ -200,7 +173,7 @@ def test_polling_fallback_when_the_platform_has_no_stream(start_worker, llm_serv
         worker = start_worker(platform, env={"CODETETHER_WORKER_POLL_SECS": "0.3"})
         platform.wait_for(lambda: platform.calls_to("GET", "/v1/worker/tasks/stream"), what="stream attempt", alive=worker.alive)
         platform.enqueue("t1", "hello", model="openai/test-model")
-        body = _released(platform, "t1", worker)
+        body = released(platform, "t1", worker)
         assert worker.stop() == 0, worker.output
     assert body["status"] == "completed" and body["result"] == "Answered via polling."
     assert len(platform.claims("t1")) == 1 and "polling every 0.3s" in worker.output
@@ -210,14 +183,14 @@ def test_task_problems_are_claimed_and_reported_failed_with_the_reason(start_wor
     with PlatformServer() as platform:
         worker = start_worker(platform)
         platform.wait_for(lambda: platform.connected_streams, what="SSE connection", alive=worker.alive)
-        platform.enqueue("t1", "split this up", agent_type="swarm")
+        platform.enqueue("t1", "write a poem", agent_type="poet")
         platform.enqueue("t2", "work elsewhere", workspace=str(tmp_path))
-        platform.enqueue("t3", "no such model", model="nosuch/model-x")
-        bodies = [_released(platform, t, worker) for t in ("t1", "t2", "t3")]
+        platform.enqueue_swarm("t3", "split this up", max_subagents="many")
+        bodies = [released(platform, t, worker) for t in ("t1", "t2", "t3")]
         assert worker.stop() == 0, worker.output
     assert all(b["status"] == "failed" for b in bodies)
-    assert "swarm" in bodies[0]["error"] and "not registered with this worker" in bodies[1]["error"]
-    assert "nosuch" in bodies[2]["error"] and not llm_server.requests
+    assert "unknown agent_type 'poet'" in bodies[0]["error"] and "not registered with this worker" in bodies[1]["error"]
+    assert "metadata.max_subagents must be a whole number" in bodies[2]["error"] and not llm_server.requests
 
 
 def test_bare_codetether_with_codetether_server_runs_the_worker(start_worker, llm_server):

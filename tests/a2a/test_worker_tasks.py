@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from codetether.a2a.worker.settings import build_settings
-from codetether.a2a.worker.tasks import parse_task, task_id_of, translate_model
+from codetether.a2a.worker.tasks import SwarmOptions, parse_task, task_id_of, translate_model
+from codetether.a2a.worker.tiers import Routing, routing, tier_model
 from codetether.a2a.worker.worker import backoff
 from codetether.errors import CodetetherError
 
@@ -34,27 +35,77 @@ def test_fields_come_from_the_task_then_metadata_routing(tmp_path: Path):
     spaces = [tmp_path, other]
     spec = parse_task({"task": {"id": "t", "description": "do it", "metadata": {"routing": {"model": "a:b"},
                                                                                  "agent": "Explore"}},
-                       "workspace": str(other)}, spaces, "safe")
+                       "workspace": str(other)}, spaces)
     assert (spec.id, spec.title, spec.prompt, spec.model, spec.agent) == ("t", "Untitled", "do it", "a/b", "explore")
     assert spec.workspace == tmp_path and spec.problem is None  # `workspace` outside `task` is not the task's
     spec = parse_task({"id": "t", "title": "T", "prompt": "p", "model_ref": "x/y", "model": "ignored",
-                       "metadata": {"workspace": str(other)}}, spaces, "safe", default_model="d/m")
-    assert (spec.model, spec.workspace, spec.prompt) == ("x/y", other, "p")
-    assert parse_task({"id": "t", "title": "only a title"}, spaces, "safe", "d/m").prompt == "only a title"
-    assert parse_task({"id": "t", "prompt": "p"}, spaces, "safe", "d/m").model == "d/m"
+                       "metadata": {"workspace": str(other)}}, spaces, "d/m")
+    assert (spec.model, spec.workspace, spec.prompt, spec.kind) == ("x/y", other, "p", "session")
+    assert parse_task({"id": "t", "title": "only a title"}, spaces, "d/m").prompt == "only a title"
+    assert parse_task({"id": "t", "prompt": "p"}, spaces, "d/m").model == "d/m"
+    assert parse_task({"id": "t", "prompt": "p", "metadata": {"resume_session_id": " s-1 "}},
+                      spaces).resume_session_id == "s-1"
 
 
-def test_problems_and_policies(tmp_path: Path):
+def test_problems(tmp_path: Path):
     spaces = [tmp_path]
-    assert "no prompt" in parse_task({"id": "t"}, spaces, "safe").problem
-    assert "swarm" in parse_task({"id": "t", "prompt": "p", "agent_type": "parallel"}, spaces, "safe").problem
-    assert "unknown agent_type 'poet'" in parse_task({"id": "t", "prompt": "p", "agent": "poet"}, spaces, "safe").problem
-    assert "not registered" in parse_task({"id": "t", "prompt": "p", "workspace": "/elsewhere"}, spaces, "all").problem
+    assert "no prompt" in parse_task({"id": "t"}, spaces).problem
+    assert "unknown agent_type 'poet'" in parse_task({"id": "t", "prompt": "p", "agent": "poet"}, spaces).problem
+    assert "not registered" in parse_task({"id": "t", "prompt": "p", "workspace": "/elsewhere"}, spaces).problem
     # A platform codebase id (not a path) runs in the default workspace.
-    spec = parse_task({"id": "t", "prompt": "p", "codebase": "cb_123"}, spaces, "safe")
+    spec = parse_task({"id": "t", "prompt": "p", "codebase": "cb_123"}, spaces)
     assert spec.workspace == tmp_path and spec.problem is None
-    assert parse_task({"id": "t", "prompt": "p"}, spaces, "none").agent == "plan"
-    assert parse_task({"id": "t", "prompt": "p", "agent": "explore"}, spaces, "none").agent == "explore"
+    bad = parse_task({"id": "t", "prompt": "p", "agent_type": "swarm", "metadata": {"max_subagents": "many"}}, spaces)
+    assert bad.problem == "metadata.max_subagents must be a whole number, got 'many'"
+    assert "not valid JSON" in parse_task({"id": "t", "prompt": "p", "agent_type": "ralph",
+                                           "metadata": {"prd": "{nope"}}, spaces).problem
+
+
+def test_task_kinds_and_the_specs_swarm_clamps(tmp_path: Path):
+    spaces = [tmp_path]
+    for agent_type in ("swarm", "parallel", "Multi-Agent"):
+        assert parse_task({"id": "t", "prompt": "p", "agent_type": agent_type}, spaces).kind == "swarm"
+    swarm = parse_task({"id": "t", "prompt": "p", "agent_type": "swarm", "metadata": {
+        "swarm": {"max_subagents": 500, "strategy": "by_domain", "parallel_enabled": "no"},
+        "routing": {"max_steps": "0"}, "timeout": 5}}, spaces).swarm
+    assert (swarm.max_subagents, swarm.max_steps, swarm.timeout_secs, swarm.parallel, swarm.strategy) == \
+        (100, 1, 30, False, "by_domain")
+    assert parse_task({"id": "t", "prompt": "p", "agent_type": "swarm"}, spaces).swarm == SwarmOptions()
+    ralph = parse_task({"id": "t", "prompt": "p", "agent_type": "ralph", "metadata": {
+        "prd": '{"project": "x"}', "prd_path": "docs/prd.json", "max_iterations": 500}}, spaces)
+    assert (ralph.kind, ralph.ralph.prd, ralph.ralph.prd_path, ralph.ralph.max_iterations) == \
+        ("ralph", {"project": "x"}, "docs/prd.json", 100)
+    rlm = parse_task({"id": "t", "prompt": "q", "agent_type": "rlm", "metadata": {"paths": "a.py, src/*.py"}}, spaces)
+    assert (rlm.kind, rlm.rlm.paths) == ("rlm", ["a.py", "src/*.py"])
+
+
+@pytest.mark.parametrize("metadata, expected", [
+    ({"model_tier": "fast"}, "openai/gpt-4o-mini"), ({"tier": "HEAVY"}, "openai/o3"),
+    ({"routing": {"complexity": "quick"}}, "openai/gpt-4o-mini"), ({"complexity": "deep"}, "openai/o3"),
+    ({"complexity": "medium"}, "openai/gpt-4o"), ({}, "openai/gpt-4o"),
+])
+def test_tiers_pick_the_tier_model_of_a_provider_the_worker_has(tmp_path: Path, metadata, expected):
+    spec = parse_task({"id": "t", "prompt": "p", "metadata": metadata}, [tmp_path], None, ["openai", "novita"])
+    assert spec.model == expected
+
+
+def test_tier_routing_rules(tmp_path: Path):
+    assert tier_model("fast", ["anthropic", "google"]) == "google/gemini-2.5-flash"
+    assert tier_model("heavy", ["openai", "anthropic"]) == "anthropic/claude-sonnet-4-20250514"
+    assert tier_model("balanced", ["zhipuai"]) == "zhipuai/glm-4.7"  # our zai, under the id the worker has
+    assert tier_model("fast", ["deepseek"]) == "deepseek/glm-4.7"  # the spec's "other" column
+    assert tier_model("fast", []) is None
+    assert routing(None, None) == Routing(None, "balanced", False)
+    # The worker's --model serves tasks without a tier; a tier beats it; a named model beats both.
+    spaces, have = [tmp_path], ["openai"]
+    assert parse_task({"id": "t", "prompt": "p"}, spaces, "openai/mine", have).model == "openai/mine"
+    assert parse_task({"id": "t", "prompt": "p", "metadata": {"tier": "fast"}}, spaces, "openai/mine",
+                      have).model == "openai/gpt-4o-mini"
+    assert parse_task({"id": "t", "prompt": "p", "model": "openai/x", "metadata": {"tier": "fast"}}, spaces,
+                      None, have).model == "openai/x"
+    # A model of a provider the worker has no key for: the tier's model instead, and the task is told.
+    spec = parse_task({"id": "t", "prompt": "p", "model": "anthropic:claude-x"}, spaces, None, have)
+    assert spec.model == "openai/gpt-4o" and "no key for 'anthropic'" in spec.notes[0]
 
 
 def test_backoff_grows_with_jitter_and_stays_capped():

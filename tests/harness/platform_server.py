@@ -178,6 +178,40 @@ class PlatformServer(LocalServer):
                 sub.events.append(("task_available", task))
             self._cond.notify_all()
 
+    # Each kind of task the platform sends (spec §11.5-11.7): the fields and metadata a real platform uses.
+
+    def enqueue_swarm(self, task_id: str, prompt: str, agent_type: str = "swarm", **swarm: Any) -> None:
+        """A swarm task; `swarm` goes to metadata.swarm (max_subagents, strategy, timeout_secs, ...)."""
+        self.enqueue(task_id, prompt, agent_type=agent_type, metadata={"swarm": swarm} if swarm else {})
+
+    def enqueue_ralph(self, task_id: str, prompt: str, prd: dict[str, Any] | None = None, **metadata: Any) -> None:
+        """A Ralph task carrying its PRD (metadata.prd), or naming one (prd_path), or only describing the feature."""
+        self.enqueue(task_id, prompt, agent_type="ralph", metadata={**({"prd": prd} if prd else {}), **metadata})
+
+    def enqueue_tiered(self, task_id: str, prompt: str, tier: str | None = None, complexity: str | None = None,
+                       **fields: Any) -> None:
+        """A task that names a model tier (metadata.model_tier) or a complexity (metadata.routing.complexity)."""
+        metadata: dict[str, Any] = {"model_tier": tier} if tier else {}
+        if complexity:
+            metadata["routing"] = {"complexity": complexity}
+        self.enqueue(task_id, prompt, metadata=metadata, **fields)
+
+    def enqueue_resume(self, task_id: str, prompt: str, session_id: str, **fields: Any) -> None:
+        """A follow-up task continuing an earlier task's session (metadata.resume_session_id)."""
+        self.enqueue(task_id, prompt, metadata={"resume_session_id": session_id}, **fields)
+
+    def peak_in_flight(self) -> int:
+        """The most tasks claimed and not yet reported at any moment: how many ran at once."""
+        now = peak = 0
+        with self._cond:
+            for call in self.calls:
+                if call.status == 200 and call.method == "POST" and call.path == "/v1/worker/tasks/claim":
+                    now += 1
+                elif call.status == 200 and call.method == "POST" and call.path == "/v1/worker/tasks/release":
+                    now -= 1
+                peak = max(peak, now)
+        return peak
+
     def drop_streams(self, abrupt: bool = True) -> int:
         """Cut every connected task stream; returns how many were cut."""
         with self._cond:

@@ -123,6 +123,9 @@ def _unknown(call: ToolCallPart, tools: ToolSet, agent: str, repair: bool) -> Ch
     if not call.name.strip():
         return CheckedCall(call, call, refusal=f"the call has no tool name. Available tools: {listed}",
                            reason="unknown_tool")
+    if core in tools.withheld:
+        return CheckedCall(call, call, refusal=f"{core} was not run: it changes files or runs commands, and "
+                           f"{tools.withheld[core]}. Use one of: {listed}", reason="not_available")
     if core:
         reason = f"tool '{core}' is not available to the {agent} agent"
         return CheckedCall(call, call, refusal=f"{reason}; use one of: {listed}", reason="not_available")

@@ -172,3 +172,7 @@ def notice(event: ToolCallRepaired | LoopDetected | ContextLimitLearned) -> str:
     return (f"~ the provider refused the request as too long for the context window (it states {stated}); "
             f"the window is now {event.window} tokens for this session, compacted {event.tokens_before} -> "
             f"{event.tokens_after} tokens and retried")
+
+
+# What a view following another agent (a swarm sub-agent, a Ralph story) shows: its calls and their results, its words.
+ACTIVITY = (ToolCallStarted, ToolCallCompleted, TextComplete, AgentError)

@@ -71,7 +71,8 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
             sink(ev.Notice(notice if notice.startswith("warning") else f"warning: {notice}"))
     policy = PermissionPolicy(config.permission, agent=spec.name, assume_yes=approvals.assume_yes,
                               approver=approvals.approver, access_mode=config.get("sandbox.access_mode"),
-                              kernel_read_only=probe_task is not None and sandbox.read_only_enforced)
+                              kernel_read_only=probe_task is not None and sandbox.read_only_enforced,
+                              read_only_tools=approvals.read_only_tools)
     ctx = ToolContext(root=root, cwd=cwd, policy=policy, config=config, sandbox=sandbox)
     tools = [load_tool(name) for name in spec.tools]
     mcp = None
@@ -79,7 +80,12 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
         from codetether.mcp.client import connect_configured
 
         mcp = await connect_configured(config.extra, str(config.path or "config"))
-    toolset = ToolSet(tools + (mcp.tools if mcp else []), on_demand=config.get("tools.on_demand"))
+    tools += mcp.tools if mcp else []
+    withheld = {}
+    if approvals.read_only_tools:  # not offered at all; a call to one is refused with the reason
+        withheld = {t.name: approvals.read_only_tools for t in tools if not t.read_only}
+        tools = [t for t in tools if t.read_only]
+    toolset = ToolSet(tools, on_demand=config.get("tools.on_demand"), withheld=withheld)
     agent = Agent(resolved.provider, toolset, ctx, settings,
                   messages=[Message.text("system", system_prompt)], sink=sink)
     if tools:  # the rlm tool, and oversized webfetch/batch outputs; a chat agent has neither

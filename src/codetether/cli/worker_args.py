@@ -24,8 +24,21 @@ def add_worker_arguments(p: argparse.ArgumentParser) -> None:
                    help="a project directory tasks may run in (repeatable; the first is the default; "
                         "default: the current directory)")
     p.add_argument("-c", "--codebases", metavar="P1,P2", help="the same as --workspace, comma-separated (seed name)")
-    p.add_argument("--auto-approve", choices=("all", "safe", "none"), default="safe",
-                   help="all: [permission] 'ask' rules are allowed; safe (default): the rules apply and 'ask' is "
-                        "refused; none: read-only tools only")
-    p.add_argument("-m", "--model", help="provider/model for tasks that name none")
+    p.add_argument("--auto-approve", choices=("all", "safe", "none"), default=None,
+                   help="all: every tool may run and [permission] 'ask' rules are allowed; safe (default) and none: "
+                        "read-only tools only, as in the seed (write, edit, bash, ... refused; swarm sub-agents "
+                        "read-only; Ralph tasks refused)")
+    p.add_argument("-m", "--model", help="provider/model for tasks that name neither a model nor a tier")
+    p.add_argument("--max-concurrent", type=_positive, metavar="N",
+                   help="run up to N tasks at once (env CODETETHER_WORKER_MAX_CONCURRENT; default 4)")
     add_sandbox_flags(p)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value

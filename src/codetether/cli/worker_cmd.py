@@ -32,8 +32,8 @@ async def _main(args: argparse.Namespace) -> int:
                               name=getattr(args, "name", None) or getattr(args, "root_name", None),
                               workspaces=getattr(args, "workspace", None) or [],
                               codebases=getattr(args, "codebases", None),
-                              auto_approve=getattr(args, "auto_approve", None) or "safe",
-                              model=getattr(args, "model", None))
+                              auto_approve=getattr(args, "auto_approve", None),
+                              model=getattr(args, "model", None), max_concurrent=getattr(args, "max_concurrent", None))
     remember(settings.token)
     config = load()
     worker = Worker(settings, config, await available_models(config, settings.model))

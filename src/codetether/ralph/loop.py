@@ -16,6 +16,7 @@ from codetether.agent.loop import AgentResult
 from codetether.config.load import Config
 from codetether.provider.model import Usage
 from codetether.provider.pricing import cost_usd
+from codetether.ralph import events as rl
 from codetether.ralph import git, progress
 from codetether.ralph.checks import DEFAULT_TIMEOUT, CheckResult, run_checks
 from codetether.ralph.prd import Prd, Story
@@ -65,11 +66,11 @@ class RalphSummary:
 
 
 class RalphLoop:
-    """One run over one PRD; `log` receives progress lines, `sink` the agents' events."""
+    """One run over one PRD; `log` receives progress lines, `sink` the agents' events, `observe` typed events."""
 
     def __init__(self, config: Config, options: RalphOptions, *, log: Callable[[str], None] = lambda _: None,
-                 sink: ev.EventSink = ev.discard):
-        self.config, self.options, self.log, self.sink = config, options, log, sink
+                 sink: ev.EventSink = ev.discard, observe: rl.RalphObserver = rl.ignore):
+        self.config, self.options, self.log, self.sink, self.observe = config, options, log, sink, observe
         self.path = options.prd_path.resolve()
         self.cwd = self.path.parent
         self.progress_path = self.cwd / "progress.txt"
@@ -85,6 +86,9 @@ class RalphLoop:
         with run_lock(self.path):
             state = load_state(self.path)
             self.log(f"{git.checkout_branch(root, prd.branch)} branch {prd.branch}")
+            self.observe(rl.RalphStarted(str(self.path), prd.project, prd.feature, prd.branch, tuple(
+                rl.StoryInfo(s.id, s.title, s.passes, s.priority, tuple(s.depends_on)) for s in prd.stories),
+                self.options.max_iterations))
             state.last_run = {"status": "running", "pid": os.getpid(), "started_at": _now(), "iterations": 0}
             state.save()
             try:
@@ -106,6 +110,8 @@ class RalphLoop:
                 state.last_run.update(status=self.summary.status, ended_at=_now(),
                                       iterations=self.summary.iterations, error=self.summary.error)
                 state.save()
+                self.observe(rl.RalphDone(self.summary.status, len(self.summary.passed), len(prd.stories),
+                                          self.summary.iterations, self.summary.error))
         return self.summary
 
     async def _iterate(self, prd: Prd, state: RunState, root: Path) -> None:
@@ -134,6 +140,7 @@ class RalphLoop:
         state.iterations += 1
         state.save()
         self.log(f"iteration {n}/{self.options.max_iterations} · {story.id} {story.title} (attempt {record.attempts})")
+        self.observe(rl.IterationStarted(n, self.options.max_iterations, story.id, record.attempts))
         prompt = story_prompt(prd, story, iteration=n, attempt=record.attempts, prd_file=self.path.name,
                               progress_path=self.progress_path, progress_tail=progress.tail(self.progress_path),
                               git_log=git.recent_log(root), last_failure=record.last_failure)
@@ -164,7 +171,7 @@ class RalphLoop:
         from codetether.session.turn import SessionRun  # imported here: `ralph status` never needs it
 
         run = await SessionRun.open(self.config, cwd=self.cwd, model_id=self.options.model_id, agent_name="build",
-                                    sink=self.sink, max_steps=self.options.max_steps,
+                                    sink=ev.fanout(self.sink, self._story_activity), max_steps=self.options.max_steps,
                                     approvals=Approvals(assume_yes=self.options.assume_yes))
         try:
             agent = run.prepared.agent
@@ -192,9 +199,16 @@ class RalphLoop:
         atomic_write(self.path, ours)
         self.log(f"the agent changed {self.path.name}; restored it (only the loop marks stories)")
 
+    def _story_activity(self, event: ev.Event) -> None:
+        if self._current is not None and isinstance(event, ev.ACTIVITY):
+            self.observe(rl.StoryActivity(self._current[1].id, event))
+
     def _on_check(self, check: CheckResult) -> None:
         mark = "passed" if check.passed else check.headline().removeprefix(f"{check.name} `{check.command}` ")
         self.log(f"check {check.name}: {check.command} → {mark} ({check.seconds:.1f} s)")
+        if self._current is not None:
+            self.observe(rl.CheckDone(self._current[1].id, check.name, check.command, check.passed, check.seconds,
+                                      "" if check.passed else mark))
 
     def _passed(self, prd: Prd, state: RunState, story: Story, n: int, root: Path) -> None:
         # No await in here: a Ctrl-C lands before or after, never between the PRD write and the commit.
@@ -216,6 +230,7 @@ class RalphLoop:
         state.save()
         self.summary.commits.append(sha)
         self.log(f"{story.id} passes → committed {sha} on {prd.branch}")
+        self.observe(rl.StoryPassed(story.id, n, sha))
 
     def _failed(self, state: RunState, story: Story, n: int, text: str, line: str) -> None:
         record = state.story(story.id)
@@ -223,6 +238,7 @@ class RalphLoop:
         state.save()
         progress.append(self.progress_path, progress.iteration_line(n, story.id, story.title, f"failed: {line}"))
         self.log(f"{story.id} failed: {line}")
+        self.observe(rl.StoryFailed(story.id, n, line))
 
 
 def _now() -> str:

@@ -19,6 +19,7 @@ from codetether.provider.model import Usage
 from codetether.provider.registry import ResolvedModel
 from codetether.sandbox import sandbox_for
 from codetether.session.store import SessionStore
+from codetether.swarm import events as sw
 from codetether.swarm.cache import ResultCache, workspace_state
 from codetether.swarm.collapse import CollapseController, Observation, observe
 from codetether.swarm.config import SwarmConfig
@@ -81,6 +82,8 @@ class SwarmExecutor:
     plan: Plan | None = None
     project: Project | None = None  # for the sub-agents' session records
     pod_env: dict[str, str] | None = None  # pod mode: the environment pods get their pass-through values from
+    on_event: sw.SwarmObserver = sw.ignore  # typed events for views that follow each sub-agent
+    read_only: str | None = None  # why sub-agents may run read-only tools only (a worker's --auto-approve safe)
 
     async def execute(self, task: str, strategy: str) -> SwarmResult:
         started = time.monotonic()
@@ -105,6 +108,8 @@ class SwarmExecutor:
         for note in plan.notes:
             self.report(f"note: {note}", self.progress)
         self.report(f"{len(plan.subtasks)} subtask(s) in {plan.stage_count} stage(s)", self.progress)
+        self.on_event(sw.SwarmStarted(task, tuple(sw.PlannedSubtask(s.id, s.name, s.instruction, s.specialty, s.stage,
+                                                                    tuple(s.dependencies)) for s in plan.subtasks)))
         why_shared = git_unusable(self.root) if self.cfg.worktree_enabled else "worktrees are turned off"
         if pods is not None:
             why_shared = "pods"  # each pod has its own filesystem: no local worktree, nothing to merge back
@@ -123,7 +128,7 @@ class SwarmExecutor:
         rt = Runtime(self.cfg, self.resolved.provider, self.resolved.model, limiter, self.config.permission,
                      ResultStore(), context_window_for(self.resolved.model),
                      project_instructions(self.root, self.root), None if trees or pods else PathLocks(),
-                     sandbox=sandbox_for(self.config, self.root))
+                     sandbox=sandbox_for(self.config, self.root), read_only=self.read_only)
         cache = ResultCache(self.cfg.cache_ttl_secs, enabled=self.cfg.cache_enabled)
         stats, results, error = SwarmStats(critical_path=plan.critical_path()), [], None
         try:
@@ -134,6 +139,8 @@ class SwarmExecutor:
                 self.progress.stage = n
                 stage_results = await self._stage(rt, plan, n, results, trees, cache, pods)
                 results += stage_results
+                ok = sum(r.success for r in stage_results)
+                self.on_event(sw.StageDone(n, ok, len(stage_results) - ok))
                 steps = [r.steps for r in stage_results] or [0]
                 stats.stages.append(StageStats(n, len(stage_results), max(steps), sum(steps),
                                                elapsed_ms(stage_started)))
@@ -159,6 +166,8 @@ class SwarmExecutor:
         if error is None and failed:
             error = f"Swarm incomplete: {len(results) - len(failed)}/{len(results)} subtasks succeeded, " \
                     f"{len(failed)} failed"
+        self.on_event(sw.SwarmDone(success, len(results), stats.subagents_completed, stats.subagents_failed,
+                                  stats.total_tool_calls, stats.execution_time_ms, stats.speedup_factor, error))
         return SwarmResult(success, aggregate(results), results, stats, self.artifacts, error, notes)
 
     async def _stage(self, rt: Runtime, plan: Plan, n: int, earlier: list[SubTaskResult], trees: Worktrees | None,
@@ -172,6 +181,7 @@ class SwarmExecutor:
             if failed:
                 results.append(SubTaskResult(sub.id, f"agent-{sub.id}", False, "", name=sub.name, stage=n,
                                              error=f"skipped: dependency {', '.join(failed)} failed"))
+                self.status(sub.id, "skipped", n, error=results[-1].error)
                 continue
             context = "".join(f"\n--- Result from dependency {d} ---\n{by_id[d].result}\n" for d in sub.dependencies)
             key = cache.key(sub.instruction, self.resolved.id, state, context)
@@ -179,6 +189,7 @@ class SwarmExecutor:
             if hit is not None:
                 results.append(SubTaskResult(**{**hit, "cached": True, "stage": n}))
                 self.report(f"{sub.id}: served from the cache", self.progress)
+                self.status(sub.id, "cached", n)
                 continue
             jobs[sub.id] = (sub, context, key)
         width = max(len(jobs), 1) if self.cfg.parallel_enabled else 1
@@ -200,6 +211,7 @@ class SwarmExecutor:
             if sid in killed:
                 done.append(SubTaskResult(sid, f"agent-{sid}", False, "", name=sub.name, stage=n,
                                           error=f"Cancelled by collapse controller: {killed[sid]}"))
+                self.status(sid, "stopped", n, error=done[-1].error)
             else:
                 done.append(job.result())
         for result in done:  # merge in plan order, so a conflict is reported on the later subtask
@@ -293,8 +305,17 @@ class SwarmExecutor:
                 self.report(f"{sub.id}: {event.name}", self.progress)
             elif isinstance(event, ev.UsageUpdated):
                 self.progress.tokens += event.usage.total_tokens
+            if isinstance(event, ev.ACTIVITY):
+                self.on_event(sw.SubtaskActivity(sub.id, event))
 
         return sink
+
+    def status(self, subtask_id: str, status: str, stage: int, result: SubTaskResult | None = None,
+               error: str | None = None) -> None:
+        """Tell the observer where a subtask stands (running, completed, failed, cached, skipped, stopped)."""
+        steps, calls = (result.steps, result.tool_calls) if result else (0, 0)
+        self.on_event(sw.SubtaskStatus(subtask_id, status, stage, steps, calls, error or (result.error if result
+                                                                                        else None)))
 
 
 def _observe_all(trees: Worktrees, subtask_ids: list[str]) -> list[Observation]:

@@ -11,13 +11,16 @@ from codetether.provider.registry import resolve_model
 from codetether.secrets import sealed
 from codetether.session.store import SessionStore
 from codetether.swarm.config import STRATEGIES, SwarmConfig
+from codetether.swarm.events import SwarmObserver, ignore
 from codetether.swarm.executor import Reporter, SwarmExecutor, quiet
 from codetether.swarm.result import SwarmResult
 
 
 async def run_swarm(config: Config, cfg: SwarmConfig, task: str, *, strategy: str = "auto", cwd: Path,
-                    model_id: str | None = None, report: Reporter = quiet) -> SwarmResult:
-    """Run a whole swarm in the project around cwd; worktrees and the provider are closed however it ends."""
+                    model_id: str | None = None, report: Reporter = quiet, observe: SwarmObserver = ignore,
+                    read_only: str | None = None) -> SwarmResult:
+    """Run a whole swarm in the project around cwd; worktrees and the provider are closed however it ends.
+    `read_only`: why sub-agents may use read-only tools only (a worker's --auto-approve safe), or None."""
     task = task.strip()
     if not task:
         raise UsageError("the task is empty", 'Example: codetether swarm "add tests for every module in src/"')
@@ -30,7 +33,8 @@ async def run_swarm(config: Config, cfg: SwarmConfig, task: str, *, strategy: st
     resolved = await resolve_model(model_id or cfg.model, config)
     sessions = SessionStore() if cfg.record_sessions else None
     try:
-        executor = SwarmExecutor(cfg, resolved, config, root, report, sessions, pod_env=pod_env)
+        executor = SwarmExecutor(cfg, resolved, config, root, report, sessions, pod_env=pod_env, on_event=observe,
+                                 read_only=read_only)
         return await executor.execute(task, strategy)
     finally:
         await resolved.provider.aclose()

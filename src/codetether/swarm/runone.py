@@ -34,6 +34,7 @@ async def run_one(ex: SwarmExecutor, rt: Runtime, sub: Subtask, context: str, tr
         workdir = ex.root
     ex.progress.running += 1
     ex.report(f"{sub.id}: started ({sub.name})", ex.progress)
+    ex.status(sub.id, "running", stage)
     sink, on_message, finish = ex.event_sink(sub), None, None
     if ex.sessions is not None:
         recorder, finish = _record(ex, sub)
@@ -58,6 +59,8 @@ async def run_one(ex: SwarmExecutor, rt: Runtime, sub: Subtask, context: str, tr
         ex.progress.done += 1
     else:
         ex.progress.failed += 1
+    ex.status(sub.id, "completed" if result.success else "failed", stage, result,
+              None if result.success else result.error or outcome.exit_reason)
     ex.report(f"{sub.id}: {'done' if result.success else 'failed: ' + (result.error or outcome.exit_reason)} "
               f"in {result.execution_time_ms / 1000:.1f}s ({result.steps} steps, {result.tool_calls} tool calls)",
               ex.progress)

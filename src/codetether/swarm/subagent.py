@@ -67,9 +67,14 @@ class Runtime:
     spawn_ns: int = 0  # time spent constructing sub-agents, for the spawn-overhead figure
     spawned: int = 0
     isolation: str | None = None  # how the working directory is shared, when neither ISOLATED nor SHARED fits
+    read_only: str | None = None  # why only read-only tools may run (a worker's --auto-approve safe), or None
+    withheld: dict[str, str] = field(default_factory=dict)  # tools read_only takes away, with that reason
 
     def __post_init__(self) -> None:
         loaded = [load_tool(name) for name in SUBAGENT_TOOLS]
+        if self.read_only:
+            self.withheld = {t.name: self.read_only for t in loaded if not (t.read_only or t.name == "swarm_share")}
+            loaded = [t for t in loaded if t.name not in self.withheld]
         self.tools = [self.locks.serialise(t) for t in loaded] if self.locks else loaded
 
     def check_budget(self) -> None:
@@ -87,12 +92,14 @@ class Runtime:
         sandbox = self.sandbox.with_root(workdir) if self.sandbox is not None else None
         ctx = ToolContext(root=workdir, cwd=workdir, session_id=f"swarm:{sub.id}", sandbox=sandbox,
                           policy=PermissionPolicy(self.rules, agent="build",
-                                                  access_mode=sandbox.access_mode if sandbox else "approve"))
+                                                  access_mode=sandbox.access_mode if sandbox else "approve",
+                                                  read_only_tools=self.read_only))
         if self.locks is not None:
             ctx.on_file_change = self.locks.recorder(sub.id)
         settings = AgentSettings(model=self.model, agent="swarm", max_steps=self.cfg.max_steps_per_subagent,
                                  context_window=self.context_window)
-        agent = Agent(self.limiter.wrap(self.provider, self.check_budget), ToolSet(self.tools), ctx, settings,
+        tools = ToolSet(self.tools, withheld=self.withheld)
+        agent = Agent(self.limiter.wrap(self.provider, self.check_budget), tools, ctx, settings,
                       messages=[Message.text("system", prompt)], sink=sink)
         self.spawn_ns += time.perf_counter_ns() - started
         self.spawned += 1

@@ -38,10 +38,12 @@ Approver = Callable[[ApprovalRequest], Awaitable[bool]]
 
 @dataclass(frozen=True)
 class Approvals:
-    """How a front end settles 'ask' rules: --yes allows, an approver asks the user, neither refuses."""
+    """How a front end settles 'ask' rules: --yes allows, an approver asks the user, neither refuses.
+    `read_only_tools`: why this front end runs read-only tools only (a worker's --auto-approve safe), or None."""
 
     assume_yes: bool = False
     approver: Approver | None = None
+    read_only_tools: str | None = None
 
 
 @dataclass(frozen=True)

@@ -58,9 +58,11 @@ class ToolSet:
     With `on_demand`, the schemas of the rare tools (ON_DEMAND) are offered only after tool_load asks for them;
     the tools themselves can be called at any time."""
 
-    def __init__(self, tools: Iterable[Tool], *, on_demand: bool = True):
+    def __init__(self, tools: Iterable[Tool], *, on_demand: bool = True, withheld: dict[str, str] | None = None):
+        """`withheld`: tools this agent would have but may not use here, with the reason a call to one is told."""
         self._tools = {t.name: t for t in tools}
         self.on_demand = on_demand
+        self.withheld = dict(withheld or {})
         deferred = sorted(n for n in self._tools if n in ON_DEMAND) if on_demand else []
         self._deferred = deferred if len(deferred) > 1 else []  # deferring one schema saves less than tool_load costs
         self._loader = load_tool_loader() if self._deferred else None

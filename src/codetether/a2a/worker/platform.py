@@ -22,7 +22,7 @@ PENDING = "/v1/opencode/tasks"
 STREAM = "/v1/worker/tasks/stream"
 CLAIM = "/v1/worker/tasks/claim"
 RELEASE = "/v1/worker/tasks/release"
-CAPABILITIES = ["a2a", "build", "plan", "explore"]  # what this port really runs; no swarm/ralph/rlm/mcp yet
+CAPABILITIES = ["ralph", "swarm", "rlm", "a2a", "mcp"]  # as the seed registers: its task kinds and tools
 STREAM_IDLE_SECS = 120.0  # the platform sends an SSE heartbeat every 30 s: this much silence means a dead link
 
 

@@ -1,12 +1,13 @@
-"""Run one claimed task through SessionRun (the one agent loop) and stream its output to the platform in order."""
+"""Run one claimed task by its kind (a session through SessionRun, the one agent loop; a swarm; a Ralph run) and
+stream its output to the platform in order."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
 
+from codetether.a2a.worker.outcome import Outcome
 from codetether.a2a.worker.platform import PlatformClient, PlatformError
 from codetether.a2a.worker.tasks import TaskSpec
 from codetether.agent import events as ev
@@ -19,14 +20,8 @@ from codetether.tool.permission import Approvals
 log = logging.getLogger("codetether.worker")
 TOOL_OUTPUT_CHARS = 500  # per the spec's "[tool:<name>:ok] <first 500 bytes>", cut on characters
 FLUSH_SECS = 15.0  # how long a finished task waits for its queued output before the result is reported
-
-
-@dataclass
-class Outcome:
-    status: str  # completed | failed
-    result: str | None
-    error: str | None
-    session_id: str | None
+# What --auto-approve safe and none allow (the seed: read-only tools only), as a refused call is told.
+READ_ONLY_POLICY = "this worker's --auto-approve {policy} policy runs read-only tools only"
 
 
 class OutputPump:
@@ -65,56 +60,103 @@ class OutputPump:
 
 
 class TaskRunner:
-    """One task, one session. `stop(reason)` ends the turn early; the task is then reported failed with it."""
+    """One task. `stop(reason)` ends its work early; the task is then reported failed with the reason."""
 
     def __init__(self, client: PlatformClient, config: Config, task: TaskSpec, auto_approve: str):
         self.client, self.config, self.task, self.auto_approve = client, config, task, auto_approve
+        self.read_only = None if auto_approve == "all" else READ_ONLY_POLICY.format(policy=auto_approve)
         self.stop_reason: str | None = None
+        self.session_id: str | None = None
         self._texts: list[str] = []
-        self._turn: asyncio.Task | None = None
+        self._work: asyncio.Task[Outcome] | None = None
         self._pump: OutputPump | None = None
 
     def stop(self, reason: str) -> None:
         if self.stop_reason is None:
             self.stop_reason = reason
-        if self._turn is not None:
-            self._turn.cancel()  # bash kills its process group when cancelled
+        if self._work is not None:
+            self._work.cancel()  # bash kills its process group when cancelled; swarms and Ralph clean up
 
     async def run(self) -> Outcome:
         """Never raises for a task-level failure: every ending becomes an Outcome to report."""
         self._pump = OutputPump(self.client, self.task.id)
-        run: SessionRun | None = None
         try:
             if self.task.problem:
                 return Outcome("failed", None, f"Error: {self.task.problem}", None)
-            run = await SessionRun.open(self.config, cwd=self.task.workspace, model_id=self.task.model,
-                                        agent_name=self.task.agent, sink=self._sink,
-                                        approvals=Approvals(assume_yes=self.auto_approve == "all"))
             if self.stop_reason is not None:
                 return Outcome("failed", None, self.stop_reason, None)
-            self._turn = asyncio.create_task(run.turn(self.task.prompt))
+            for note in self.task.notes:
+                self._pump.put(note)
+            self._work = asyncio.create_task(self._by_kind())
             try:
-                result = await self._turn
+                return await self._work
             except asyncio.CancelledError:
                 if self.stop_reason is None:
                     raise
-                return Outcome("failed", self._output() or None, self.stop_reason, run.session_id)
-            if result.exit_reason == "completed":
-                return Outcome("completed", self._output() or result.text, None, run.session_id)
-            why = (f"stopped after {result.steps} steps (max_steps); the task may be unfinished"
-                   if result.exit_reason == "max_steps" else result.error or result.exit_reason)
-            return Outcome("failed", self._output() or None, f"Error: {why}", run.session_id)
-        except CodetetherError as exc:  # no provider, Vault unreachable, unknown model, ...
-            return Outcome("failed", None, "Error: " + redact(exc.render().removeprefix("error: ")),
-                           run.session_id if run else None)
+                return Outcome("failed", self._output() or None, self.stop_reason, self.session_id)
+        except CodetetherError as exc:  # no provider, Vault unreachable, unknown model, a broken PRD, ...
+            return Outcome("failed", self._output() or None, "Error: " + redact(exc.render().removeprefix("error: ")),
+                           self.session_id)
         except Exception as exc:  # a bug must still reach the platform as a failure, not vanish
             log.error("task %s crashed: %s: %s", self.task.id, type(exc).__name__, redact(str(exc))[:300])
             return Outcome("failed", None, f"Error: internal error ({type(exc).__name__}: {redact(str(exc))[:300]})",
-                           run.session_id if run else None)
+                           self.session_id)
         finally:
             await self._pump.close()
-            if run is not None:
-                await run.aclose()
+
+    async def _by_kind(self) -> Outcome:
+        assert self._pump is not None
+        if self.task.kind == "swarm":
+            from codetether.a2a.worker.swarm_task import run_swarm_task
+
+            return await run_swarm_task(self.task, self.config, self._pump.put, self.read_only)
+        if self.task.kind == "ralph":
+            if self.read_only:
+                return Outcome("failed", None, f"Error: a Ralph task edits, tests and commits code, and "
+                               f"{self.read_only}; start the worker with --auto-approve all to take Ralph tasks", None)
+            from codetether.a2a.worker.ralph_task import run_ralph_task
+
+            return await run_ralph_task(self.task, self.config, self._pump.put)
+        if self.task.kind == "rlm":  # it reads files and asks the model: nothing to refuse under safe
+            from codetether.a2a.worker.rlm_task import run_rlm_task
+
+            return await run_rlm_task(self.task, self.config, self._pump.put)
+        return await self._session()
+
+    async def _session(self) -> Outcome:
+        run = await self._open()
+        try:
+            result = await run.turn(self.task.prompt)
+        finally:
+            self.session_id = run.session_id  # also when stopped: the turn so far is in the session
+            await run.aclose()
+        if result.exit_reason == "completed":
+            return Outcome("completed", self._output() or result.text, None, run.session_id)
+        why = (f"stopped after {result.steps} steps (max_steps); the task may be unfinished"
+               if result.exit_reason == "max_steps" else result.error or result.exit_reason)
+        return Outcome("failed", self._output() or None, f"Error: {why}", run.session_id)
+
+    async def _open(self) -> SessionRun:
+        """The session to run in: metadata.resume_session_id's when it loads (the spec: else a new one)."""
+        assert self._pump is not None
+        approvals = Approvals(assume_yes=self.auto_approve == "all", read_only_tools=self.read_only)
+
+        async def open_run(ref: str | None) -> SessionRun:
+            return await SessionRun.open(self.config, cwd=self.task.workspace, model_id=self.task.model,
+                                         agent_name=self.task.agent, sink=self._sink, approvals=approvals,
+                                         session_ref=ref)
+
+        ref = self.task.resume_session_id
+        if ref:
+            from codetether.session.store import SessionNotFound
+
+            try:
+                run = await open_run(ref)
+                self._pump.put(f"[session] resumed {run.session_id}")
+                return run
+            except SessionNotFound as exc:
+                self._pump.put(f"[session] could not resume {ref} ({exc.message}); starting a new session")
+        return await open_run(None)
 
     def _output(self) -> str:
         return "\n".join(self._texts).strip()

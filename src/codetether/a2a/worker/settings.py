@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from codetether.config.env import env_number
 from codetether.errors import ConfigError, UsageError
 
 AUTO_APPROVE = ("all", "safe", "none")
@@ -30,6 +31,7 @@ class WorkerSettings:
     token: str | None = None
     auto_approve: str = "safe"
     model: str | None = None
+    max_concurrent: int = 4
     worker_id: str = field(default_factory=lambda: f"wrk_{int(time.time())}_{secrets.token_hex(8)}")
     heartbeat_secs: float = 30.0
     poll_secs: float = 30.0
@@ -43,8 +45,9 @@ class WorkerSettings:
 
 
 def build_settings(*, server: str | None, token: str | None, name: str | None, workspaces: list[str],
-                   codebases: str | None, auto_approve: str, model: str | None,
-                   env: Mapping[str, str] | None = None, cwd: Path | None = None) -> WorkerSettings:
+                   codebases: str | None, auto_approve: str | None, model: str | None,
+                   max_concurrent: int | None = None, env: Mapping[str, str] | None = None,
+                   cwd: Path | None = None) -> WorkerSettings:
     """Flags win over CODETETHER_SERVER / CODETETHER_TOKEN / CODETETHER_WORKER_NAME; every mistake names its field."""
     from codetether.secrets import sealed
 
@@ -62,8 +65,10 @@ def build_settings(*, server: str | None, token: str | None, name: str | None, w
     settings = WorkerSettings(server=url.rstrip("/"), token=(token or env.get("CODETETHER_TOKEN") or "").strip() or None,
                               name=(name or env.get("CODETETHER_WORKER_NAME") or "").strip()
                               or f"codetether-{os.getpid()}",
-                              workspaces=_workspaces(dirs, cwd or Path.cwd()), auto_approve=auto_approve,
+                              workspaces=_workspaces(dirs, cwd or Path.cwd()), auto_approve=auto_approve or "safe",
                               model=model or None)
+    settings.max_concurrent = max_concurrent or int(env_number("CODETETHER_WORKER_MAX_CONCURRENT", 4, integer=True,
+                                                               env=env))
     for attr, (var, default) in TIMING_ENV.items():
         setattr(settings, attr, _seconds(env, var, default))
     return settings

@@ -1,6 +1,6 @@
 """The worker's lifecycle (spec §11.1-11.4): register, take tasks from the SSE stream (polling as fallback and
-catch-up), run them one at a time, report each exactly once, heartbeat, reconnect with backoff and jitter, and
-on shutdown finish or stop the task in flight and report it."""
+catch-up), run up to --max-concurrent of them at once, report each exactly once, heartbeat, reconnect with backoff
+and jitter, and on shutdown finish or stop the tasks in flight and report them."""
 
 from __future__ import annotations
 
@@ -46,7 +46,11 @@ class Worker:
         self.stopping = asyncio.Event()
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._known: set[str] = set()  # every task id ever queued here: offered again, it is ignored
-        self._runner: TaskRunner | None = None
+        self._runners: dict[str, TaskRunner] = {}  # the tasks running now, by id
+        self._slots = asyncio.Semaphore(settings.max_concurrent)
+        self._jobs: set[asyncio.Task[None]] = set()
+        # Providers with a key, for tier routing: those the registered models came from.
+        self.providers = list(dict.fromkeys(m["provider"] for m in models))
         self._beat_now = asyncio.Event()
         self._signals = 0
 
@@ -77,25 +81,29 @@ class Worker:
             await self.client.aclose()
 
     def request_stop(self, signame: str) -> None:
-        """First signal: finish the task in flight within the grace period. Second: stop it now."""
+        """First signal: finish the tasks in flight within the grace period. Second: stop them now."""
         self._signals += 1
-        runner = self._runner
+        running = ", ".join(self._runners)
         if self._signals == 1:
-            busy = f"; finishing task {runner.task.id} (up to {self.s.grace_secs:g}s)" if runner else ""
+            busy = f"; finishing task {running} (up to {self.s.grace_secs:g}s)" if running else ""
             log.info("%s received: shutting down%s", signame, busy)
             self.stopping.set()
-        elif runner is not None:
-            log.info("%s received again: stopping task %s now", signame, runner.task.id)
-            runner.stop(f"Error: the worker was stopped ({signame}) before the task finished")
+        elif running:
+            log.info("%s received again: stopping task %s now", signame, running)
+            for runner in list(self._runners.values()):
+                runner.stop(f"Error: the worker was stopped ({signame}) before the task finished")
 
     async def _drain(self, executor: asyncio.Task[None]) -> None:
-        done, _ = await asyncio.wait({executor}, timeout=self.s.grace_secs)
-        if not done and self._runner is not None:
-            log.info("task %s did not finish within the %gs grace period: stopping it", self._runner.task.id,
+        await executor
+        if self._jobs:
+            await asyncio.wait(set(self._jobs), timeout=self.s.grace_secs)
+        for runner in list(self._runners.values()):
+            log.info("task %s did not finish within the %gs grace period: stopping it", runner.task.id,
                      self.s.grace_secs)
-            self._runner.stop(f"Error: the worker shut down and stopped the task after its {self.s.grace_secs:g}s "
-                              "grace period; it did not finish")
-        await executor  # the stopped task is still reported before the worker exits
+            runner.stop(f"Error: the worker shut down and stopped the task after its {self.s.grace_secs:g}s "
+                        "grace period; it did not finish")
+        if self._jobs:
+            await asyncio.wait(set(self._jobs))  # the stopped tasks are still reported before the worker exits
 
     # -- registration, discovery -----------------------------------------------------------------------------
 
@@ -185,9 +193,9 @@ class Worker:
         while True:
             await _wait(self._beat_now, self.s.heartbeat_secs)
             self._beat_now.clear()
-            busy = self._runner is not None
+            busy = len(self._runners)
             try:
-                await self.client.heartbeat("processing" if busy else "idle", int(busy))
+                await self.client.heartbeat("processing" if busy else "idle", busy)
                 failures = 0
             except PlatformError as exc:
                 failures += 1
@@ -198,29 +206,45 @@ class Worker:
     # -- tasks ------------------------------------------------------------------------------------------------
 
     async def _executor_loop(self) -> None:
+        """Take the next task once a slot is free; a task waiting for a slot stays unclaimed for other workers."""
         while not self.stopping.is_set():
-            get = asyncio.create_task(self._queue.get())
-            stop = asyncio.create_task(self.stopping.wait())
-            await asyncio.wait({get, stop}, return_when=asyncio.FIRST_COMPLETED)
-            stop.cancel()
-            if not get.done() or self.stopping.is_set():
-                get.cancel()
+            if not await self._until_stopping(self._slots.acquire()):
+                return
+            got = await self._until_stopping(self._queue.get())
+            if not got:
+                self._slots.release()
                 return  # unclaimed tasks stay pending on the platform for another worker
-            await self._handle(get.result())
+            job = asyncio.create_task(self._handle(got.result()))
+            self._jobs.add(job)
+            job.add_done_callback(self._jobs.discard)
+
+    async def _until_stopping(self, awaitable: Any) -> asyncio.Task[Any] | None:
+        """The finished task of `awaitable`, or None when the worker began stopping first."""
+        work = asyncio.ensure_future(awaitable)
+        stop = asyncio.create_task(self.stopping.wait())
+        await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if work.done() and not self.stopping.is_set():
+            return work
+        work.cancel()  # a slot or task taken just as the worker stopped is simply not used
+        return None
 
     async def _handle(self, event: dict[str, Any]) -> None:
-        spec = parse_task(event, self.s.workspaces, self.s.auto_approve, self.s.model)
-        if not await self._claim(spec.id):
-            return
-        log.info("task %s claimed: %s", spec.id, spec.title)
-        self._runner = TaskRunner(self.client, self.config, spec, self.s.auto_approve)
-        self._beat_now.set()
         try:
-            outcome = await self._runner.run()
+            spec = parse_task(event, self.s.workspaces, self.s.model, self.providers)
+            if not await self._claim(spec.id):
+                return
+            log.info("task %s claimed: %s", spec.id, spec.title)
+            runner = self._runners[spec.id] = TaskRunner(self.client, self.config, spec, self.s.auto_approve)
+            self._beat_now.set()
+            try:
+                outcome = await runner.run()
+            finally:
+                del self._runners[spec.id]
+            await self._report(spec.id, outcome)
+            self._beat_now.set()
         finally:
-            self._runner = None
-        await self._report(spec.id, outcome)
-        self._beat_now.set()
+            self._slots.release()
 
     async def _claim(self, task_id: str) -> bool:
         for attempt in range(5):

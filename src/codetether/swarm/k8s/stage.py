@@ -45,6 +45,7 @@ async def run_pod(ex: SwarmExecutor, rt: Runtime, api: PodApi, sub: Subtask, con
     name = pod_name(ex.swarm_id, sub.id)
     ex.progress.running += 1
     ex.report(f"{sub.id}: started in pod {api.namespace}/{name} ({sub.name})", ex.progress)
+    ex.status(sub.id, "running", stage)
     attempt, outcome = 0, PodOutcome("error")
     try:
         while True:
@@ -74,6 +75,8 @@ async def run_pod(ex: SwarmExecutor, rt: Runtime, api: PodApi, sub: Subtask, con
         ex.progress.done += 1
     else:
         ex.progress.failed += 1
+    ex.status(sub.id, "completed" if result.success else "failed", stage, result,
+              None if result.success else result.error or outcome.reason)
     ex.report(f"{sub.id}: {'done' if result.success else 'failed: ' + (result.error or outcome.reason)} "
               f"({result.steps} steps, {result.tool_calls} tool calls)", ex.progress)
     return result
@@ -84,7 +87,8 @@ async def attempt_pod(ex: SwarmExecutor, rt: Runtime, api: PodApi, sub: Subtask,
     cfg = rt.cfg
     payload = RemotePayload(ex.swarm_id, sub.id, sub.name, sub.specialty, sub.instruction, context,
                             rt.provider.id, rt.model, cfg.max_steps_per_subagent, cfg.subagent_timeout_secs,
-                            cfg.working_dir, sub.needs_worktree is False, False, cfg.collapse_sample_secs)
+                            cfg.working_dir, sub.needs_worktree is False or ex.read_only is not None, False,
+                            cfg.collapse_sample_secs)
     manifest = pod_manifest(payload, name=name, namespace=api.namespace, stage=stage,
                             image=cfg.k8s_subagent_image or DEFAULT_IMAGE, service_account=cfg.k8s_service_account,
                             env=api.env)
