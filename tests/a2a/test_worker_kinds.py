@@ -223,3 +223,21 @@ def test_auto_approve_safe_refuses_write_and_bash(start_worker, llm_server, work
     assert out[4] == "[tool:start:read]" and out[5].startswith("[tool:read:ok]")
     offered = {t["function"]["name"] for t in llm_server.requests[0].body["tools"]}
     assert {"read", "grep", "glob", "list"} <= offered and not offered & {"write", "edit", "bash", "apply_patch"}
+
+
+def test_rlm_task_answers_over_workspace_files(start_worker, llm_server, workspace):
+    (workspace / "lib.py").write_text("def helper():\n    return 42\n")
+    llm_server.script(Reply(text='grep("def ")'), Reply(text='FINAL("greet and helper")'))
+    with PlatformServer() as platform:
+        worker = start_worker(platform)  # read-only work: allowed under safe
+        _connected(platform, worker)
+        platform.enqueue("q1", "which functions exist?", agent_type="rlm", metadata={"paths": ["*.py"]})
+        platform.enqueue("q2", "and outside?", agent_type="rlm", metadata={"paths": ["../*"]})
+        body, outside = released(platform, "q1", worker), released(platform, "q2", worker)
+        assert worker.stop() == 0, worker.output
+    assert body["status"] == "completed" and body["result"] == "greet and helper" and body["session_id"]
+    out = platform.tasks["q1"].outputs
+    assert out[0].startswith("[rlm] ") and "app.py" in out[0] and "lib.py" in out[0]
+    assert out[-1] == "[rlm] final after 2 iterations, 0 sub-queries"
+    assert "def helper" in str(llm_server.requests[1].body["messages"])
+    assert outside["status"] == "failed" and "outside the workspace" in outside["error"]
