@@ -129,3 +129,22 @@ def test_settings_flags_env_and_validation(tmp_path: Path):
     with pytest.raises(CodetetherError, match="not an http"):
         build_settings(server="ftp://x", token=None, name=None, workspaces=[], codebases=None, auto_approve="safe",
                        model=None, env={}, cwd=tmp_path)
+
+
+def test_settings_fall_back_to_the_configs_a2a_table(tmp_path: Path):
+    from codetether.config.load import load
+
+    (tmp_path / "a").mkdir()
+    path = tmp_path / "config.toml"
+    path.write_text(f'[a2a]\nserver_url = "https://cfg.example/"\nworker_name = "cfg-box"\nauto_approve = "all"\n'
+                    f'codebases = ["{tmp_path / "a"}"]\nmax_concurrent = 3\n')
+    config = load(path, env={})
+    s = build_settings(server=None, token=None, name=None, workspaces=[], codebases=None, auto_approve=None,
+                       model=None, env={}, cwd=tmp_path, config=config)
+    assert (s.server, s.name, s.auto_approve, s.workspaces, s.max_concurrent) == \
+        ("https://cfg.example", "cfg-box", "all", [tmp_path / "a"], 3)
+    s = build_settings(server="http://flag.example", token=None, name="flag", workspaces=[str(tmp_path)],
+                       codebases=None, auto_approve="none", model=None, max_concurrent=1,
+                       env={"CODETETHER_WORKER_NAME": "env"}, cwd=tmp_path, config=config)
+    assert (s.server, s.name, s.auto_approve, s.workspaces, s.max_concurrent) == \
+        ("http://flag.example", "flag", "none", [tmp_path], 1)

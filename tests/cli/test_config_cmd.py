@@ -30,7 +30,7 @@ def test_init_set_show_round_trip(cli):
 def test_set_rejects_unknown_key_and_wrong_type(cli):
     assert_clean_failure(cli("config", "--set", "default.colour=red"), "unknown config key 'default.colour'")
     assert_clean_failure(cli("config", "--set", "session.max_steps=many"), "must be an integer")
-    assert_clean_failure(cli("config", "--set", "session.auto_save=perhaps"), "true or false")
+    assert_clean_failure(cli("config", "--set", "ui.hot_reload=perhaps"), "true or false")
 
 
 def test_environment_overrides_file(cli):

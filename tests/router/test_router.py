@@ -134,3 +134,39 @@ def test_router_output_gets_the_same_certain_repairs(routed_cli, llm_server):
     assert json.loads(repaired[0]["arguments"]) == {"path": "src/app.py"}
     primary = [r for r in llm_server.requests if r.body.get("model") == "main-model"]
     assert "router-was-here" in json.dumps(primary[-1].body)
+
+
+class _FakeLlama:
+    """llama-cpp-python's Llama as the backend uses it: a raw completion or a chat completion."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    def __call__(self, prompt: str, **options: object) -> dict:
+        self.calls.append(("raw", prompt))
+        return {"choices": [{"text": '<tool_call>{"name": "read", "arguments": {"path": "a.py"}}</tool_call>'}]}
+
+    def create_chat_completion(self, messages: list[dict], **options: object) -> dict:
+        self.calls.append(("chat", messages))
+        return {"choices": [{"message": {"content": '<tool_call>{"name": "read", "arguments": {"path": "b.py"}}'
+                                                    '</tool_call>'}}]}
+
+
+@pytest.mark.parametrize("arch, kind, path", [("gemma3", "raw", "a.py"), ("GEMMA2", "raw", "a.py"),
+                                              ("qwen2", "chat", "b.py"), ("llama", "chat", "b.py")])
+def test_gguf_arch_picks_the_prompt_format(arch, kind, path):
+    import asyncio
+
+    from codetether.provider.model import ToolDefinition
+    from codetether.router.backends import GgufBackend
+
+    cfg = router_config({"CODETETHER_TOOL_ROUTER_ENABLED": "1", "CODETETHER_TOOL_ROUTER_MODEL_PATH": "/m.gguf",
+                         "CODETETHER_TOOL_ROUTER_ARCH": arch})
+    backend = object.__new__(GgufBackend)  # no llama-cpp-python needed: the model is the fake above
+    backend.config, backend._llm, backend._lock = cfg, _FakeLlama(), asyncio.Lock()
+    calls = asyncio.run(backend.route("I will read the file", [ToolDefinition("read", "Read a file", {})]))
+    assert [c.name for c in calls] == ["read"] and path in calls[0].arguments
+    (used, payload), = backend._llm.calls
+    assert used == kind
+    assert ("<start_of_turn>user\nI will read the file" in payload) if kind == "raw" else \
+        (payload[1] == {"role": "user", "content": "I will read the file"} and "read" in payload[0]["content"])

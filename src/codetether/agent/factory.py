@@ -62,7 +62,8 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
     settings = AgentSettings(model=resolved.model, agent=spec.name, max_steps=max_steps,
                              context_window=resolved.context_window, stream=stream,
                              tool_router=_tool_router(), doom_loop=config.get("session.doom_loop"),
-                             repair_calls=config.get("session.repair_tool_calls"))
+                             repair_calls=config.get("session.repair_tool_calls"),
+                             compaction=config.get("session.auto_compact"))
     approvals = approvals or Approvals()
     sandbox = sandbox_for(config, root, spec.name)
     if probe_task is not None:

@@ -24,12 +24,14 @@ def execute(args: argparse.Namespace) -> int:
         key, value = cfg.set_value(args.set, path)
         print(f"{key.dotted} = {_toml_value(value)}  ({path})")
     else:
-        _show(cfg.load(path), path)
+        _show(cfg.load(), path)
     return 0
 
 
 def _show(config: cfg.Config, path: os.PathLike[str]) -> None:
     print(f"# {path}{'' if os.path.exists(path) else ' (not created yet; defaults shown)'}")
+    for project in config.project_files:
+        print(f"# merged over it: {project} (project settings that cannot widen what the agent may do)")
     section = None
     for key in KEYS:
         if key.section != section:
@@ -54,6 +56,8 @@ def _show(config: cfg.Config, path: os.PathLike[str]) -> None:
 def _toml_value(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

@@ -26,7 +26,7 @@ def execute(args: argparse.Namespace) -> int:
     app = CodetetherApp(load(), Path.cwd(), model_id=getattr(args, "model", None),
                         agent_name=getattr(args, "agent", None), session_ref=ref,
                         assume_yes=getattr(args, "yes", False), max_steps=getattr(args, "max_steps", None))
-    app.run()
+    app.run(mouse=app.config.get("ui.mouse"))
     sid = app.run_session_id
     if sid:
         print(f"[Session: {sid} | Continue with: codetether tui -c]", file=sys.stderr)

@@ -27,15 +27,16 @@ async def _main(args: argparse.Namespace) -> int:
     from codetether.a2a.worker.worker import Worker
     from codetether.config.load import load
 
+    config = load()
     settings = build_settings(server=getattr(args, "server", None) or getattr(args, "root_server", None),
                               token=getattr(args, "token", None) or getattr(args, "root_token", None),
                               name=getattr(args, "name", None) or getattr(args, "root_name", None),
                               workspaces=getattr(args, "workspace", None) or [],
                               codebases=getattr(args, "codebases", None),
                               auto_approve=getattr(args, "auto_approve", None),
-                              model=getattr(args, "model", None), max_concurrent=getattr(args, "max_concurrent", None))
+                              model=getattr(args, "model", None), max_concurrent=getattr(args, "max_concurrent", None),
+                              config=config)
     remember(settings.token)
-    config = load()
     worker = Worker(settings, config, await available_models(config, settings.model))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -1,27 +1,35 @@
-"""Load, validate, override and save the TOML config; every failure names the file and the fix."""
+"""Load, validate, override and save the TOML config: the user's file, then the project's files over it (only what a
+project may set), then the environment. Unknown keys are warnings naming file and line; bad values are errors."""
 
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codetether.config.layer import Layer, read_layer
 from codetether.config.lsp import LspServerConfig, parse_lsp
 from codetether.config.paths import config_file
 from codetether.config.permission import PermissionRules, parse_permission
-from codetether.config.schema import BY_NAME, KEYS, SECTIONS, Key
+from codetether.config.schema import ALIASES, BY_NAME, KEYS, Key
+from codetether.config.source import Source
 from codetether.errors import ConfigError
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_WARNED: set[str] = set()  # each warning once per process, however often the config is loaded
 
 
 @dataclass
 class Config:
     values: dict[str, Any] = field(default_factory=dict)  # dotted key -> value, defaults filled in
     extra: dict[str, Any] = field(default_factory=dict)  # sections we do not type (e.g. [permission])
-    path: Path | None = None
+    path: Path | None = None  # the user's file
+    project_files: list[Path] = field(default_factory=list)  # project files merged over it
+    warnings: list[str] = field(default_factory=list)
 
     def get(self, dotted: str) -> Any:
         return self.values[dotted] if dotted in self.values else BY_NAME[dotted].default
@@ -32,7 +40,12 @@ class Config:
 
     @property
     def permission(self) -> PermissionRules:
-        return parse_permission(self.extra.get("permission"), str(self.path or "defaults"))
+        return parse_permission(self.extra.get("permission"), self.permission_source)
+
+    @property
+    def permission_source(self) -> str:
+        return " over ".join(map(str, [*reversed(self.project_files), self.path or "defaults"])) \
+            if self.project_files and "permission" in self.extra else str(self.path or "defaults")
 
     @property
     def lsp_servers(self) -> dict[str, LspServerConfig]:
@@ -40,43 +53,56 @@ class Config:
         return parse_lsp(self.extra.get("lsp"), str(self.path or "defaults"))
 
 
-def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
-    """Read the config file (if any), then apply environment overrides."""
+def load(path: Path | None = None, env: dict[str, str] | None = None, *, project: Path | None = None,
+         warn: Callable[[str], None] | None = None) -> Config:
+    """The user's file (if any), the project's files found from `project` (default: the current directory; none
+    when an explicit `path` is given without `project`), then environment overrides. `warn` gets each warning
+    (default: stderr, once per process)."""
+    explicit = path is not None
     path = path or config_file()
     env = os.environ if env is None else env
-    raw = read_raw(path)
-    values = {k.dotted: k.default for k in KEYS}
-    extra: dict[str, Any] = {}
-    for section, table in raw.items():
-        if section not in SECTIONS:
-            extra[section] = table
-            continue
-        if not isinstance(table, dict):
-            raise ConfigError(f"{path}: [{section}] must be a table")
-        for name, value in table.items():
-            key = BY_NAME.get(f"{section}.{name}")
-            if key is None:
-                raise ConfigError(f"{path}: unknown key '{section}.{name}'", _known_keys_hint())
-            values[key.dotted] = _check_type(key, value, str(path))
+    warnings: list[str] = []
+    user = read_layer(_read(path), warnings.append) if path.exists() else Layer({}, {})
+    values = {k.dotted: k.default for k in KEYS} | user.values
+    extra = dict(user.extra)
+    found: list[Path] = []
+    if project is not None or not explicit:
+        from codetether.config.project import merge_project, project_files
+
+        for project_path in project_files(project or Path.cwd()):
+            if project_path.resolve() == path.resolve():
+                continue
+            layer = read_layer(_read(project_path), warnings.append)
+            merge_project(values, extra, layer, warnings.append)
+            found.append(project_path)
     for key in KEYS:
         if key.env and env.get(key.env) not in (None, ""):
             values[key.dotted] = parse_value(key, env[key.env], source=f"environment variable {key.env}")
-    parse_permission(extra.get("permission"), str(path))  # fail at load, not at the first tool call
+    config = Config(values, extra, path, found, warnings)
+    parse_permission(extra.get("permission"), config.permission_source)  # fail at load, not at the first tool call
     parse_lsp(extra.get("lsp"), str(path))
-    return Config(values, extra, path)
+    for message in warnings:
+        (warn or _stderr_once)(message)
+    return config
+
+
+def _stderr_once(message: str) -> None:
+    if message not in _WARNED:
+        _WARNED.add(message)
+        print(f"warning: {message}", file=sys.stderr)
 
 
 def read_raw(path: Path) -> dict[str, Any]:
     """The file's TOML as written ({} when there is no file), for changes that keep everything else in it."""
-    return _read_toml(path) if path.exists() else {}
+    return _read(path).raw if path.exists() else {}
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read(path: Path) -> Source:
     import tomllib
 
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        text = path.read_bytes().decode("utf-8")
+        return Source(path, text, tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message already carries "(at line N, column M)".
         raise ConfigError(f"{path} is not valid TOML: {exc}",
@@ -88,7 +114,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
 
 
-def _check_type(key: Key, value: Any, source: str) -> Any:
+def check_type(key: Key, value: Any, source: str) -> Any:
     ok = isinstance(value, key.type) and not (key.type is int and isinstance(value, bool))
     if key.type is list and ok and not all(isinstance(item, str) for item in value):
         ok = False
@@ -97,7 +123,8 @@ def _check_type(key: Key, value: Any, source: str) -> Any:
     if key.minimum is not None and value < key.minimum:
         raise ConfigError(f"{source}: '{key.dotted}' must be at least {key.minimum}, got {value}")
     if key.choices and value not in key.choices:
-        raise ConfigError(f"{source}: '{key.dotted}' must be one of {', '.join(key.choices)}")
+        shown = ", ".join(choice or '""' for choice in key.choices)
+        raise ConfigError(f"{source}: '{key.dotted}' must be one of {shown}")
     return value
 
 
@@ -112,33 +139,54 @@ def parse_value(key: Key, text: str, source: str) -> Any:
         raise ConfigError(f"{source}: '{key.dotted}' must be true or false, got {text!r}")
     if key.type is list:
         return [item.strip() for item in text.split(",") if item.strip()]
+    if key.type is dict:
+        raise ConfigError(f"{source}: '{key.dotted}' is a table; edit it in the config file "
+                          f"(`codetether config --path`)")
     if key.type is int:
         try:
             number = int(text)
         except ValueError:
             raise ConfigError(f"{source}: '{key.dotted}' must be an integer, got {text!r}") from None
-        return _check_type(key, number, source)
-    return _check_type(key, text, source)
+        return check_type(key, number, source)
+    return check_type(key, text, source)
 
 
 def set_value(assignment: str, path: Path | None = None) -> tuple[Key, Any]:
-    """Apply `section.key=value` to the config file, atomically, keeping untyped sections."""
+    """Apply `section.key=value` (or the spec's `default_model=...`) to the user's config file, atomically, keeping
+    everything else in it."""
     if "=" not in assignment:
-        raise ConfigError(f"--set expects key=value, got {assignment!r}", "Example: --set default.model=openai/gpt-4o")
-    dotted, text = (s.strip() for s in assignment.split("=", 1))
-    key = BY_NAME.get(dotted)
+        raise ConfigError(f"--set expects key=value, got {assignment!r}", "Example: --set default_model=openai/gpt-4o")
+    given, text = (s.strip() for s in assignment.split("=", 1))
+    key = BY_NAME.get(ALIASES.get(given, given))
     if key is None:
-        raise ConfigError(f"unknown config key '{dotted}'", _known_keys_hint())
+        raise ConfigError(f"unknown config key '{given}'", _known_keys_hint())
     value = parse_value(key, text, source="--set")
     path = path or config_file()
     raw = read_raw(path)
-    table = raw.setdefault(key.section, {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: '{key.section}' must be a table ([{key.section}]) to hold '{key.dotted}'",
-                          f"Fix or remove the '{key.section} = ...' line in {path}.")
-    table[key.name] = value
+    spelled = [name for name, target in ALIASES.items() if target == key.dotted and "." not in name]
+    if given in spelled or any(name in raw for name in spelled):  # the file uses the top-level spelling
+        for name in spelled:
+            raw.pop(name, None)
+        raw[spelled[0]] = value
+        _drop_key(raw, key)
+    else:
+        table = raw.setdefault(key.section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: '{key.section}' must be a table ([{key.section}]) to hold '{key.dotted}'",
+                              f"Fix or remove the '{key.section} = ...' line in {path}.")
+        for old in (n.split(".", 1)[1] for n, target in ALIASES.items() if target == key.dotted and "." in n):
+            table.pop(old, None)  # a2a.server -> a2a.server_url: one spelling in the file
+        table[key.name] = value
     save_raw(raw, path)
     return key, value
+
+
+def _drop_key(raw: dict[str, Any], key: Key) -> None:
+    table = raw.get(key.section)
+    if isinstance(table, dict):
+        table.pop(key.name, None)
+        if not table:
+            raw.pop(key.section)
 
 
 def save_raw(raw: dict[str, Any], path: Path) -> None:
@@ -147,7 +195,10 @@ def save_raw(raw: dict[str, Any], path: Path) -> None:
     from codetether.tool.fsutil import atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, tomli_w.dumps(raw))
+    # Top-level values first: TOML reads a key after a [table] header as part of that table.
+    ordered = {k: v for k, v in raw.items() if not isinstance(v, dict)} | \
+        {k: v for k, v in raw.items() if isinstance(v, dict)}
+    atomic_write(path, tomli_w.dumps(ordered))
 
 
 def default_document() -> dict[str, Any]:
@@ -158,9 +209,9 @@ def default_document() -> dict[str, Any]:
 
 
 def _type_word(kind: type) -> str:
-    return {bool: "true or false", int: "an integer", str: "a string",
-            list: "a list of strings"}.get(kind, kind.__name__)
+    return {bool: "true or false", int: "an integer", str: "a string", list: "a list of strings",
+            dict: "a table"}.get(kind, kind.__name__)
 
 
 def _known_keys_hint() -> str:
-    return "Known keys: " + ", ".join(BY_NAME)
+    return "Known keys: " + ", ".join([*BY_NAME, *(a for a in ALIASES if "." not in a)])

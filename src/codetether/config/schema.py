@@ -26,11 +26,22 @@ KEYS: tuple[Key, ...] = (
     Key("default", "provider", str, "", "Provider used when a model id names none.", "CODETETHER_DEFAULT_PROVIDER"),
     Key("default", "model", str, "", "Default model as provider/model, e.g. moonshotai/kimi-k2.5.",
         "CODETETHER_DEFAULT_MODEL"),
-    Key("a2a", "enabled", bool, True, "Enable A2A features."),
-    Key("a2a", "auto_connect", bool, True, "Connect to the A2A server on start."),
-    Key("a2a", "server", str, "", "CodeTether platform URL for worker mode.", "CODETETHER_SERVER"),
-    Key("ui", "theme", str, "dark", "TUI theme name."),
-    Key("session", "auto_save", bool, True, "Persist sessions after every step."),
+    Key("a2a", "server_url", str, "", "CodeTether platform URL for worker mode (--server and CODETETHER_SERVER win).",
+        "CODETETHER_A2A_SERVER"),
+    Key("a2a", "worker_name", str, "", "The worker's name (--name and CODETETHER_WORKER_NAME win)."),
+    Key("a2a", "auto_approve", str, "safe", "The worker's --auto-approve when not given: all, safe or none.",
+        choices=("all", "safe", "none")),
+    Key("a2a", "codebases", list, [], "The worker's workspaces when no --workspace/--codebases is given."),
+    Key("a2a", "max_concurrent", int, 4, "Tasks the worker runs at once (--max-concurrent wins).", minimum=1),
+    Key("ui", "theme", str, "dark",
+        "TUI theme: dark (or default), light, solarized-dark, solarized-light, or a theme file's name."),
+    Key("ui", "hot_reload", bool, False, "Reload the config every 2 s while the TUI runs; theme changes apply live."),
+    Key("ui", "custom_theme", dict, {},
+        "Colours over the theme: primary, secondary, accent, foreground, background, surface, panel, success, "
+        "warning, error, boost."),
+    Key("ui", "mouse", bool, True, "Let the TUI take mouse input (false: the terminal keeps it, for selecting text)."),
+    Key("session", "auto_compact", bool, True,
+        "Summarise older turns with the model when the window fills; false: drop the oldest instead."),
     Key("session", "max_steps", int, 0, "Maximum agent steps per turn; 0 = the agent's own budget.",
         "CODETETHER_MAX_STEPS", minimum=0),
     Key("session", "doom_loop", int, 3,
@@ -69,5 +80,20 @@ KEYS: tuple[Key, ...] = (
         "More environment variables (names or globs) passed to commands; Vault and API keys never are."),
 )
 
+# Other names for keys: the spec's top-level spellings and earlier names.
+ALIASES: dict[str, str] = {"default_model": "default.model", "default_provider": "default.provider",
+                           "a2a.server": "a2a.server_url"}
+# Keys from the seed's README and the spec that codetether reads but does not act on, with what to do instead.
+NOT_USED: dict[str, str] = {
+    "a2a.enabled": "A2A is always available: `codetether serve`, `worker` and `a2a`",
+    "a2a.auto_connect": "start the worker with `codetether worker` (or `codetether --server URL`)",
+    "session.auto_save": "sessions are always saved", "session.persist": "sessions are always saved",
+    "session.max_tokens": "the window comes from the model; compaction keeps each request inside it",
+    "ui.line_numbers": "the TUI shows code without line numbers",
+    "providers": "API keys and endpoints live in Vault: `codetether auth login <provider>`",
+    "agents": "the built-in agents are build, plan and explore; choose one with --agent",
+    "permissions.rules": "use [permission] edit, bash, webfetch, external_directory",
+    "permissions.paths": "use [permission] external_directory",
+}
 BY_NAME: dict[str, Key] = {k.dotted: k for k in KEYS}
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(k.section for k in KEYS))

@@ -68,16 +68,23 @@ class GgufBackend:
     def _load(self) -> Any:
         return load_llama(self.config.model_path, device=self.config.device)
 
-    def _generate(self, prompt: str) -> str:
+    def _generate(self, text: str, tools: list[ToolDefinition]) -> str:
+        """Gemma models (the arch says gemma*) get Gemma's turn format as the seed writes it; any other model its
+        own chat template, stored in the GGUF."""
         if self._llm is None:
             self._llm = self._load()
-        out = self._llm(prompt, max_tokens=self.config.max_tokens, temperature=self.config.temperature,
-                        repeat_penalty=1.1, stop=["<end_of_turn>"])
-        return out["choices"][0]["text"]
+        options = {"max_tokens": self.config.max_tokens, "temperature": self.config.temperature,
+                   "repeat_penalty": 1.1}
+        if self.config.arch.startswith("gemma"):
+            out = self._llm(gemma_prompt(text, tools), stop=["<end_of_turn>"], **options)
+            return out["choices"][0]["text"]
+        out = self._llm.create_chat_completion(messages=[{"role": "system", "content": system_prompt(tools)},
+                                                         {"role": "user", "content": text}], **options)
+        return out["choices"][0]["message"].get("content") or ""
 
     async def route(self, text: str, tools: list[ToolDefinition]) -> list[ToolCallPart]:
         async with self._lock:  # one llama context is not safe to use from two threads at once
-            return parse_tool_calls(await asyncio.to_thread(self._generate, gemma_prompt(text, tools)))
+            return parse_tool_calls(await asyncio.to_thread(self._generate, text, tools))
 
     async def aclose(self) -> None:
         self._llm = None

@@ -15,10 +15,9 @@ _ON = {"1", "true", "yes"}  # exactly the seed's words; anything else leaves the
 class RouterConfig:
     backend: str  # "openai" (any OpenAI-compatible endpoint, e.g. Ollama) or "gguf" (llama-cpp-python)
     model_path: str = ""
-    tokenizer_path: str = ""
     base_url: str = ""
     model: str = "functiongemma"
-    arch: str = "gemma3"
+    arch: str = "gemma3"  # gguf: gemma* -> Gemma's turn format; anything else -> the GGUF's own chat template
     device: str = "auto"
     max_tokens: int = 512
     temperature: float = 0.1
@@ -48,8 +47,8 @@ def router_config(env: Mapping[str, str] | None = None) -> RouterConfig | None:
     device = get("DEVICE", "auto").lower()
     if device not in ("auto", "cpu", "cuda"):
         raise ConfigError(f"CODETETHER_TOOL_ROUTER_DEVICE must be auto, cpu or cuda, got {device!r}")
-    return RouterConfig(backend, model_path, get("TOKENIZER_PATH"), base_url, get("MODEL", "functiongemma"),
-                        get("ARCH", "gemma3"), device, _number(get, "MAX_TOKENS", "512", int),
+    return RouterConfig(backend, model_path, base_url, get("MODEL", "functiongemma"), get("ARCH", "gemma3").lower(),
+                        device, _number(get, "MAX_TOKENS", "512", int),
                         _number(get, "TEMPERATURE", "0.1", float), _number(get, "TIMEOUT", "30", float))
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from codetether.config.env import env_number
+from codetether.config.load import Config
+from codetether.config.schema import BY_NAME
 from codetether.errors import ConfigError, UsageError
 
 AUTO_APPROVE = ("all", "safe", "none")
@@ -47,28 +49,31 @@ class WorkerSettings:
 def build_settings(*, server: str | None, token: str | None, name: str | None, workspaces: list[str],
                    codebases: str | None, auto_approve: str | None, model: str | None,
                    max_concurrent: int | None = None, env: Mapping[str, str] | None = None,
-                   cwd: Path | None = None) -> WorkerSettings:
-    """Flags win over CODETETHER_SERVER / CODETETHER_TOKEN / CODETETHER_WORKER_NAME; every mistake names its field."""
+                   cwd: Path | None = None, config: Config | None = None) -> WorkerSettings:
+    """Flags win over CODETETHER_SERVER / CODETETHER_TOKEN / CODETETHER_WORKER_NAME, which win over the config's
+    [a2a] server_url, worker_name, codebases, auto_approve and max_concurrent; every mistake names its field."""
     from codetether.secrets import sealed
 
+    get = config.get if config is not None else (lambda dotted: BY_NAME[dotted].default)
     env = sealed.environ() if env is None else env
-    url = (server or env.get("CODETETHER_SERVER") or "").strip()
+    url = (server or env.get("CODETETHER_SERVER") or get("a2a.server_url") or "").strip()
     if not url:
         raise UsageError("the worker needs the platform's URL",
-                         "Pass --server https://api.codetether.run or set CODETETHER_SERVER.")
+                         "Pass --server https://api.codetether.run, set CODETETHER_SERVER, or set [a2a] server_url "
+                         "in the config (codetether config --set a2a.server_url=...).")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         # A URL the worker cannot use is a bad server URL like an unreachable one: exit 1, not a usage error.
         raise ConfigError(f"--server / CODETETHER_SERVER is not an http(s) URL: {url!r}",
                           "Example: --server https://api.codetether.run")
-    dirs = [*workspaces, *(p.strip() for p in (codebases or "").split(",") if p.strip())]
+    dirs = [*workspaces, *(p.strip() for p in (codebases or "").split(",") if p.strip())] or list(get("a2a.codebases"))
     settings = WorkerSettings(server=url.rstrip("/"), token=(token or env.get("CODETETHER_TOKEN") or "").strip() or None,
-                              name=(name or env.get("CODETETHER_WORKER_NAME") or "").strip()
+                              name=(name or env.get("CODETETHER_WORKER_NAME") or get("a2a.worker_name") or "").strip()
                               or f"codetether-{os.getpid()}",
-                              workspaces=_workspaces(dirs, cwd or Path.cwd()), auto_approve=auto_approve or "safe",
-                              model=model or None)
-    settings.max_concurrent = max_concurrent or int(env_number("CODETETHER_WORKER_MAX_CONCURRENT", 4, integer=True,
-                                                               env=env))
+                              workspaces=_workspaces(dirs, cwd or Path.cwd()),
+                              auto_approve=auto_approve or get("a2a.auto_approve") or "safe", model=model or None)
+    settings.max_concurrent = max_concurrent or int(env_number("CODETETHER_WORKER_MAX_CONCURRENT",
+                                                               get("a2a.max_concurrent"), integer=True, env=env))
     for attr, (var, default) in TIMING_ENV.items():
         setattr(settings, attr, _seconds(env, var, default))
     return settings
