@@ -88,14 +88,21 @@ def test_pod_spec_field_by_field(swarm_cli, llm_server, repo: Path, cluster: Clu
     assert spec["restartPolicy"] == "Never" and spec["activeDeadlineSeconds"] == 77 + 120
     [container] = spec["containers"]
     assert container["name"] == "agent" and container["image"] == DEFAULT_IMAGE
-    assert container["command"] == ["codetether"]
-    assert container["args"] == ["swarm-subagent", "--payload-env", PAYLOAD_ENV]
+    assert container["command"] == ["sh", "-c"]
+    assert container["args"] == [f"if codetether swarm-subagent --help >/dev/null 2>&1; then exec codetether "
+                                 f"swarm-subagent --payload-env {PAYLOAD_ENV}; else echo CT_SUBTASK_FALLBACK; exec "
+                                 f'codetether run "$CODETETHER_SWARM_FALLBACK_PROMPT" --model '
+                                 f'"$CODETETHER_SWARM_FALLBACK_MODEL"; fi']
     assert container["resources"] == {"requests": {"memory": "256Mi", "cpu": "250m"},
                                       "limits": {"memory": "1Gi", "cpu": "1000m"}}
     assert container["securityContext"] == {"allowPrivilegeEscalation": False, "runAsNonRoot": True}
     env_vars = {e["name"]: e["value"] for e in container["env"]}
     assert set(env_vars) == {"VAULT_ADDR", "VAULT_TOKEN", "VAULT_MOUNT", "CODETETHER_AUTH_TOKEN", PAYLOAD_ENV,
-                             "CODETETHER_SUBAGENT_ID", "CODETETHER_K8S_NAMESPACE"}
+                             "CODETETHER_SUBAGENT_ID", "CODETETHER_K8S_NAMESPACE", "CODETETHER_SWARM_FALLBACK_PROMPT",
+                             "CODETETHER_SWARM_FALLBACK_MODEL"}
+    assert env_vars["CODETETHER_SWARM_FALLBACK_MODEL"] == "openai/m"
+    assert env_vars["CODETETHER_SWARM_FALLBACK_PROMPT"] == ("You are executing swarm subtask 'subtask-1'.\n\nTask:\n"
+                                                           "inspect\n\nReturn only the final subtask answer.")
     assert env_vars["VAULT_ADDR"] == swarm_cli.env["VAULT_ADDR"] and env_vars["CODETETHER_SUBAGENT_ID"] == "subtask-1"
     assert env_vars["CODETETHER_K8S_NAMESPACE"] == "default"
     payload = _payload(manifest)
@@ -144,3 +151,34 @@ def test_identical_subtask_is_served_from_the_cache_without_a_pod(swarm_cli, llm
 def _payload(manifest: dict) -> dict:
     env = {e["name"]: e["value"] for e in manifest["spec"]["containers"][0]["env"]}
     return json.loads(base64.b64decode(env[PAYLOAD_ENV]))
+
+
+def test_an_image_without_swarm_subagent_falls_back_to_run(swarm_cli, llm_server, repo: Path, tmp_path: Path):
+    """The seed's CODETETHER_SWARM_FALLBACK_PROMPT/_MODEL: an older image's codetether (no swarm-subagent) answers
+    the subtask as `codetether run`, and that answer is the subtask's result."""
+    import os
+    import sys
+
+    from tests.harness.k8s_cluster import image_env
+    from tests.swarm.conftest import FAST_SWARM
+    from tests.swarm.k8s.conftest import POD_SWARM
+
+    old = tmp_path / "old-release" / "bin"
+    old.mkdir(parents=True)
+    (old / "codetether").write_text(f'#!/bin/sh\n[ "$1" = swarm-subagent ] && {{ echo "unknown command" >&2; exit 2; }}'
+                                    f'\nexec {sys.executable} -m codetether "$@"\n')
+    (old / "codetether").chmod(0o755)
+    llm_server.router = lambda body: Reply("OLD-IMAGE-ANSWER: inspected")
+    (Path(swarm_cli.env["XDG_CONFIG_HOME"]) / "codetether-agent" / "config.toml").write_text(POD_SWARM)
+    env = image_env(tmp_path / "image", FAST_SWARM)
+    env["PATH"] = f"{old}{os.pathsep}{env['PATH']}"
+    with Cluster(tmp_path / "cluster", DEFAULT_IMAGE, env) as cluster:
+        proc = swarm_cli("swarm", "--model", "openai/m", "--json", "--strategy", "none", "--execution-mode", "k8s",
+                         "inspect", env={**swarm_cli.env, "KUBECONFIG": str(cluster.kubeconfig)}, timeout=120)
+        data = run_json(proc)
+        assert cluster.errors == []
+    assert data["success"], proc.stderr
+    [sub] = data["subtask_results"]
+    assert sub["success"] and sub["result"] == "OLD-IMAGE-ANSWER: inspected" and sub["error"] is None
+    [request] = [r.body for r in llm_server.requests]
+    assert "You are executing swarm subtask 'subtask-1'." in text_of(request, "user")

@@ -28,6 +28,15 @@ RESOURCES = {"requests": {"memory": "256Mi", "cpu": "250m"}, "limits": {"memory"
 DEADLINE_GRACE_SECS = 120  # the cluster ends a pod on its own this long after the swarm's timeout
 RESULT_PREFIX = "CT_SUBTASK_RESULT "
 PROBE_PREFIX = "CT_SUBTASK_PROBE "
+# The seed's fallback: an image whose codetether has no swarm-subagent (an older release) still answers the
+# subtask, as a one-shot `codetether run` of the fallback prompt with the fallback model; its answer is the result.
+FALLBACK_PROMPT_ENV = "CODETETHER_SWARM_FALLBACK_PROMPT"
+FALLBACK_MODEL_ENV = "CODETETHER_SWARM_FALLBACK_MODEL"
+FALLBACK_MARKER = "CT_SUBTASK_FALLBACK"
+SUBAGENT_COMMAND = ["sh", "-c"]
+SUBAGENT_SCRIPT = (f"if codetether swarm-subagent --help >/dev/null 2>&1; then exec codetether {' '.join(ARGS)}; "
+                   f'else echo {FALLBACK_MARKER}; exec codetether run "${FALLBACK_PROMPT_ENV}" '
+                   f'--model "${FALLBACK_MODEL_ENV}"; fi')
 
 
 @dataclass
@@ -120,11 +129,12 @@ def pod_manifest(payload: RemotePayload, *, name: str, namespace: str, stage: in
     if env.get("VAULT_TOKEN", "").strip() and not values.get("VAULT_ROLE"):
         values["VAULT_TOKEN"] = env["VAULT_TOKEN"]
     values.update({PAYLOAD_ENV: payload.encode(), "CODETETHER_SUBAGENT_ID": payload.subtask_id,
-                   "CODETETHER_K8S_NAMESPACE": namespace})
+                   "CODETETHER_K8S_NAMESPACE": namespace, FALLBACK_PROMPT_ENV: fallback_prompt(payload),
+                   FALLBACK_MODEL_ENV: f"{payload.provider}/{payload.model}"})
     labels = {"app": "codetether", "codetether.run/role": "subagent",
               "codetether.run/subagent-id": label_value(payload.subtask_id),
               "codetether.run/swarm-id": label_value(payload.swarm_id), "codetether.run/stage": str(stage)}
-    container = {"name": CONTAINER, "image": image, "command": COMMAND, "args": ARGS,
+    container = {"name": CONTAINER, "image": image, "command": SUBAGENT_COMMAND, "args": [SUBAGENT_SCRIPT],
                  "env": [{"name": k, "value": v} for k, v in values.items()], "resources": RESOURCES,
                  "securityContext": {"allowPrivilegeEscalation": False, "runAsNonRoot": True}}
     if payload.working_dir:
@@ -135,6 +145,21 @@ def pod_manifest(payload: RemotePayload, *, name: str, namespace: str, stage: in
         spec["serviceAccountName"] = service_account
     return {"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": name, "namespace": namespace, "labels": labels}, "spec": spec}
+
+
+def fallback_prompt(payload: RemotePayload) -> str:
+    """The seed's prompt for the `codetether run` fallback."""
+    context = f"\n\nDependency context:\n{payload.context}" if payload.context.strip() else ""
+    return (f"You are executing swarm subtask '{payload.subtask_id}'.\n\nTask:\n{payload.instruction}{context}\n\n"
+            "Return only the final subtask answer.")
+
+
+def fallback_answer(logs: str) -> str | None:
+    """What a fallback `codetether run` answered: the log after its marker line; None when it did not run."""
+    head, marker, answer = logs.partition(FALLBACK_MARKER + "\n")
+    if not marker or (head and not head.endswith("\n")):
+        return None
+    return "\n".join(line for line in answer.splitlines() if not line.startswith("[Session: ")).strip()
 
 
 def last_line(logs: str, prefix: str) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from codetether.swarm.k8s.podspec import (
     PROBE_PREFIX,
     RESULT_PREFIX,
     RemotePayload,
+    fallback_answer,
     last_line,
     pod_manifest,
     pod_name,
@@ -143,6 +144,9 @@ async def _ended(api: PodApi, name: str, state: PodState, failure: PodFailure | 
                           retryable, reported)
     if failure is not None:
         return PodOutcome("error", f"pod {name}: {failure.message}", failure.retryable)
+    answer = fallback_answer(logs)
+    if answer is not None and state.exit_code == 0:  # an older image answered through `codetether run`
+        return PodOutcome("completed", None, True, {"result": answer, "steps": 1, "tool_calls": 0})
     tail = "\n".join(logs.strip().splitlines()[-LOG_TAIL:])
     return PodOutcome("error", f"pod {name} ended ({state.phase}, exit code {state.exit_code}, "
                                f"{state.reason or 'no reason given'}) without reporting a result"
