@@ -11,6 +11,7 @@ from codetether.tui import slash, themes
 from codetether.tui.feeds import RalphFeed, SwarmFeed
 from codetether.tui.screens.dialogs import HelpScreen
 from codetether.tui.screens.pickers import ModelPicker, SessionPicker
+from codetether.tui.screens.run_detail import StoryDetail, SubtaskDetail
 from codetether.tui.screens.runs import RalphView, SwarmView
 from codetether.tui.widgets.prompt import PromptInput
 
@@ -266,10 +267,14 @@ class SlashActions:
             feed.report(message, progress)
             self.runs_changed()
 
+        def observe(event) -> None:
+            feed.observe(event)
+            self.runs_changed()
+
         try:
             cfg = swarm_config(self.config.extra, str(self.config.path or "config"))
             result = await run_swarm(self.config, cfg, feed.task, cwd=self.cwd, model_id=self.model_id,
-                                     report=report)
+                                     report=report, observe=observe)
             feed.finish(result.success, text_summary(result))
         except CodetetherError as exc:
             feed.finish(False, "Swarm error: " + redact(exc.render()))
@@ -299,18 +304,21 @@ class SlashActions:
             feed.line(line)
             self.runs_changed()
 
+        def observe(event) -> None:
+            feed.observe(event)
+            self.runs_changed()
+
         model = self.session.prepared.resolved.id if self.session else self.model_id
         try:
-            summary = await RalphLoop(self.config, RalphOptions(path, model_id=model), log=log).run()
-            feed.finished = f"Ralph {summary.status}: {len(summary.passed)} passed, {len(summary.failed)} not yet"
+            await RalphLoop(self.config, RalphOptions(path, model_id=model), log=log, observe=observe).run()
         except CodetetherError as exc:
             feed.finished = "Ralph error: " + redact(exc.render())
         self.runs_changed()
-        await self.chat.add_notice(feed.finished, "info")
+        await self.chat.add_notice(feed.finished or "Ralph ended.", "info")
 
     def runs_changed(self) -> None:
-        """Redraw the swarm or Ralph view if it is showing (feeds are updated on the app's own loop)."""
-        if isinstance(self.screen, SwarmView | RalphView):
+        """Redraw the swarm or Ralph view (or an item's detail) if it is showing; feeds change on the app's loop."""
+        if isinstance(self.screen, SwarmView | RalphView | SubtaskDetail | StoryDetail):
             self.screen.redraw()
 
     async def _idle(self, what: str) -> bool:

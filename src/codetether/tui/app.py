@@ -97,12 +97,13 @@ class CodetetherApp(SlashActions, App[None]):
     # ----- start and stop
 
     async def on_mount(self) -> None:
-        for theme in (themes.DARK, themes.LIGHT):
+        for theme in themes.PRESETS:
             self.register_theme(theme)
-        self.theme = themes.BUILTIN.get(str(self.config.values.get("ui.theme") or "dark"), themes.DARK).name
+        self.theme = themes.DARK.name
         await self.push_screen(MainScreen())
-        await self.reload_themes()
-        self.set_interval(2.0, self.reload_themes)  # hot reload of theme files
+        await self.reload_themes()  # theme files first: ui.theme may name one
+        self.apply_config_theme(self.config)
+        self.set_interval(2.0, self.reload_themes)  # theme files; the config too when ui.hot_reload is on
         await self.chat.add_notice(WELCOME)
         self.refresh_status()
         # The session (Vault, provider, tools, history) opens once the first frame is on screen.
@@ -344,10 +345,46 @@ class CodetetherApp(SlashActions, App[None]):
         for theme in changed:
             self.register_theme(theme)
             if theme.name == self.theme:  # re-apply so an edited active theme shows at once
-                self.theme = themes.DARK.name if theme.name != themes.DARK.name else themes.LIGHT.name
-                self.theme = theme.name
+                self._activate(theme.name, reapply=True)
         for error in errors:
             self.notify(error, severity="error", timeout=8)
+        if self.config.get("ui.hot_reload"):
+            self.reload_config()
+
+    def reload_config(self) -> None:
+        """ui.hot_reload: read the config files again; a changed ui.theme or ui.custom_theme applies at once."""
+        from codetether.config.load import load
+
+        try:
+            fresh = load(project=self.cwd, warn=self._warn_once)
+        except CodetetherError as exc:  # mid-edit: say so once, keep what is showing
+            self._warn_once(exc.message, "error")
+            return
+        self.config.values.update({k: v for k, v in fresh.values.items() if k.startswith("ui.")})
+        self.apply_config_theme(fresh)
+
+    def apply_config_theme(self, config: Config) -> None:
+        ui = (str(config.get("ui.theme") or "dark"), dict(config.get("ui.custom_theme") or {}))
+        if ui == getattr(self, "_ui_theme", None):
+            return
+        self._ui_theme = ui
+        theme, problems = themes.config_theme(*ui, self.available_themes)
+        if theme.name == themes.CUSTOM:
+            self.register_theme(theme)
+        self._activate(theme.name, reapply=theme.name == themes.CUSTOM)
+        for problem in problems:
+            self._warn_once(problem, "warning")
+
+    def _activate(self, name: str, reapply: bool = False) -> None:
+        if reapply and name == self.theme:  # the same name with new colours: switch away and back to repaint
+            self.theme = themes.DARK.name if name != themes.DARK.name else themes.LIGHT.name
+        self.theme = name
+
+    def _warn_once(self, message: str, severity: str = "warning") -> None:
+        shown = self.__dict__.setdefault("_shown_warnings", set())
+        if message not in shown:
+            shown.add(message)
+            self.notify(message, severity=severity, timeout=8)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Tab and the chat keys belong to the chat screen; in dialogs Tab moves focus as usual.

@@ -1,4 +1,5 @@
-"""The swarm and Ralph views: a live list of sub-agents or stories, redrawn from their feeds."""
+"""The swarm and Ralph views: a live list of sub-agents or stories (↑/↓ to choose, Enter for the detail), redrawn
+from their feeds."""
 
 from __future__ import annotations
 
@@ -9,68 +10,91 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from codetether.tui.feeds import RalphFeed, SwarmFeed
+from codetether.tui.screens.run_detail import StoryDetail, SubtaskDetail
 
 
-class SwarmView(Screen[None]):
-    """Sub-agents with their state, tool-call count and latest activity; Esc/F2/Ctrl+S back to chat."""
+class _ListView(Screen[None]):
+    """A header, a table with one row per item, and a footer; Enter opens the highlighted item's detail."""
 
+    KIND = ""
+    COLUMNS: tuple[str, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id=f"{self.KIND}-view", classes="run-view"):
+            yield Static("", id=f"{self.KIND}-header", markup=False)
+            yield DataTable(id=f"{self.KIND}-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id=f"{self.KIND}-footer", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(*self.COLUMNS)
+        self.redraw()
+
+    def redraw(self) -> None:
+        if not self.query(DataTable):  # not composed yet: on_mount draws it
+            return
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        header, rows, footer = self.content()
+        self.query_one(f"#{self.KIND}-header", Static).update(header)
+        table.clear()
+        for key, row in rows:
+            table.add_row(*row, key=key)
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+        self.query_one(f"#{self.KIND}-footer", Static).update(footer + "\n ↑/↓ choose · Enter details · Esc back")
+
+    def keys(self) -> list[str]:
+        return [key for key, _row in self.content()[1]]
+
+    def content(self) -> tuple[str, list[tuple[str, tuple[str, ...]]], str]:
+        raise NotImplementedError
+
+    def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
+        self.open_detail(str(message.row_key.value))
+
+    def open_detail(self, key: str) -> None:
+        raise NotImplementedError
+
+
+class SwarmView(_ListView):
+    """Sub-agents with their state, stage, tool-call count and latest activity; Esc/F2/Ctrl+S back to chat."""
+
+    KIND = "swarm"
+    COLUMNS = ("sub-agent", "state", "stage", "tools", "latest")
     BINDINGS = [Binding("escape,f2,ctrl+s", "app.pop_screen", "Chat")]
 
     def __init__(self, feed: SwarmFeed) -> None:
         super().__init__()
         self.feed = feed
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="swarm-view", classes="run-view"):
-            yield Static("", id="swarm-header", markup=False)
-            yield DataTable(id="swarm-table", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="swarm-footer", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("sub-agent", "state", "tools", "latest")
-        self.redraw()
-
-    def redraw(self) -> None:
-        if not self.query(DataTable):  # not composed yet: on_mount draws it
-            return
+    def content(self) -> tuple[str, list[tuple[str, tuple[str, ...]]], str]:
         feed = self.feed
-        self.query_one("#swarm-header", Static).update(f"Task: {feed.task}\n Progress  {feed.summary}")
-        table = self.query_one(DataTable)
-        table.clear()
-        for sub in feed.subagents.values():
-            table.add_row(sub.id, sub.state, str(sub.tool_calls), sub.last[:60], key=sub.id)
+        rows = [(sub.id, (sub.id, sub.state, str(sub.stage), str(sub.tool_calls), sub.last[:60]))
+                for sub in feed.subagents.values()]
         footer = feed.finished or (feed.notes[-1] if feed.notes else "")
-        self.query_one("#swarm-footer", Static).update(footer)
+        return f"Task: {feed.task}\n Progress  {feed.summary}", rows, footer
+
+    def open_detail(self, key: str) -> None:
+        self.app.push_screen(SubtaskDetail(self.feed, key, self.keys()))
 
 
-class RalphView(Screen[None]):
+class RalphView(_ListView):
     """Stories with their state (pending, running, quality-check, passed, failed); Esc/Ctrl+S back to chat."""
 
-    BINDINGS = [Binding("escape,ctrl+s", "app.pop_screen", "Chat")]
+    KIND = "ralph"
+    COLUMNS = ("story", "title", "state", "detail")
+    BINDINGS = [Binding("escape,f2,ctrl+s", "app.pop_screen", "Chat")]
 
     def __init__(self, feed: RalphFeed) -> None:
         super().__init__()
         self.feed = feed
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="ralph-view", classes="run-view"):
-            yield Static("", id="ralph-header", markup=False)
-            yield DataTable(id="ralph-table", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="ralph-footer", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("story", "title", "state", "detail")
-        self.redraw()
-
-    def redraw(self) -> None:
-        if not self.query(DataTable):  # not composed yet: on_mount draws it
-            return
+    def content(self) -> tuple[str, list[tuple[str, tuple[str, ...]]], str]:
         feed = self.feed
         done = sum(s.state == "passed" for s in feed.stories.values())
-        self.query_one("#ralph-header", Static).update(
-            f"Ralph · {feed.prd}  iteration {feed.iteration or '-'}  ·  {done}/{len(feed.stories)} stories pass")
-        table = self.query_one(DataTable)
-        table.clear()
-        for story in feed.stories.values():
-            table.add_row(story.id, story.title[:30], story.state, story.detail[:50], key=story.id)
-        self.query_one("#ralph-footer", Static).update(feed.finished or (feed.log[-1] if feed.log else ""))
+        header = f"Ralph · {feed.prd}  iteration {feed.iteration or '-'}  ·  {done}/{len(feed.stories)} stories pass"
+        rows = [(s.id, (s.id, s.title[:30], s.state, s.detail[:50])) for s in feed.stories.values()]
+        return header, rows, feed.finished or (feed.log[-1] if feed.log else "")
+
+    def open_detail(self, key: str) -> None:
+        self.app.push_screen(StoryDetail(self.feed, key, self.keys()))
