@@ -23,7 +23,8 @@ def execute(args: argparse.Namespace) -> int:
     from codetether.tui.app import CodetetherApp  # Textual loads only for this command
 
     ref = session_ref(args) if hasattr(args, "continue_session") else None
-    app = CodetetherApp(load(), Path.cwd(), model_id=getattr(args, "model", None),
+    warnings: list[str] = []  # shown as notices in the TUI: stderr is hidden behind its screen
+    app = CodetetherApp(load(warn=warnings.append), Path.cwd(), model_id=getattr(args, "model", None),
                         agent_name=getattr(args, "agent", None), session_ref=ref,
                         assume_yes=getattr(args, "yes", False), max_steps=getattr(args, "max_steps", None))
     app.run(mouse=app.config.get("ui.mouse"))

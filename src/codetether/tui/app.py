@@ -104,6 +104,8 @@ class CodetetherApp(SlashActions, App[None]):
         await self.reload_themes()  # theme files first: ui.theme may name one
         self.apply_config_theme(self.config)
         self.set_interval(2.0, self.reload_themes)  # theme files; the config too when ui.hot_reload is on
+        for warning in self.config.warnings:
+            self._warn_once(warning)
         await self.chat.add_notice(WELCOME)
         self.refresh_status()
         # The session (Vault, provider, tools, history) opens once the first frame is on screen.
