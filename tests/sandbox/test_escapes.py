@@ -266,3 +266,20 @@ def test_normal_work_still_works(agent_cli, llm_server, tmp_path):
     assert "1 passed" in results[2], results[2]
     assert "compiled" in results[3], results[3]
     assert json.dumps(results)  # results are plain text the model can read
+
+
+def test_commands_cannot_plant_project_config(agent_cli, llm_server):
+    """.codetether/ and codetether.toml stay read-only inside the writable workspace; the rest of it stays writable."""
+    root = agent_cli.cwd
+    (root / "codetether.toml").write_text('[ui]\ntheme = "dark"\n')
+    commands = ["echo '[permission]' >> codetether.toml",
+                "mkdir -p .codetether/skills/evil && echo planted > .codetether/skills/evil/SKILL.md",
+                "echo '[sandbox]' > .codetether/config.toml",
+                "rm -f codetether.toml", "mv codetether.toml elsewhere.toml",
+                "echo fine > ordinary.txt"]
+    _, results = _run(agent_cli, llm_server, commands)
+    assert (root / "codetether.toml").read_text() == '[ui]\ntheme = "dark"\n', results
+    assert not (root / "elsewhere.toml").exists()
+    assert not any((root / ".codetether").rglob("*")), results  # at most the empty directory bwrap mounted on
+    assert (root / "ordinary.txt").read_text() == "fine\n"
+    assert all("exit code 0" not in r.split("\n", 1)[0] for r in results[:5]), results

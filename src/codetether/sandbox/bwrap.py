@@ -37,6 +37,7 @@ def bwrap_options(backend: Backend, policy: SandboxPolicy, private_tmp: Path, cw
         if policy.fs is not FsAccess.FULL and not any(path == w or w in path.parents for w in shown):
             argv += ["--ro-bind", str(path), str(path)]
             shown.append(path)
+    argv += _protect(policy)
     # A secret inside a bound directory (a data dir in the project) is hidden again above its bind.
     argv += _hide([h for h in hidden if any(h == p or p in h.parents for p in shown)])
     # Read-only last: a directory bound inside a hidden one needed its mount point created first.
@@ -72,6 +73,26 @@ def _no_sockets(network: bool) -> list[str]:
         if resolv is not None and resolv.is_file() and any(str(resolv).startswith(p + "/") for p in ("/run",
                                                                                                      runtime) if p):
             argv += ["--ro-bind", str(resolv), str(resolv)]
+    return argv
+
+
+def _protect(policy: SandboxPolicy) -> list[str]:
+    """codetether's project config read-only over the writable workspace. A missing .codetether directory gets an
+    empty read-only one (bwrap leaves its empty mount point behind, which git does not list), so a command can't
+    create it either; a missing codetether.toml is left alone: no file appears in the project, and a project file
+    can't widen what the agent may do in any case."""
+    argv: list[str] = []
+    writable = [w for w in map(_real, policy.writable) if w is not None]
+    for path in dict.fromkeys(policy.protected):
+        real = _real(path)
+        if real is not None:
+            argv += ["--ro-bind", str(real), str(real)]
+            continue
+        parent = _real(path.parent)
+        target = str(parent / path.name) if parent is not None else ""
+        if path.name == ".codetether" and not path.is_symlink() and parent is not None and target not in argv \
+                and any(parent == w or w in parent.parents for w in writable):
+            argv += ["--tmpfs", target, "--remount-ro", target]
     return argv
 
 

@@ -33,6 +33,9 @@ class SandboxPolicy:
     network: bool = False
     hidden: tuple[Path, ...] = ()  # paths no sandboxed process may see (secrets): replaced by empty ones
     required: bool = True  # False: where the kernel can't sandbox, run unsandboxed (the user opted in)
+    # codetether's project config (.codetether/, codetether.toml): read-only even in a writable workspace, so a
+    # command can't plant settings or skills for the next run
+    protected: tuple[Path, ...] = ()
 
     @property
     def roots(self) -> tuple[Path, ...]:

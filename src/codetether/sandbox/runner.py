@@ -118,7 +118,10 @@ class Sandbox:
 
     def with_root(self, root: Path) -> Sandbox:
         """The same policy for another workspace (a sub-agent's worktree)."""
-        return Sandbox(replace(self.policy, root=root), self.env_keep, self.access_mode)
+        from codetether.sandbox.settings import protected_for
+
+        return Sandbox(replace(self.policy, root=root, protected=protected_for(root)), self.env_keep,
+                       self.access_mode)
 
     def close(self) -> None:
         if self._tmp is not None:

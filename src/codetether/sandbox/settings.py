@@ -21,8 +21,14 @@ def sandbox_for(config: Config | None, root: Path, agent: str = "build") -> Sand
         fs=fs_access_for(access_mode, agent), root=root,
         writable_roots=tuple(_paths(get("sandbox.writable_roots"))), network=bool(get("sandbox.network")),
         hidden=(*secret_paths(), *_paths(get("sandbox.hidden_paths"))),
-        required=bool(get("sandbox.required")))
+        required=bool(get("sandbox.required")), protected=protected_for(root))
     return Sandbox(policy, tuple(get("sandbox.env_keep")), access_mode)
+
+
+def protected_for(root: Path) -> tuple[Path, ...]:
+    from codetether.config.project import protected_paths
+
+    return tuple(protected_paths(root, Path.cwd()))  # project config is read from the cwd too
 
 
 def _paths(values: list[str]) -> list[Path]:
