@@ -179,10 +179,13 @@ def test_a_project_file_cannot_widen_what_the_agent_may_do(isolated_env, tmp_pat
     assert config.get("a2a.auto_approve") == "safe" and config.get("telemetry.crash_report_endpoint") == ""
     assert config.get("secrets.env_fallback") is False
     assert config.extra["swarm"] == {"max_subagents": 3} and config.get("default.model") == "openai/gpt-4o-mini"
+    assert (config.get("sandbox.access_mode"), config.get("sandbox.network"), config.get("sandbox.writable_roots")) \
+        == ("approve", False, [])
     text = "\n".join(warnings)
     for name in ("permission.edit", "permission.external_directory", "permission.tools.bash", "permission.bash",
                  "mcp", "lsp", "websearch.duckduckgo_url", "a2a.server_url", "a2a.auto_approve",
-                 "telemetry.crash_report_endpoint", "secrets.env_fallback", "swarm.execution_mode"):
+                 "telemetry.crash_report_endpoint", "secrets.env_fallback", "swarm.execution_mode",
+                 "sandbox.access_mode", "sandbox.network", "sandbox.writable_roots"):
         assert f"'{name}' ignored: a project's config cannot" in text, name
     assert f"{project / 'codetether.toml'} line 12: 'mcp' ignored" in text
     assert "permission.tools.write" not in text  # a stricter rule is kept, not refused
@@ -207,3 +210,16 @@ def test_edits_through_a_link_are_refused_too(tmp_path):
                                                     "new_string": "light"}, ctx))
     assert not result.success and "project configuration" in result.output
     assert "dark" in (tmp_path / ".codetether" / "config.toml").read_text()
+
+
+def test_a_project_file_may_tighten_the_sandbox(isolated_env, tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "codetether.toml").write_text('[sandbox]\naccess_mode = "ask"\nhidden_paths = ["~/.aws"]\n'
+                                             'required = true\n[permission]\nlocal_network = "deny"\n')
+    user = tmp_path / "user.toml"
+    user.write_text('[sandbox]\nhidden_paths = ["~/.ssh"]\n')
+    warnings: list[str] = []
+    config = load(user, env={}, project=project, warn=warnings.append)
+    assert config.get("sandbox.access_mode") == "ask" and config.get("sandbox.hidden_paths") == ["~/.ssh", "~/.aws"]
+    assert config.permission.local_network == "deny" and warnings == []
