@@ -123,7 +123,7 @@ def test_broken_permission_config_names_file_and_key(cli, vault_clean, llm_serve
     config.write_text('[permission]\nshell = "deny"\n')  # an unknown key: a warning, and commands still run
     proc = cli("config", "--show")
     assert proc.returncode == 0 and f"warning: {config} line 2: unknown key 'permission.shell' (ignored); known " \
-        "in [permission]: bash, edit, external_directory, tools, webfetch" in proc.stderr
+        "in [permission]: bash, edit, external_directory, local_network, tools, webfetch" in proc.stderr
     config.write_text('[permission.bash]\n"git push*" = "later"\n')
     proc = cli("run", "--model", "openai/m", "hi")
     assert_clean_failure(proc, str(config), 'permission.bash."git push*"')
