@@ -97,7 +97,7 @@ class LocalVault:
         from codetether.secrets.redact import remember
 
         remember(token)
-        return VaultSettings(addr, token, MOUNT, SECRETS_PATH)
+        return VaultSettings(addr, token, MOUNT, SECRETS_PATH, token_file=self.token_file)  # re-read on 403
 
     def ensure_running(self, initialise: bool = False) -> str:
         """The address of the running, unsealed server; starts it (and with `initialise`, sets it up) first."""
