@@ -14,6 +14,7 @@ from codetether.config.paths import data_dir
 from codetether.errors import CodetetherError
 from codetether.provider.model import Message
 from codetether.secrets.redact import redact
+from codetether.session.writer import SessionWriter, WriteError
 
 SCHEMA = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
 
@@ -58,20 +59,27 @@ def default_db_path() -> Path:
     return data_dir() / "sessions.db"
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
+    db.execute("PRAGMA foreign_keys=ON")
+    return db
+
+
 class SessionStore:
+    """Reads on the caller's thread; writes through one writer thread (session/writer.py), in order."""
+
     def __init__(self, path: Path | None = None):
         self.path = path or default_db_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = _connect(self.path)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(SCHEMA)
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise CodetetherError(f"the session database {self.path} cannot be opened: {exc}",
-                                  "Move it aside to start a fresh one; earlier sessions stay in the moved file.") from None
+        except (sqlite3.Error, OSError) as exc:
+            raise storage_error(self.path, exc, opening=True) from None
+        self.writer = SessionWriter(self.path, _connect)
 
     def _migrate(self) -> None:
         """Add columns introduced after a database was created; CREATE IF NOT EXISTS leaves old tables as they were."""
@@ -80,13 +88,29 @@ class SessionStore:
             self.db.execute("ALTER TABLE turns ADD COLUMN undone INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            self.flush()
+        finally:
+            self.writer.close()
+            self.db.close()
+
+    def flush(self) -> None:
+        """Wait until every queued write is committed; a refused one is a clear error naming the data dir."""
+        try:
+            self.writer.flush()
+        except WriteError as exc:
+            raise storage_error(self.path, exc) from None
 
     def _tx(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
-        with self.db:  # one atomic transaction
-            self.db.execute("BEGIN IMMEDIATE")
-            for sql, params in statements:
-                self.db.execute(sql, params)
+        """Statements committed together, waited for (a turn boundary, a snapshot before a file changes)."""
+        try:
+            self.writer.submit(statements, waited=True).result()
+        except WriteError as exc:
+            raise storage_error(self.path, exc) from None
+
+    def _queue(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """Statements committed in order, moments later, without waiting (messages, tool calls, events)."""
+        self.writer.submit(statements)
 
     # --- sessions -------------------------------------------------------------------------------------------
     def create(self, project_root: str, project_id: str, model: str, agent: str, title: str = "") -> SessionInfo:
@@ -136,13 +160,20 @@ class SessionStore:
 
     # --- turns and messages ---------------------------------------------------------------------------------
     def begin_turn(self, session_id: str, model: str, agent: str, branch: str | None) -> int:
-        turn = self.db.execute("SELECT turn_count FROM sessions WHERE id = ?", (session_id,)).fetchone()[0] + 1
-        now = time.time()
-        self._tx([("INSERT INTO turns (session_id, turn, started_at, branch, model, agent) VALUES (?, ?, ?, ?, ?, ?)",
-                   (session_id, turn, now, branch, model, agent)),
-                  ("UPDATE sessions SET turn_count = ?, model = ?, agent = ?, updated_at = ? WHERE id = ?",
-                   (turn, model, agent, now, session_id))])
-        return turn
+        """The next turn's number, read and taken in one transaction (no other writer can take the same)."""
+        def take(db: sqlite3.Connection) -> int:
+            turn = db.execute("SELECT turn_count FROM sessions WHERE id = ?", (session_id,)).fetchone()[0] + 1
+            now = time.time()
+            db.execute("INSERT INTO turns (session_id, turn, started_at, branch, model, agent) VALUES (?, ?, ?, ?, ?, ?)",
+                       (session_id, turn, now, branch, model, agent))
+            db.execute("UPDATE sessions SET turn_count = ?, model = ?, agent = ?, updated_at = ? WHERE id = ?",
+                       (turn, model, agent, now, session_id))
+            return turn
+
+        try:
+            return self.writer.run(take).result()
+        except WriteError as exc:
+            raise storage_error(self.path, exc) from None
 
     def end_turn(self, session_id: str, turn: int, prompt_tokens: int, completion_tokens: int, cost_usd: float,
                  exit_reason: str) -> None:
@@ -157,11 +188,15 @@ class SessionStore:
     def append_message(self, session_id: str, turn: int, message: Message) -> None:
         now = time.time()
         parts = redact(json.dumps(message.to_dict()["parts"], ensure_ascii=False))
-        self._tx([("INSERT INTO messages (session_id, seq, turn, role, parts, created_at) "
+        self._queue([("INSERT INTO messages (session_id, seq, turn, role, parts, created_at) "
                    "SELECT ?, message_count, ?, ?, ?, ? FROM sessions WHERE id = ?",
                    (session_id, turn, message.role, parts, now, session_id)),
                   ("UPDATE sessions SET message_count = message_count + 1, updated_at = ? WHERE id = ?",
                    (now, session_id))])
+
+    def message_count(self, session_id: str) -> int:
+        row = self.db.execute("SELECT message_count FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return row[0] if row else 0
 
     def messages(self, session_id: str, skip_undone: bool = False) -> list[Message]:
         """The conversation in order; skip_undone leaves out turns whose changes `sessions undo` reverted."""
@@ -180,12 +215,12 @@ class SessionStore:
 
     def record_tool_call(self, session_id: str, turn: int, call_id: str, name: str, arguments: str, output: str,
                          success: bool, duration_ms: int) -> None:
-        self._tx([("INSERT OR REPLACE INTO tool_calls VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self._queue([("INSERT OR REPLACE INTO tool_calls VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    (session_id, turn, call_id, name, redact(arguments), redact(output), int(success), duration_ms,
                     time.time()))])
 
     def record_event(self, session_id: str, turn: int, kind: str, detail: dict[str, Any]) -> None:
-        self._tx([("INSERT INTO events VALUES (?, ?, ?, ?, ?)",
+        self._queue([("INSERT INTO events VALUES (?, ?, ?, ?, ?)",
                    (session_id, turn, kind, redact(json.dumps(detail, ensure_ascii=False)), time.time()))])
 
     def turns(self, session_id: str) -> list[dict[str, Any]]:
@@ -264,3 +299,32 @@ def _uuid4() -> str:
     raw[6], raw[8] = raw[6] & 0x0F | 0x40, raw[8] & 0x3F | 0x80
     h = raw.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def storage_error(path: Path, exc: BaseException, opening: bool = False) -> CodetetherError:
+    """What went wrong with the session database, where, and what the user can do; the sessions so far are kept."""
+    text = str(exc)
+    folder = path.parent
+    if "full" in text or getattr(exc, "errno", None) == 28 or _nearly_full(folder):
+        why, hint = "the disk is full", f"Free space on the disk holding {folder}, or set CODETETHER_DATA_DIR elsewhere."
+    elif "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        why, hint = "it is read-only", f"Make {folder} writable, or set CODETETHER_DATA_DIR to a writable directory."
+    elif "locked" in text or "busy" in text:
+        why, hint = "another process holds it locked", "Wait for the other codetether process, then try again."
+    elif "malformed" in text or "not a database" in text or "corrupt" in text:
+        why, hint = "it is damaged", f"Move {path} aside to start a fresh one; earlier sessions stay in the moved file."
+    else:
+        why, hint = text, f"Check {folder} (CODETETHER_DATA_DIR), or move {path} aside to start a fresh one."
+    verb = "opened" if opening else "written"
+    return CodetetherError(f"the session database {path} cannot be {verb}: {why} ({text})",
+                           hint + (" The session so far is kept." if not opening else ""))
+
+
+def _nearly_full(folder: Path) -> bool:
+    """SQLite often reports a full disk as a plain I/O error: look at the disk itself."""
+    import shutil
+
+    try:
+        return shutil.disk_usage(folder).free < 256 * 1024
+    except OSError:
+        return False

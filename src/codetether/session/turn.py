@@ -11,10 +11,12 @@ from codetether.agent.factory import PreparedAgent, prepare_agent
 from codetether.agent.loop import AgentResult
 from codetether.agent.repair import pair_tool_calls
 from codetether.config.load import Config
+from codetether.config.paths import data_dir
 from codetether.errors import CodetetherError
 from codetether.gitinfo import Project, current_branch, project_for
 from codetether.provider.model import ImagePart, Message, TextPart, Usage
 from codetether.provider.pricing import cost_usd
+from codetether.session.lock import lock_path, session_turn
 from codetether.session.recorder import CONTEXT_WINDOW_STATE, TurnRecorder
 from codetether.session.store import SessionInfo, SessionStore
 from codetether.session.undo import snapshot_hook
@@ -31,6 +33,7 @@ class SessionRun:
     info: SessionInfo | None  # created lazily, so a run that fails to start leaves no empty session
     sink: ev.EventSink
     _turns: int = 0
+    _seen: int | None = None  # the session's message count when this run last read or wrote it
 
     @classmethod
     async def open(cls, config: Config, *, cwd: Path, model_id: str | None, agent_name: str | None,
@@ -55,7 +58,9 @@ class SessionRun:
         if info and agent_name is None and (store.get_state(info.id, "plan") or {}).get("active"):
             prepared.agent.switch_agent("plan")  # plan_enter's mode lasts until plan_exit, across resumes
         _reload_schemas(prepared, history)
-        return cls(store, prepared, prepared.project, info, sink)
+        run = cls(store, prepared, prepared.project, info, sink)
+        run._seen = store.message_count(info.id) if info else None
+        return run
 
     @property
     def session_id(self) -> str | None:
@@ -70,22 +75,34 @@ class SessionRun:
 
     async def turn(self, message: str, images: list[ImagePart] | None = None) -> AgentResult:
         """One recorded user turn; images go with the message to providers that take them (refused otherwise)."""
-        agent = self.prepared.agent
         if images:
             from codetether.images import check_provider_takes_images
 
             check_provider_takes_images(self.prepared.resolved.provider, self.prepared.resolved.id)
         title = message.strip().splitlines()[0][:80] if message.strip() else "(image)"
         if self.info is None:
-            self.ensure_recorded(title)
+            await asyncio.to_thread(self.ensure_recorded, title)
         elif not self.info.title:
-            self.store.set_title(self.info.id, title)
+            await asyncio.to_thread(self.store.set_title, self.info.id, title)
             self.info.title = title
+        assert self.info is not None
+        async with session_turn(lock_path(data_dir(), self.info.id), self._waiting):
+            return await self._locked_turn(message, images, title)
+
+    def _waiting(self, holder: str) -> None:
+        self.sink(ev.Notice(f"session {self.info.id[:8] if self.info else ''} is in use by {holder}; "
+                            "this turn starts when that one ends", kind="info"))
+
+    async def _locked_turn(self, message: str, images: list[ImagePart] | None, title: str) -> AgentResult:
+        agent = self.prepared.agent
+        assert self.info is not None
+        await asyncio.to_thread(self._catch_up)
         # The branch was read when the run opened; later turns (chat) look again, it may have changed.
         branch = self.project.branch if self._turns == 0 else await asyncio.to_thread(current_branch, self.project.root)
         self._turns += 1
         agent_name = agent.settings.agent  # plan_enter/plan_exit may have switched it
-        number = self.store.begin_turn(self.info.id, self.prepared.resolved.id, agent_name, branch)
+        number = await asyncio.to_thread(self.store.begin_turn, self.info.id, self.prepared.resolved.id, agent_name,
+                                         branch)
         recorder = TurnRecorder(self.store, self.info.id, number)
         agent.on_message, agent.sink = recorder.on_message, ev.fanout(recorder, self.sink)
         agent.ctx.on_file_change = snapshot_hook(self.store, self.info.id, number, agent.ctx.root)  # `sessions undo`
@@ -94,14 +111,27 @@ class SessionRun:
         try:
             result = await agent.run(Message("user", [TextPart(message), *images]) if images else message)
         except asyncio.CancelledError:
-            self._end(number, agent.usage, "cancelled")
+            await asyncio.shield(asyncio.to_thread(self._end, number, agent.usage, "cancelled"))
             raise
-        self._end(number, result.usage, result.exit_reason)
+        await asyncio.to_thread(self._end, number, result.usage, result.exit_reason)
         return result
 
     def _end(self, number: int, usage: Usage, exit_reason: str) -> None:
+        assert self.info is not None
         cost = cost_usd(self.prepared.resolved.model, usage)
         self.store.end_turn(self.info.id, number, usage.prompt_tokens, usage.completion_tokens, cost, exit_reason)
+        self._seen = self.store.message_count(self.info.id)
+
+    def _catch_up(self) -> None:
+        """Another process took turns in this session since we last did (a `run -c` beside the TUI): carry on
+        from what it left, not from our older copy of the conversation."""
+        assert self.info is not None
+        count = self.store.message_count(self.info.id)
+        if self._seen is not None and count != self._seen:
+            agent = self.prepared.agent
+            history = self.store.messages(self.info.id, skip_undone=True)
+            agent.messages[1:] = pair_tool_calls([m for m in history if m.role != "system"])
+        self._seen = count
 
     async def aclose(self, *, wait_for_runs: bool = False) -> None:
         """End the session: its background tasks stop; its Ralph runs are waited for (`wait_for_runs`, a

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +34,9 @@ def snapshot_hook(store: SessionStore, session_id: str, turn: int, root: Path) -
             content, mode = None, None
         try:
             store.save_snapshot(session_id, turn, str(path), content is not None, content, mode)
-        except sqlite3.Error as exc:
+        except CodetetherError as exc:
             # Changing a file we could not snapshot would make undo silently incomplete.
-            raise ToolError(f"cannot record {path} for undo ({exc}); the file was not changed") from None
+            raise ToolError(f"cannot record {path} for undo ({exc.message}); the file was not changed") from None
         seen.add(path)
 
     return on_file_change
