@@ -82,8 +82,8 @@ def _turn(loop: asyncio.AbstractEventLoop, run: SessionRun, line: str) -> None:
 
 async def ask_on_terminal(request: ApprovalRequest) -> bool:
     """The line-mode approver: a y/N question; anything but yes (or end of input) declines."""
-    try:
-        answer = input(f"\nAllow {request.subject}?\n  ({request.rule}) [y/N] ")
+    try:  # off the event loop: other tasks (a streaming reply, background tools) go on while the user thinks
+        answer = await asyncio.to_thread(input, f"\nAllow {request.subject}?\n  ({request.rule}) [y/N] ")
     except EOFError:
         return False
     return answer.strip().lower() in ("y", "yes")
@@ -93,7 +93,8 @@ async def ask_question_on_terminal(question: str, options: list[str], default: s
     """The question tool in line mode: options numbered, a number or free text answers; Enter takes the default."""
     lines = [f"\n? {question}", *(f"  {n}. {option}" for n, option in enumerate(options, 1))]
     try:
-        answer = input("\n".join(lines) + (f"\n  answer [{default}]: " if default else "\n  answer: ")).strip()
+        answer = (await asyncio.to_thread(input, "\n".join(lines) + (f"\n  answer [{default}]: " if default
+                                                                     else "\n  answer: "))).strip()
     except EOFError:
         return ""
     if answer.isdigit() and 1 <= int(answer) <= len(options):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 from codetether.errors import CodetetherError
@@ -29,6 +30,8 @@ def dispatch(argv: list[str]) -> int:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
     args = build_parser(argv).parse_args(argv)  # exits 2 with usage on a bad command or flag
+    if os.environ.get(SLOW_CALLBACK_ENV):
+        _report_slow_callbacks(float(os.environ[SLOW_CALLBACK_ENV]))
     command = args.command or _default_command(args)
     from codetether.cli.sandbox_flags import apply_sandbox_flags
     from codetether.secrets import sealed
@@ -61,6 +64,33 @@ def dispatch(argv: list[str]) -> int:
     finally:
         if uploader is not None:
             uploader.join(5)  # a short command gives the upload a moment; a daemon thread never blocks exit
+
+
+SLOW_CALLBACK_ENV = "CODETETHER_SLOW_CALLBACK_MS"
+
+
+def _report_slow_callbacks(ms: float) -> None:
+    """Test and diagnosis aid: asyncio's debug mode logs every callback that held the event loop longer than
+    `ms` ("Executing <...> took 0.123 seconds"), so a blocking call on the loop shows up in the log."""
+    import asyncio
+    import logging
+
+    os.environ["PYTHONASYNCIODEBUG"] = "1"  # for the loops created from here on
+    base = asyncio.base_events.BaseEventLoop
+    init = base.__init__
+
+    def with_threshold(self: asyncio.AbstractEventLoop, *args: object, **kwargs: object) -> None:
+        init(self, *args, **kwargs)  # type: ignore[arg-type]
+        self.slow_callback_duration = ms / 1000  # an instance attribute, set by __init__
+
+    base.__init__ = with_threshold  # type: ignore[method-assign]
+    logger = logging.getLogger("asyncio")
+    logger.setLevel(logging.WARNING)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("asyncio: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
 
 
 def _run(command: str, args: object) -> int:

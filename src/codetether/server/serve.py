@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import sys
@@ -43,7 +44,9 @@ def serve(settings: TaskSettings, host: str, port: int, url: str | None = None, 
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
                             timeout_graceful_shutdown=5)
     _one_line_logs()  # after uvicorn has set up its own handlers
-    uvicorn.Server(config).run(sockets=[sock])
+    # asyncio.run, not Server.run: on Python 3.11 uvicorn forces the loop's debug mode off, which would hide the
+    # slow-callback check (CODETETHER_SLOW_CALLBACK_MS) the tests keep the server honest with.
+    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
 
 
 class _NoTraceback(logging.Filter):

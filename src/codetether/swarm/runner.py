@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from codetether.config.load import Config
@@ -26,7 +27,8 @@ async def run_swarm(config: Config, cfg: SwarmConfig, task: str, *, strategy: st
         raise UsageError("the task is empty", 'Example: codetether swarm "add tests for every module in src/"')
     if strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy '{strategy}'", f"Choose one of: {', '.join(STRATEGIES)}")
-    root = Path(cfg.working_dir).expanduser().resolve() if cfg.working_dir else project_for(cwd).root
+    root = Path(cfg.working_dir).expanduser().resolve() if cfg.working_dir else \
+        (await asyncio.to_thread(project_for, cwd)).root
     if not root.is_dir():
         raise UsageError(f"swarm.working_dir {root} is not a directory", "Fix [swarm] working_dir in the config.")
     pod_env = dict(sealed.environ()) if cfg.execution_mode == "k8s" else None  # sealed credentials included

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -37,7 +38,7 @@ async def run_one(ex: SwarmExecutor, rt: Runtime, sub: Subtask, context: str, tr
     ex.status(sub.id, "running", stage)
     sink, on_message, finish = ex.event_sink(sub), None, None
     if ex.sessions is not None:
-        recorder, finish = _record(ex, sub)
+        recorder, finish = await asyncio.to_thread(_record, ex, sub)  # SQLite and git, off the event loop
         result.session_id = recorder.session_id
         sink, on_message = ev.fanout(recorder, sink), recorder.on_message
     reset = (lambda: trees.reset(sub.id)) if trees is not None else None
@@ -53,7 +54,7 @@ async def run_one(ex: SwarmExecutor, rt: Runtime, sub: Subtask, context: str, tr
     if trees is not None:
         result.changed_files = await trees.changed_files(sub.id)
     if finish is not None:
-        finish(agent_result.usage if agent_result else None, outcome.exit_reason)
+        await asyncio.to_thread(finish, agent_result.usage if agent_result else None, outcome.exit_reason)
     result.execution_time_ms = max(1, elapsed_ms(started))
     if result.success:
         ex.progress.done += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
@@ -28,13 +29,16 @@ class LocalFiles:
         self.root = root  # the workspace; None: no confinement (an outside path the user let through)
 
     async def read(self, path: Path, shown: str) -> str | None:
+        return await asyncio.to_thread(self._read, path, shown)  # off the event loop: a file can be large or slow
+
+    def _read(self, path: Path, shown: str) -> str | None:
         if not (path.exists() or path.is_dir()):
             return None
         inside = self.root is not None and (path == self.root or self.root in path.parents)
         return read_text(path, shown, self.root if inside else None)
 
     async def commit(self, ctx: ToolContext, changes: Mapping[Path, str | None]) -> None:
-        commit_files(ctx, changes)
+        await asyncio.to_thread(commit_files, ctx, changes)
 
 
 def files_of(ctx: ToolContext) -> Files:
