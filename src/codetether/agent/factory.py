@@ -42,7 +42,7 @@ class PreparedAgent:
             await self.mcp.aclose()
         lsp = sys.modules.get("codetether.lsp.manager")  # loaded only if the lsp tool started a server
         if lsp is not None:
-            await lsp.close_default()  # shutdown + exit, so no language server outlives the run
+            lsp.get_manager().release(self.agent.ctx)  # others may still use them; idle ones shut down later
 
 
 async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str, cwd: Path,

@@ -1,4 +1,5 @@
-"""Language servers by (language, project root): started on demand, reused, at most 8, shut down on exit."""
+"""Language servers by (language, project root): started on demand, shared by the agents that use them, shut
+down a while after the last of them lets go (at most 8 at once; all killed at exit)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from codetether.config.lsp import EXAMPLE, LspServerConfig
 from codetether.lsp.client import LspClient, LspError
 
 MAX_SERVERS = 8
+IDLE_SECS = 60.0  # a server nobody uses is shut down after this long (a new task in the project may want it)
 START_TIMEOUT = 60.0
 DIAGNOSTICS_WAIT = 10.0
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -43,19 +45,42 @@ def server_for(path: Path, configured: dict[str, LspServerConfig]) -> tuple[str,
 
 
 class LspManager:
-    def __init__(self) -> None:
+    def __init__(self, idle_secs: float = IDLE_SECS) -> None:
         self._servers: OrderedDict[tuple[str, Path], LspClient] = OrderedDict()
         self._starting: dict[tuple[str, Path], asyncio.Lock] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._users: dict[tuple[str, Path], set[int]] = {}  # who holds each server (ids of agents' contexts)
+        self._idle: dict[tuple[str, Path], asyncio.TimerHandle] = {}
+        self.idle_secs = idle_secs
 
-    async def client(self, language: str, command: list[str], root: Path, sandbox: Any = None) -> LspClient:
-        """The running server for this language and project, started (and the oldest evicted) if needed."""
+    def release(self, user: object) -> None:
+        """`user` is done (its agent closed): servers nobody else holds shut down after IDLE_SECS."""
+        for key, users in list(self._users.items()):
+            users.discard(id(user))
+            if not users and key in self._servers and key not in self._idle and self._loop is not None:
+                self._idle[key] = self._loop.call_later(self.idle_secs, self._shut_idle, key)
+
+    def _shut_idle(self, key: tuple[str, Path]) -> None:
+        self._idle.pop(key, None)
+        server = self._servers.pop(key, None) if not self._users.get(key) else None
+        if server is not None:
+            task = asyncio.ensure_future(server.close())
+            task.add_done_callback(lambda t: t.exception())  # a server that dies on its way out is no news
+
+    async def client(self, language: str, command: list[str], root: Path, sandbox: Any = None,
+                     user: object = None) -> LspClient:
+        """The running server for this language and project, started (and the oldest evicted) if needed;
+        `user` (the asking agent's context) holds it until it calls release()."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             # Servers are tied to the loop that spawned them; a new loop (a new asyncio.run) starts afresh.
             self.kill_all()
             self._loop = loop
         key = (language, root)
+        if user is not None:
+            self._users.setdefault(key, set()).add(id(user))
+        if (idle := self._idle.pop(key, None)) is not None:
+            idle.cancel()
         lock = self._starting.setdefault(key, asyncio.Lock())
         async with lock:
             existing = self._servers.get(key)
@@ -73,9 +98,9 @@ class LspManager:
                 shown = " ".join(command)
                 raise LspError(f"the {language} language server (`{shown}`) failed to start: {exc}") from None
             self._servers[key] = client
-            while len(self._servers) > MAX_SERVERS:
-                _, oldest = self._servers.popitem(last=False)
-                await oldest.close()
+            for old_key in list(self._servers)[:-MAX_SERVERS]:  # over the cap: the least recently used ones
+                if not self._users.get(old_key) or len(self._servers) > 2 * MAX_SERVERS:
+                    await self._servers.pop(old_key).close()
             return client
 
     async def sync(self, client: LspClient, path: Path) -> str:
@@ -111,6 +136,7 @@ class LspManager:
     async def close(self) -> None:
         """Shut every server down politely (shutdown + exit)."""
         servers, self._servers = list(self._servers.values()), OrderedDict()
+        self._forget_users()
         if self._loop is asyncio.get_running_loop():
             await asyncio.gather(*(s.close() for s in servers), return_exceptions=True)
         else:
@@ -121,6 +147,13 @@ class LspManager:
         for server in self._servers.values():
             server.kill()
         self._servers.clear()
+        self._forget_users()
+
+    def _forget_users(self) -> None:
+        for handle in self._idle.values():
+            handle.cancel()
+        self._idle.clear()
+        self._users.clear()
 
     def __len__(self) -> int:
         return len(self._servers)

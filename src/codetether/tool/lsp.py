@@ -77,7 +77,7 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     try:
         language, command = server_for(path or Path("x.py"), configured)
         root = ctx.root if path is None or ctx.root in path.parents else path.parent
-        client = await manager.client(language, command, root, ctx.sandbox)
+        client = await manager.client(language, command, root, ctx.sandbox, user=ctx)
         if capability and not client.capabilities.get(capability):
             raise ToolError(f"the {language} language server (`{command[0]}`) does not support {name}")
         uri = await manager.sync(client, path) if path else ""
