@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def test_start_returns_at_once_then_output_status_and_cancel(tctx: ToolContext, 
     assert time.monotonic() - started < 2
     task_id = result.metadata["id"]
     assert task_id in result.output
-    pgid = task_tool._TASKS[task_id].proc.pid
+    pgid = task_tool.TASKS.of(tctx.session_id)[task_id].proc.pid
     _wait_for(lambda: str(tmp_path) in call("task", {"action": "output", "id": task_id}, tctx).output)
     output = call("task", {"action": "output", "id": task_id}, tctx).output
     assert output.split("\n\n", 1)[1].startswith("begin\n")  # the body, below the status line
@@ -60,7 +61,7 @@ def test_start_returns_at_once_then_output_status_and_cancel(tctx: ToolContext, 
 def test_exit_code_and_tail(tctx: ToolContext):
     task_id = call("task", {"action": "start", "command": "for i in $(seq 1 100); do echo line$i; done; exit 3"},
                    tctx).metadata["id"]
-    _wait_for(lambda: task_tool._TASKS[task_id].proc.poll() is not None)
+    _wait_for(lambda: task_tool.TASKS.of(tctx.session_id)[task_id].proc.poll() is not None)
     status = call("task", {"action": "status", "id": task_id}, tctx)
     assert "exited with code 3" in status.output
     _wait_for(lambda: "line100" in call("task", {"action": "output", "id": task_id}, tctx).output)
@@ -74,7 +75,7 @@ def test_log_is_capped_keeping_the_latest_output(tctx: ToolContext, monkeypatch)
     monkeypatch.setattr(task_tool, "LOG_CAP_BYTES", 4096)
     task_id = call("task", {"action": "start", "command": "for i in $(seq 1 3000); do echo row$i; done"},
                    tctx).metadata["id"]
-    task = task_tool._TASKS[task_id]
+    task = task_tool.TASKS.of(tctx.session_id)[task_id]
     _wait_for(lambda: task.proc.poll() is not None)
     _wait_for(lambda: "row3000" in call("task", {"action": "output", "id": task_id}, tctx).output)
     out = call("task", {"action": "output", "id": task_id, "tail": 5}, tctx).output
@@ -91,9 +92,10 @@ def test_stop_tasks_ends_a_sessions_tasks_only(tctx: ToolContext, tmp_path):
     try:
         assert mine not in call("task", {"action": "list"}, other).output
         assert "no task with id" in call("task", {"action": "status", "id": mine}, other).output
+        my_task = task_tool.TASKS.of("session-under-test")[mine]
         asyncio.run(task_tool.stop_tasks("session-under-test"))
-        assert task_tool._TASKS[mine].proc.poll() is not None
-        assert task_tool._TASKS[theirs].proc.poll() is None
+        assert my_task.proc.poll() is not None and mine not in task_tool.TASKS.of("session-under-test")
+        assert task_tool.TASKS.of("another-session")[theirs].proc.poll() is None
     finally:
         asyncio.run(task_tool.stop_tasks("another-session"))
 
@@ -129,3 +131,24 @@ def test_bash_permission_rules_apply_to_start(tctx: ToolContext):
 def test_bad_arguments_name_the_field(tctx: ToolContext, args, needle):
     result = call("task", args, tctx)
     assert not result.success and needle in result.output
+
+
+def test_a_thousand_tasks_across_sessions_leave_each_sessions_limit_alone(tctx: ToolContext):
+    """The running limit counts one session's tasks; finished ones are forgotten past a bound, so a server that
+    runs many sessions does not grow. (One real finished process stands for the thousand's.)"""
+    import subprocess
+
+    done = subprocess.Popen(["true"])
+    done.wait()
+    for n in range(1000):
+        task_tool.TASKS.add(task_tool.BackgroundTask(f"t{n}", f"session-{n % 20}", "true", done, Path(os.devnull)))
+    try:
+        assert all(len(task_tool.TASKS.of(f"session-{s}")) <= task_tool.KEEP_FINISHED + 1 for s in range(20))
+        started = [call("task", {"action": "start", "command": "sleep 30"}, tctx) for _ in range(task_tool.MAX_RUNNING)]
+        assert all(r.success for r in started), started[-1].output
+        refused = call("task", {"action": "start", "command": "sleep 30"}, tctx)
+        assert not refused.success and f"{task_tool.MAX_RUNNING} tasks are already running" in refused.output
+    finally:
+        asyncio.run(task_tool.stop_tasks(tctx.session_id))
+        for s in range(20):
+            task_tool.TASKS.drop(f"session-{s}")

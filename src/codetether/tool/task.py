@@ -23,6 +23,7 @@ MAX_RUNNING = 16
 DEFAULT_TAIL = 50
 OUTPUT_CHARS = 20_000
 LOG_KEEP_SECS = 7 * 24 * 3600
+KEEP_FINISHED = 50  # finished tasks a session remembers (status, output); older ones are forgotten
 
 PARAMETERS: dict[str, Any] = {
     "type": "object",
@@ -46,6 +47,7 @@ class BackgroundTask:
     started: float = field(default_factory=time.time)
     cancelled: bool = False
     dropped: int = 0  # oldest output bytes removed from the log to keep it under LOG_CAP_BYTES
+    pump: threading.Thread | None = None  # copies its output to the log; joined once the process is done
 
     def state(self) -> str:
         code = self.proc.poll()
@@ -57,7 +59,40 @@ class BackgroundTask:
         return f"{self.id}  {self.state()}  {time.time() - self.started:.0f}s  {self.command[:80]}"
 
 
-_TASKS: dict[str, BackgroundTask] = {}
+class TaskRegistry:
+    """Background tasks by session: each session has its own running limit and history, and its tasks end with
+    it; finished tasks past KEEP_FINISHED are forgotten, so a long-lived server does not grow without end."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, dict[str, BackgroundTask]] = {}
+
+    def of(self, session_id: str) -> dict[str, BackgroundTask]:
+        return self._sessions.get(session_id, {})
+
+    def running(self, session_id: str) -> int:
+        return sum(t.proc.poll() is None for t in self.of(session_id).values())
+
+    def add(self, task: BackgroundTask) -> None:
+        tasks = self._sessions.setdefault(task.session_id, {})
+        tasks[task.id] = task
+        finished = [t for t in tasks.values() if t.proc.poll() is not None]
+        for old in finished[:max(0, len(finished) - KEEP_FINISHED)]:
+            tasks.pop(old.id)
+            _join(old)
+
+    def drop(self, session_id: str) -> list[BackgroundTask]:
+        return list(self._sessions.pop(session_id, {}).values())
+
+    def all(self) -> list[BackgroundTask]:
+        return [t for tasks in self._sessions.values() for t in tasks.values()]
+
+
+def _join(task: BackgroundTask) -> None:
+    if task.pump is not None and task.proc.poll() is not None:
+        task.pump.join(timeout=1.0)  # the pipe closed with the process: its last output is in the log
+
+
+TASKS = TaskRegistry()
 
 
 def _pump(task: BackgroundTask) -> None:
@@ -79,12 +114,13 @@ def _pump(task: BackgroundTask) -> None:
                 log.flush()
                 task.dropped, size = task.dropped + size - keep, keep
     task.proc.stdout.close()
+    task.proc.wait()  # reaped as soon as it ends: a long-lived serve keeps no zombies
 
 
 async def _start(command: str, ctx: ToolContext) -> BackgroundTask:
     if not command.strip():
         raise ToolError("'command' is required for action 'start' (the shell command to run in the background)")
-    if sum(t.proc.poll() is None for t in _TASKS.values() if t.session_id == ctx.session_id) >= MAX_RUNNING:
+    if TASKS.running(ctx.session_id) >= MAX_RUNNING:
         raise ToolError(f"{MAX_RUNNING} tasks are already running; cancel one first (action 'list' shows them)")
     bash = shutil.which("bash")
     if bash is None:
@@ -102,8 +138,9 @@ async def _start(command: str, ctx: ToolContext) -> BackgroundTask:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
                             pass_fds=wrapped.pass_fds)
     task = BackgroundTask(task_id, ctx.session_id, command, proc, log)
-    _TASKS[task_id] = task
-    threading.Thread(target=_pump, args=(task,), name=f"task-{task_id}", daemon=True).start()
+    task.pump = threading.Thread(target=_pump, args=(task,), name=f"task-{task_id}", daemon=True)
+    task.pump.start()
+    TASKS.add(task)
     return task
 
 
@@ -122,8 +159,8 @@ def _find(args: dict[str, Any], ctx: ToolContext) -> BackgroundTask:
     task_id = (args.get("id") or "").strip()
     if not task_id:
         raise ToolError(f"'id' is required for action '{args['action']}'; action 'list' shows the task ids")
-    task = _TASKS.get(task_id)
-    if task is None or task.session_id != ctx.session_id:
+    task = TASKS.of(ctx.session_id).get(task_id)
+    if task is None:
         raise ToolError(f"no task with id '{task_id}'; action 'list' shows this session's tasks")
     return task
 
@@ -148,16 +185,19 @@ async def cancel(task: BackgroundTask) -> None:
         pass
     killpg(task.proc.pid, signal.SIGKILL)
     await asyncio.to_thread(task.proc.wait)
+    await asyncio.to_thread(_join, task)
 
 
 async def stop_tasks(session_id: str) -> None:
-    """Cancel the session's running tasks; called when its SessionRun closes."""
-    await asyncio.gather(*(cancel(t) for t in list(_TASKS.values()) if t.session_id == session_id))
+    """Cancel the session's running tasks and forget them all; called when its SessionRun closes."""
+    tasks = TASKS.drop(session_id)
+    await asyncio.gather(*(cancel(t) for t in tasks))
+    await asyncio.gather(*(asyncio.to_thread(_join, t) for t in tasks))
 
 
 @atexit.register
 def _kill_all() -> None:
-    for task in _TASKS.values():
+    for task in TASKS.all():
         if task.proc.poll() is None:
             task.cancelled = True
             killpg(task.proc.pid, signal.SIGKILL)
@@ -170,7 +210,7 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         return ToolResult(f"started task {task.id} (pid {task.proc.pid}); check it later with action "
                           f"'status' or 'output' and id '{task.id}'", metadata={"id": task.id})
     if action == "list":
-        mine = [t for t in _TASKS.values() if t.session_id == ctx.session_id]
+        mine = list(TASKS.of(ctx.session_id).values())
         return ToolResult("\n".join(t.line() for t in mine) or "no background tasks", metadata={"count": len(mine)})
     task = _find(args, ctx)
     if action == "cancel":
