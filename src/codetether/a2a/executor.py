@@ -23,6 +23,7 @@ from a2a.utils.errors import InvalidParamsError
 
 from codetether.a2a.conversations import Conversations
 from codetether.a2a.reporter import TaskReporter
+from codetether.agent.kit import AgentKit
 from codetether.agent.loop import AgentResult
 from codetether.config.load import Config
 from codetether.errors import CodetetherError
@@ -38,7 +39,10 @@ MAX_ENDED = 1000  # ended tasks remembered, so a follow-up that just missed its 
 CONTEXT_KEY = "a2a_context_id"  # session state naming the A2A context a session belongs to
 
 
-def _stored_session(context_id: str) -> str | None:
+def _stored_session(context_id: str, kit: AgentKit | None) -> str | None:
+    """The session a context had before serve (re)started, from the shared store (or a store of its own)."""
+    if kit is not None:
+        return kit.store.session_with_state(CONTEXT_KEY, context_id)
     from codetether.session.store import SessionStore
 
     store = SessionStore()
@@ -58,6 +62,7 @@ class TaskSettings:
     agent: str = "build"
     assume_yes: bool = False  # settle [permission] 'ask' rules as allowed; nobody is there to ask
     max_steps: int | None = None
+    kit: AgentKit | None = None  # what the tasks share: the session store, providers, project facts
 
 
 class FollowUp(enum.Enum):
@@ -153,16 +158,18 @@ class CodetetherExecutor(AgentExecutor):
             async with self.conversations.hold(context_id) as conversation:
                 try:
                     if conversation.session_id is None:  # not seen since serve started: look in the store
-                        conversation.session_id = await asyncio.to_thread(_stored_session, context_id)
+                        conversation.session_id = await asyncio.to_thread(_stored_session, context_id, s.kit)
                     run = await SessionRun.open(s.config, cwd=s.workspace, model_id=s.model, agent_name=s.agent,
                                                 session_ref=conversation.session_id, sink=reporter,
-                                                max_steps=s.max_steps, approvals=Approvals(assume_yes=s.assume_yes))
+                                                max_steps=s.max_steps, approvals=Approvals(assume_yes=s.assume_yes),
+                                                kit=s.kit)
                     while True:
                         try:
                             result = await run.turn(prompt)
                         finally:  # a cancelled turn still leaves its session for the context to go on in
                             if run.session_id and run.session_id != conversation.session_id:
-                                run.store.set_state(run.session_id, CONTEXT_KEY, context_id)  # outlives a restart
+                                await asyncio.to_thread(run.store.set_state, run.session_id, CONTEXT_KEY,
+                                                        context_id)  # outlives a restart
                             conversation.session_id = run.session_id or conversation.session_id
                         if not running.inbox:  # finish() stops accepting with no await since this check
                             await running.finish(*_outcome(result))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from codetether.agent import events as ev
@@ -13,6 +12,7 @@ from codetether.agent.context import (
     fit_to_window,
     message_tokens,
     target_tokens,
+    tools_tokens,
     total_tokens,
     truncate_text,
 )
@@ -140,8 +140,7 @@ def _cut_results(message: Message, limit: int) -> Message:
 def request_budget(window: int, tools: list[ToolDefinition]) -> int:
     """Tokens the messages may use: ~85% of the window minus the response reserve and the tool definitions."""
     target = target_tokens(window)
-    tools_tokens = estimate_tokens(json.dumps([asdict(t) for t in tools])) if tools else 0
-    return max(target // 4, target - tools_tokens)
+    return max(target // 4, target - tools_tokens(tools))
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 
@@ -11,6 +12,7 @@ from codetether.provider.model import (
     TextPart,
     ThinkingPart,
     ToolCallPart,
+    ToolDefinition,
     ToolResultPart,
 )
 
@@ -22,6 +24,21 @@ KEEP_START, KEEP_END = 2, 4
 
 def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / 3.5)
+
+
+_TOOL_TOKENS: dict[tuple[str, str, int], int] = {}  # a cache: a tool's schema is the same on every request
+
+
+def tools_tokens(tools: list[ToolDefinition]) -> int:
+    """What the tool definitions cost a request, each estimated once (not serialised again on every step)."""
+    total = 0
+    for tool in tools:
+        key = (tool.name, tool.description, len(tool.parameters))
+        if key not in _TOOL_TOKENS:
+            _TOOL_TOKENS[key] = estimate_tokens(json.dumps({"name": tool.name, "description": tool.description,
+                                                            "parameters": tool.parameters}))
+        total += _TOOL_TOKENS[key]
+    return total
 
 
 def message_tokens(message: Message) -> int:

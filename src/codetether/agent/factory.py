@@ -9,6 +9,7 @@ from typing import Any
 
 from codetether.agent import events as ev
 from codetether.agent.agents import AgentSpec, get_agent
+from codetether.agent.kit import AgentKit
 from codetether.agent.loop import Agent, AgentSettings
 from codetether.agent.prompt import build_system_prompt
 from codetether.config.load import Config
@@ -29,13 +30,15 @@ class PreparedAgent:
     agent_name: str
     project: Project
     mcp: Any = None  # codetether.mcp.client.McpConnections, when [mcp.servers] are configured
+    owns_provider: bool = True  # False: the provider belongs to an AgentKit other agents share
 
     async def aclose(self) -> None:
         import sys
 
         if self.agent.ctx.sandbox is not None:
             self.agent.ctx.sandbox.close()
-        await self.resolved.provider.aclose()
+        if self.owns_provider:
+            await self.resolved.provider.aclose()
         if self.agent.settings.tool_router is not None:
             await self.agent.settings.tool_router.aclose()
         if self.mcp is not None:
@@ -48,13 +51,16 @@ class PreparedAgent:
 async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str, cwd: Path,
                         sink: ev.EventSink = ev.discard, max_steps: int | None = None,
                         stream: bool = True, approvals: Approvals | None = None,
-                        project: Project | None = None) -> PreparedAgent:
+                        project: Project | None = None, kit: AgentKit | None = None) -> PreparedAgent:
+    """`kit`: what the process's agents share (serve, the worker); without one, everything is this agent's."""
     spec = get_agent(agent_name)
     # Secrets come over the network while the prompt is read from disk and git, and the sandbox is probed.
+    if kit is not None and project is None:
+        project = await kit.project(cwd)
     prompt_task = asyncio.create_task(asyncio.to_thread(_prompt_and_project, spec, cwd, project))
     probe_task = asyncio.create_task(asyncio.to_thread(backend)) if spec.tools else None
     try:
-        resolved = await resolve_model(model_id, config)
+        resolved = await (kit.model(model_id) if kit is not None else resolve_model(model_id, config))
     finally:
         system_prompt, project = await prompt_task
     root = project.root
@@ -93,7 +99,7 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
         from codetether.rlm.router import attach_rlm
 
         attach_rlm(agent, resolved.provider, resolved.model)
-    return PreparedAgent(agent, resolved, spec.name, project, mcp)
+    return PreparedAgent(agent, resolved, spec.name, project, mcp, owns_provider=kit is None)
 
 
 def _tool_router():

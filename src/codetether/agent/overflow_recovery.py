@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codetether.agent import events as ev
-from codetether.agent.context import estimate_tokens, total_tokens
+from codetether.agent.context import tools_tokens, total_tokens
 from codetether.provider.errors import ContextOverflowError
 from codetether.provider.model import Message, ToolDefinition
 
@@ -30,7 +29,7 @@ class Learned:
 def learn_limit(settings: AgentSettings, exc: ContextOverflowError, messages: list[Message],
                 tools: list[ToolDefinition]) -> Learned:
     """Shrink settings.context_window to what the provider allows, in our own token estimate's units."""
-    sent = total_tokens(messages) + (estimate_tokens(json.dumps([asdict(t) for t in tools])) if tools else 0)
+    sent = total_tokens(messages) + tools_tokens(tools)
     if exc.limit and exc.prompt_tokens:
         # Its count of the same prompt tells how far our estimate is off; the window is scaled by that.
         window = int(exc.limit * sent / exc.prompt_tokens) if exc.prompt_tokens > sent else exc.limit

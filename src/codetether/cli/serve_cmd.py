@@ -10,9 +10,11 @@ from codetether.config.load import load
 
 def execute(args: argparse.Namespace) -> int:
     from codetether.a2a.executor import TaskSettings  # the a2a-sdk is heavy: only this command pays for it
+    from codetether.agent.kit import AgentKit
     from codetether.server.serve import serve
 
-    settings = TaskSettings(load(), Path.cwd(), model=args.model, agent=args.agent, assume_yes=args.yes,
+    config = load()
+    settings = TaskSettings(config, Path.cwd(), model=args.model, agent=args.agent, assume_yes=args.yes, kit=AgentKit(config),
                             max_steps=args.max_steps)
     serve(settings, args.hostname, args.port, args.public_url, args.max_wait, args.max_body_mb * 1024 * 1024)
     return 0

@@ -61,6 +61,8 @@ def build_app(settings: TaskSettings, url: str, token: str | None, max_wait: flo
         if cognition is not None:
             await cognition.shutdown()  # ends open SSE streams, so graceful shutdown does not wait on them
         await handler.aclose()  # cancels running tasks, so their tools' child processes go too
+        if settings.kit is not None:
+            await settings.kit.aclose()
 
     # The token is checked first, so nobody without it makes the server read a body.
     middleware = [Middleware(BearerAuth, token=token, public=PUBLIC_PATHS)] if token else []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,16 +71,30 @@ class SessionStore:
 
     def __init__(self, path: Path | None = None):
         self.path = path or default_db_path()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = _connect(self.path)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(SCHEMA)
+            db = self.db
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(SCHEMA)
             self._migrate()
         except (sqlite3.Error, OSError) as exc:
             raise storage_error(self.path, exc, opening=True) from None
         self.writer = SessionWriter(self.path, _connect)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's read connection: one shared across threads would keep one thread's read snapshot open
+        under another's read, which then misses what was just committed."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = _connect(self.path)
+            with self._readers_lock:
+                self._readers.append(db)
+        return db
 
     def _migrate(self) -> None:
         """Add columns introduced after a database was created; CREATE IF NOT EXISTS leaves old tables as they were."""
@@ -92,7 +107,10 @@ class SessionStore:
             self.flush()
         finally:
             self.writer.close()
-            self.db.close()
+            with self._readers_lock:
+                readers, self._readers = self._readers, []
+            for db in readers:
+                db.close()
 
     def flush(self) -> None:
         """Wait until every queued write is committed; a refused one is a clear error naming the data dir."""

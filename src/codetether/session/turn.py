@@ -8,6 +8,7 @@ from pathlib import Path
 
 from codetether.agent import events as ev
 from codetether.agent.factory import PreparedAgent, prepare_agent
+from codetether.agent.kit import AgentKit
 from codetether.agent.loop import AgentResult
 from codetether.agent.repair import pair_tool_calls
 from codetether.config.load import Config
@@ -34,22 +35,28 @@ class SessionRun:
     sink: ev.EventSink
     _turns: int = 0
     _seen: int | None = None  # the session's message count when this run last read or wrote it
+    owns_store: bool = True  # False: the store belongs to an AgentKit (serve, the worker) and outlives this run
 
     @classmethod
     async def open(cls, config: Config, *, cwd: Path, model_id: str | None, agent_name: str | None,
                    session_ref: str | None = None, sink: ev.EventSink = ev.discard, max_steps: int | None = None,
                    stream: bool = True, store: SessionStore | None = None,
-                   approvals: Approvals | None = None) -> SessionRun:
-        """Start a new session, or resume one: session_ref is 'latest' (this project's newest) or an id."""
-        store = store or SessionStore()
+                   approvals: Approvals | None = None, kit: AgentKit | None = None) -> SessionRun:
+        """Start a new session, or resume one: session_ref is 'latest' (this project's newest) or an id.
+        With a `kit`, the store, the provider and project facts are the process's shared ones."""
+        owns_store = store is None and kit is None
+        store = store or (kit.store if kit is not None else SessionStore())
         # Finding a session to resume needs the project first; a new one lets git run beside the Vault fetch.
-        project = await asyncio.to_thread(project_for, cwd) if session_ref else None
+        if session_ref:
+            project = await (kit.project(cwd) if kit is not None else asyncio.to_thread(project_for, cwd))
+        else:
+            project = None
         info = _find(store, project, session_ref) if project else None
         history = store.messages(info.id, skip_undone=True) if info else []
         prepared = await prepare_agent(config, model_id=model_id or (info.model if info else None),
                                        agent_name=agent_name or (info.agent if info else "build"), cwd=cwd,
                                        sink=sink, max_steps=max_steps, stream=stream, approvals=approvals,
-                                       project=project)
+                                       project=project, kit=kit)
         prepared.agent.messages.extend(pair_tool_calls([m for m in history if m.role != "system"]))
         same_model = info is not None and info.model == prepared.resolved.id
         learned = store.get_state(info.id, CONTEXT_WINDOW_STATE) if info and same_model else None
@@ -58,7 +65,7 @@ class SessionRun:
         if info and agent_name is None and (store.get_state(info.id, "plan") or {}).get("active"):
             prepared.agent.switch_agent("plan")  # plan_enter's mode lasts until plan_exit, across resumes
         _reload_schemas(prepared, history)
-        run = cls(store, prepared, prepared.project, info, sink)
+        run = cls(store, prepared, prepared.project, info, sink, owns_store=owns_store)
         run._seen = store.message_count(info.id) if info else None
         return run
 
@@ -145,7 +152,10 @@ class SessionRun:
         if ralph_tool is not None:
             await ralph_tool.finish_runs(self.prepared.agent.ctx.session_id, wait=wait_for_runs)
         await self.prepared.aclose()
-        self.store.close()
+        if self.owns_store:
+            await asyncio.to_thread(self.store.close)
+        else:
+            await asyncio.to_thread(self.store.flush)  # this run's writes are in before it says it is done
 
 
 def _reload_schemas(prepared: PreparedAgent, history: list) -> None:
