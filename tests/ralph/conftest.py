@@ -72,7 +72,7 @@ def model(cli: Cli, vault_clean, llm_server):
 
 def first_requests(server) -> list[dict]:
     """The first request of each iteration: a fresh agent sends only the system prompt and the story."""
-    return [r.body for r in server.requests if len(r.body["messages"]) == 2]
+    return [r.body for r in server.requests if isinstance(r.body, dict) and len(r.body.get("messages", [])) == 2]
 
 
 def user_text(body: dict) -> str:
