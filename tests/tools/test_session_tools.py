@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from codetether.session.binding import StoredSession
 from codetether.session.store import SessionStore
 from codetether.tool.base import ToolContext
 from tests.tools.conftest import call
@@ -21,7 +22,7 @@ def store(tmp_path: Path):
 
 def _session_ctx(tmp_path: Path, store: SessionStore) -> ToolContext:
     info = store.create(str(tmp_path), "project", "openai/m", "build")
-    return ToolContext(root=tmp_path, session_id=info.id, store=store)
+    return ToolContext(root=tmp_path, session=StoredSession(store, info.id))
 
 
 def test_todo_write_replaces_and_todo_read_returns_it(tmp_path, store):
@@ -46,7 +47,7 @@ def test_todos_survive_reopening_the_store(tmp_path, store):
     call("todo_write", {"todos": [{"content": "persist me", "status": "blocked"}]}, ctx)
     reopened = SessionStore(tmp_path / "sessions.db")
     try:
-        ctx2 = ToolContext(root=tmp_path, session_id=ctx.session_id, store=reopened)
+        ctx2 = ToolContext(root=tmp_path, session=StoredSession(reopened, ctx.session_id))
         assert call("todo_read", {}, ctx2).output.startswith("[!] 1. persist me")
     finally:
         reopened.close()

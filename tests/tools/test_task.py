@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from codetether.tool import task as task_tool
-from codetether.tool.base import ToolContext
+from codetether.tool.base import NamedSession, ToolContext
 from tests.tools.conftest import call
 
 
 @pytest.fixture
 def tctx(isolated_env, tmp_path: Path) -> ToolContext:
-    return ToolContext(root=tmp_path, session_id="session-under-test")
+    return ToolContext(root=tmp_path, session=NamedSession("session-under-test"))
 
 
 def _wait_for(predicate, timeout: float = 10.0) -> None:
@@ -86,7 +86,7 @@ def test_log_is_capped_keeping_the_latest_output(tctx: ToolContext, monkeypatch)
 
 
 def test_stop_tasks_ends_a_sessions_tasks_only(tctx: ToolContext, tmp_path):
-    other = ToolContext(root=tmp_path, session_id="another-session")
+    other = ToolContext(root=tmp_path, session=NamedSession("another-session"))
     mine = call("task", {"action": "start", "command": "sleep 60"}, tctx).metadata["id"]
     theirs = call("task", {"action": "start", "command": "sleep 60"}, other).metadata["id"]
     try:

@@ -65,17 +65,21 @@ class AcpSession:
                             self.client.config_path, self.client.on_rules)
         run = await SessionRun.open(self.config, cwd=self.cwd, model_id=model_id, agent_name=agent_name,
                                     session_ref=session_ref, sink=self.translator,
-                                    approvals=Approvals(self.client.assume_yes, approver))
-        run.prepared.agent.ctx.files = self.files
-        if self.client.forms:
-            from codetether.acp.question import asker
-
-            run.prepared.agent.ctx.ask_user = asker(self.client.conn, lambda: self.id)
+                                    approvals=Approvals(self.client.assume_yes, approver), files=self.files,
+                                    ask_user=self._asker())
         old, self.run = self.run, run
         self.id = run.ensure_recorded().id
         self._shown_mode = self.mode
         if old is not None:
             await old.aclose()
+
+    def _asker(self) -> Any:
+        """The question tool asks through an elicitation form when the editor offers forms (else the model decides)."""
+        if not self.client.forms:
+            return None
+        from codetether.acp.question import asker
+
+        return asker(self.client.conn, lambda: self.id)
 
     async def close(self, forget_empty: bool = True) -> None:
         """Stop the turn and close the run; a session never prompted is deleted unless `forget_empty` is off."""

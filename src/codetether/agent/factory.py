@@ -9,8 +9,9 @@ from typing import Any
 
 from codetether.agent import events as ev
 from codetether.agent.agents import AgentSpec, get_agent
+from codetether.agent.assembly import Parts, Wiring, assemble_agent, tool_router
 from codetether.agent.kit import AgentKit
-from codetether.agent.loop import Agent, AgentSettings
+from codetether.agent.loop import Agent
 from codetether.agent.prompt import build_system_prompt
 from codetether.config.load import Config
 from codetether.gitinfo import Project, project_for
@@ -18,9 +19,8 @@ from codetether.provider.model import Message
 from codetether.provider.registry import ResolvedModel, resolve_model
 from codetether.sandbox import sandbox_for
 from codetether.sandbox.probe import backend
-from codetether.tool.base import ToolContext
-from codetether.tool.permission import Approvals, PermissionPolicy
-from codetether.tool.registry import ToolSet, load_tool
+from codetether.tool.permission import Approvals
+from codetether.tool.registry import load_tool
 
 
 @dataclass
@@ -51,9 +51,17 @@ class PreparedAgent:
 async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str, cwd: Path,
                         sink: ev.EventSink = ev.discard, max_steps: int | None = None,
                         stream: bool = True, approvals: Approvals | None = None,
-                        project: Project | None = None, kit: AgentKit | None = None) -> PreparedAgent:
-    """`kit`: what the process's agents share (serve, the worker); without one, everything is this agent's."""
+                        project: Project | None = None, kit: AgentKit | None = None,
+                        wiring: Wiring | None = None, without_tools: frozenset[str] = frozenset(),
+                        context_window: int | None = None, history: list[Message] | None = None) -> PreparedAgent:
+    """Resolve what an agent needs (model, project, prompt, sandbox, MCP tools) and assemble it.
+
+    `kit`: what the process's agents share (serve, the worker); without one, everything is this agent's.
+    `wiring`: where it reports and whom it asks (`sink` and `approvals` alone, for the simple callers).
+    `without_tools`: tools this agent must not have (a Ralph iteration's `ralph`). `context_window`: a smaller
+    window a provider stated earlier in this session. `history`: the conversation it continues."""
     spec = get_agent(agent_name)
+    wiring = wiring or Wiring(sink=sink, approvals=approvals or Approvals())
     # Secrets come over the network while the prompt is read from disk and git, and the sandbox is probed.
     if kit is not None and project is None:
         project = await kit.project(cwd)
@@ -63,54 +71,31 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
         resolved = await (kit.model(model_id) if kit is not None else resolve_model(model_id, config))
     finally:
         system_prompt, project = await prompt_task
-    root = project.root
-    max_steps = max_steps or config.get("session.max_steps") or spec.max_steps
-    settings = AgentSettings(model=resolved.model, agent=spec.name, max_steps=max_steps,
-                             context_window=resolved.context_window, stream=stream,
-                             tool_router=_tool_router(), doom_loop=config.get("session.doom_loop"),
-                             repair_calls=config.get("session.repair_tool_calls"),
-                             compaction=config.get("session.auto_compact"))
-    approvals = approvals or Approvals()
-    sandbox = sandbox_for(config, root, spec.name)
+    sandbox = sandbox_for(config, project.root, spec.name)
     if probe_task is not None:
         await probe_task
         if notice := sandbox.problem() or sandbox.unsandboxed_warning():
-            sink(ev.Notice(notice if notice.startswith("warning") else f"warning: {notice}"))
-    policy = PermissionPolicy(config.permission, agent=spec.name, assume_yes=approvals.assume_yes,
-                              approver=approvals.approver, access_mode=config.get("sandbox.access_mode"),
-                              kernel_read_only=probe_task is not None and sandbox.read_only_enforced,
-                              read_only_tools=approvals.read_only_tools)
-    ctx = ToolContext(root=root, cwd=cwd, policy=policy, config=config, sandbox=sandbox)
-    tools = [load_tool(name) for name in spec.tools]
-    mcp = None
-    if "mcp" in config.extra:  # the mcp package is imported only when servers are configured
-        from codetether.mcp.client import connect_configured
-
-        mcp = await connect_configured(config.extra, str(config.path or "config"))
-    tools += mcp.tools if mcp else []
-    withheld = {}
-    if approvals.read_only_tools:  # not offered at all; a call to one is refused with the reason
-        withheld = {t.name: approvals.read_only_tools for t in tools if not t.read_only}
-        tools = [t for t in tools if t.read_only]
-    toolset = ToolSet(tools, on_demand=config.get("tools.on_demand"), withheld=withheld)
-    agent = Agent(resolved.provider, toolset, ctx, settings,
-                  messages=[Message.text("system", system_prompt)], sink=sink)
-    if tools:  # the rlm tool, and oversized webfetch/batch outputs; a chat agent has neither
-        from codetether.rlm.router import attach_rlm
-
-        attach_rlm(agent, resolved.provider, resolved.model)
+            wiring.sink(ev.Notice(notice if notice.startswith("warning") else f"warning: {notice}"))
+    tools = [load_tool(name) for name in spec.tools if name not in without_tools]
+    mcp = await connect_mcp(config)
+    window = min(context_window or resolved.context_window, resolved.context_window)
+    parts = Parts(resolved.provider, resolved.model, window, project.root, cwd, system_prompt,
+                  tools + (mcp.tools if mcp else []), sandbox, spec.name,
+                  max_steps=max_steps or config.get("session.max_steps") or spec.max_steps, stream=stream,
+                  kernel_read_only=probe_task is not None and sandbox.read_only_enforced,
+                  on_demand=config.get("tools.on_demand"), rlm=bool(tools), router=tool_router(),
+                  history=history or [])
+    agent = assemble_agent(config, parts, wiring)
     return PreparedAgent(agent, resolved, spec.name, project, mcp, owns_provider=kit is None)
 
 
-def _tool_router():
-    """The FunctionGemma router when CODETETHER_TOOL_ROUTER_ENABLED asks for it; its modules load only then."""
-    import os
-
-    if not os.environ.get("CODETETHER_TOOL_ROUTER_ENABLED"):
+async def connect_mcp(config: Config) -> Any:
+    """The configured MCP servers, connected (McpConnections), or None; the mcp package loads only then."""
+    if "mcp" not in config.extra:
         return None
-    from codetether.router import router_from_env
+    from codetether.mcp.client import connect_configured
 
-    return router_from_env()
+    return await connect_configured(config.extra, str(config.path or "config"))
 
 
 def _prompt_and_project(spec: AgentSpec, cwd: Path, project: Project | None) -> tuple[str, Project]:

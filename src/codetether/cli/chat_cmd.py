@@ -36,10 +36,10 @@ def _chat(loop: asyncio.AbstractEventLoop, args: argparse.Namespace) -> int:
     options: dict[str, Any] = {
         "model_id": getattr(args, "model", None), "agent_name": getattr(args, "agent", None) or "build",
         "max_steps": getattr(args, "max_steps", None), "stream": not getattr(args, "no_stream", False),
-        "approvals": Approvals(getattr(args, "yes", False), ask_on_terminal)}
+        "approvals": Approvals(getattr(args, "yes", False), ask_on_terminal),
+        "ask_user": ask_question_on_terminal}  # the question tool reaches the user here
     run = loop.run_until_complete(
         SessionRun.open(config, cwd=Path.cwd(), session_ref=_ref(args), sink=TextRenderer(), **options))
-    run.prepared.agent.ctx.ask_user = ask_question_on_terminal  # the question tool reaches the user here
     print(f"codetether · {run.prepared.resolved.id} · agent {run.prepared.agent_name} · {run.project.root}\n{HELP}",
           file=sys.stderr)
     try:
@@ -53,7 +53,6 @@ def _chat(loop: asyncio.AbstractEventLoop, args: argparse.Namespace) -> int:
             if line == "/new":
                 loop.run_until_complete(run.aclose())
                 run = loop.run_until_complete(SessionRun.open(config, cwd=Path.cwd(), sink=TextRenderer(), **options))
-                run.prepared.agent.ctx.ask_user = ask_question_on_terminal
                 print("(new session)", file=sys.stderr)
             elif line:
                 _turn(loop, run, line)

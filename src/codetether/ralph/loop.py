@@ -24,7 +24,6 @@ from codetether.ralph.prompt import story_prompt
 from codetether.ralph.state import RunState, load_state, run_lock
 from codetether.tool.fsutil import atomic_write
 from codetether.tool.permission import Approvals
-from codetether.tool.registry import ToolSet
 
 STEPS_PER_STORY = 50
 
@@ -172,13 +171,11 @@ class RalphLoop:
 
         run = await SessionRun.open(self.config, cwd=self.cwd, model_id=self.options.model_id, agent_name="build",
                                     sink=ev.fanout(self.sink, self._story_activity), max_steps=self.options.max_steps,
-                                    approvals=Approvals(assume_yes=self.options.assume_yes))
+                                    approvals=Approvals(assume_yes=self.options.assume_yes),
+                                    # An iteration starting another Ralph run on the same tree would fight this one.
+                                    without_tools=frozenset({"ralph"}))
         try:
             agent = run.prepared.agent
-            # An iteration starting another Ralph run on the same tree would fight this one for it.
-            # The same tools (MCP ones included) and the same on-demand setting, minus ralph.
-            kept = [tool for name in agent.tools.names if name != "ralph" and (tool := agent.tools.get(name))]
-            agent.tools = agent.ctx.tools = ToolSet(kept, on_demand=agent.tools.on_demand)
             self.summary.model = run.prepared.resolved.id
             try:
                 result = await run.turn(prompt)

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from codetether.agent.compaction import LargeOutputHandler
 from codetether.rlm.model import RlmModel
-
-if TYPE_CHECKING:
-    from codetether.agent.loop import Agent, ChatModel
 
 # Spec §10.4: bulk output that a summary can stand in for. Exact content (read, grep, bash, glob, list, edit...)
 # is never summarised: the agent needs those bytes verbatim, so they are truncated with a hint instead.
@@ -32,12 +27,3 @@ def large_output_handler(model: RlmModel) -> LargeOutputHandler:
         return result.answer if result.ok else None
 
     return handle
-
-
-def attach_rlm(agent: Agent, client: ChatModel, model: str) -> None:
-    """Give the agent's tools its model for `rlm`, and route its oversized summarisable outputs through RLM."""
-    # Late-bound: the agent's usage object may be replaced between runs.
-    rlm_model = RlmModel(client, model, agent.settings.context_window, agent.settings.temperature,
-                         on_usage=lambda usage: agent.usage.add(usage))
-    agent.ctx.llm = rlm_model
-    agent.settings.large_output_handler = large_output_handler(rlm_model)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codetether.agent import events as ev
+from codetether.agent.assembly import Wiring
 from codetether.agent.factory import PreparedAgent, prepare_agent
 from codetether.agent.kit import AgentKit
 from codetether.agent.loop import AgentResult
@@ -17,10 +18,13 @@ from codetether.errors import CodetetherError
 from codetether.gitinfo import Project, current_branch, project_for
 from codetether.provider.model import ImagePart, Message, TextPart, Usage
 from codetether.provider.pricing import cost_usd
+from codetether.session.binding import StoredSession, TurnRelay
 from codetether.session.lock import lock_path, session_turn
 from codetether.session.recorder import CONTEXT_WINDOW_STATE, TurnRecorder
 from codetether.session.store import SessionInfo, SessionStore
 from codetether.session.undo import snapshot_hook
+from codetether.tool.base import AskUser
+from codetether.tool.files import Files
 from codetether.tool.permission import Approvals
 
 CONTINUE_LATEST = "latest"
@@ -36,14 +40,19 @@ class SessionRun:
     _turns: int = 0
     _seen: int | None = None  # the session's message count when this run last read or wrote it
     owns_store: bool = True  # False: the store belongs to an AgentKit (serve, the worker) and outlives this run
+    relay: TurnRelay | None = None  # where the agent reports: the front end's sink and the turn's recorder
+    binding: StoredSession | None = None  # the session the agent's tools see
 
     @classmethod
     async def open(cls, config: Config, *, cwd: Path, model_id: str | None, agent_name: str | None,
                    session_ref: str | None = None, sink: ev.EventSink = ev.discard, max_steps: int | None = None,
                    stream: bool = True, store: SessionStore | None = None,
-                   approvals: Approvals | None = None, kit: AgentKit | None = None) -> SessionRun:
+                   approvals: Approvals | None = None, kit: AgentKit | None = None,
+                   ask_user: AskUser | None = None, files: Files | None = None,
+                   without_tools: frozenset[str] = frozenset()) -> SessionRun:
         """Start a new session, or resume one: session_ref is 'latest' (this project's newest) or an id.
-        With a `kit`, the store, the provider and project facts are the process's shared ones."""
+        With a `kit`, the store, the provider and project facts are the process's shared ones; `ask_user` is
+        the question tool's way to the user, `files` the editor's buffers (ACP)."""
         owns_store = store is None and kit is None
         store = store or (kit.store if kit is not None else SessionStore())
         # Finding a session to resume needs the project first; a new one lets git run beside the Vault fetch.
@@ -53,19 +62,21 @@ class SessionRun:
             project = None
         info = _find(store, project, session_ref) if project else None
         history = store.messages(info.id, skip_undone=True) if info else []
+        relay, binding = TurnRelay(sink), StoredSession(store, info.id if info else "")
+        wiring = Wiring(sink=relay.event, on_message=relay.message, on_file_change=relay.before_write,
+                        session=binding, approvals=approvals or Approvals(), ask_user=ask_user, files=files)
+        same_model = info is not None and (model_id or info.model) == info.model
+        learned = store.get_state(info.id, CONTEXT_WINDOW_STATE) if info and same_model else None
         prepared = await prepare_agent(config, model_id=model_id or (info.model if info else None),
                                        agent_name=agent_name or (info.agent if info else "build"), cwd=cwd,
-                                       sink=sink, max_steps=max_steps, stream=stream, approvals=approvals,
-                                       project=project, kit=kit)
-        prepared.agent.messages.extend(pair_tool_calls([m for m in history if m.role != "system"]))
-        same_model = info is not None and info.model == prepared.resolved.id
-        learned = store.get_state(info.id, CONTEXT_WINDOW_STATE) if info and same_model else None
-        if isinstance(learned, int) and learned < prepared.agent.settings.context_window:
-            prepared.agent.settings.context_window = learned  # a limit a provider stated earlier in this session
+                                       max_steps=max_steps, stream=stream, project=project, kit=kit, wiring=wiring,
+                                       without_tools=without_tools,
+                                       context_window=learned if isinstance(learned, int) else None,
+                                       history=pair_tool_calls([m for m in history if m.role != "system"]))
         if info and agent_name is None and (store.get_state(info.id, "plan") or {}).get("active"):
             prepared.agent.switch_agent("plan")  # plan_enter's mode lasts until plan_exit, across resumes
         _reload_schemas(prepared, history)
-        run = cls(store, prepared, prepared.project, info, sink, owns_store=owns_store)
+        run = cls(store, prepared, prepared.project, info, sink, owns_store=owns_store, relay=relay, binding=binding)
         run._seen = store.message_count(info.id) if info else None
         return run
 
@@ -78,6 +89,8 @@ class SessionRun:
         if self.info is None:
             self.info = self.store.create(str(self.project.root), self.project.id, self.prepared.resolved.id,
                                           self.prepared.agent_name, title=title)
+            if self.binding is not None:
+                self.binding.id = self.info.id  # the agent's tools keep their state here from now on
         return self.info
 
     async def turn(self, message: str, images: list[ImagePart] | None = None) -> AgentResult:
@@ -110,16 +123,17 @@ class SessionRun:
         agent_name = agent.settings.agent  # plan_enter/plan_exit may have switched it
         number = await asyncio.to_thread(self.store.begin_turn, self.info.id, self.prepared.resolved.id, agent_name,
                                          branch)
-        recorder = TurnRecorder(self.store, self.info.id, number)
-        agent.on_message, agent.sink = recorder.on_message, ev.fanout(recorder, self.sink)
-        agent.ctx.on_file_change = snapshot_hook(self.store, self.info.id, number, agent.ctx.root)  # `sessions undo`
-        agent.ctx.session_id, agent.ctx.store = self.info.id, self.store  # todo and plan state live here
+        assert self.relay is not None
+        self.relay.recorder = TurnRecorder(self.store, self.info.id, number)
+        self.relay.snapshot = snapshot_hook(self.store, self.info.id, number, agent.ctx.root)  # `sessions undo`
         self.sink(ev.RunStarted(self.info.id, self.prepared.resolved.id, agent_name))
         try:
             result = await agent.run(Message("user", [TextPart(message), *images]) if images else message)
         except asyncio.CancelledError:
             await asyncio.shield(asyncio.to_thread(self._end, number, agent.usage, "cancelled"))
             raise
+        finally:
+            self.relay.recorder = self.relay.snapshot = None
         await asyncio.to_thread(self._end, number, result.usage, result.exit_reason)
         return result
 

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from codetether.agent import events as ev
 from codetether.agent.prompt import project_instructions
@@ -42,6 +42,7 @@ from codetether.swarm.worktree import Worktrees, git_unusable
 
 if TYPE_CHECKING:
     from codetether.swarm.k8s.client import PodApi
+    from codetether.tool.base import Tool
 
 _DIRTY = ("status", "--porcelain", "--untracked-files=no")
 
@@ -84,6 +85,8 @@ class SwarmExecutor:
     pod_env: dict[str, str] | None = None  # pod mode: the environment pods get their pass-through values from
     on_event: sw.SwarmObserver = sw.ignore  # typed events for views that follow each sub-agent
     read_only: str | None = None  # why sub-agents may run read-only tools only (a worker's --auto-approve safe)
+    extra_tools: list[Tool] = field(default_factory=list)  # the configured MCP servers' tools, for every sub-agent
+    router: Any = None  # the tool-call router sub-agents share, when one is enabled
 
     async def execute(self, task: str, strategy: str) -> SwarmResult:
         started = time.monotonic()
@@ -125,10 +128,11 @@ class SwarmExecutor:
                          "not see them (commit first, or use --no-worktree)")
         for note in notes[len(plan.notes):]:
             self.report(f"note: {note}", self.progress)
-        rt = Runtime(self.cfg, self.resolved.provider, self.resolved.model, limiter, self.config.permission,
+        rt = Runtime(self.cfg, self.resolved.provider, self.resolved.model, limiter, self.config,
                      ResultStore(), context_window_for(self.resolved.model),
                      project_instructions(self.root, self.root), None if trees or pods else PathLocks(),
-                     sandbox=sandbox_for(self.config, self.root), read_only=self.read_only)
+                     sandbox=sandbox_for(self.config, self.root), read_only=self.read_only,
+                     extra_tools=self.extra_tools, router=self.router)
         cache = ResultCache(self.cfg.cache_ttl_secs, enabled=self.cfg.cache_enabled)
         stats, results, error = SwarmStats(critical_path=plan.critical_path()), [], None
         try:

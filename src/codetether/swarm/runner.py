@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from codetether.agent.assembly import tool_router
+from codetether.agent.factory import connect_mcp
 from codetether.config.load import Config
 from codetether.errors import UsageError
 from codetether.gitinfo import project_for
@@ -34,11 +36,17 @@ async def run_swarm(config: Config, cfg: SwarmConfig, task: str, *, strategy: st
     pod_env = dict(sealed.environ()) if cfg.execution_mode == "k8s" else None  # sealed credentials included
     resolved = await resolve_model(model_id or cfg.model, config)
     sessions = SessionStore() if cfg.record_sessions else None
+    mcp, router = None, tool_router()
     try:
+        mcp = await connect_mcp(config)  # what a `run` in this project could use, sub-agents can too
         executor = SwarmExecutor(cfg, resolved, config, root, report, sessions, pod_env=pod_env, on_event=observe,
-                                 read_only=read_only)
+                                 read_only=read_only, extra_tools=mcp.tools if mcp else [], router=router)
         return await executor.execute(task, strategy)
     finally:
         await resolved.provider.aclose()
         if sessions is not None:
             sessions.close()
+        if mcp is not None:
+            await mcp.aclose()
+        if router is not None:
+            await router.aclose()

@@ -8,10 +8,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from codetether.agent import events as ev
-from codetether.agent.loop import Agent, AgentResult, AgentSettings
-from codetether.config.permission import PermissionRules
+from codetether.agent.assembly import Parts, Wiring, assemble_agent
+from codetether.agent.loop import Agent, AgentResult
+from codetether.config.load import Config
 from codetether.errors import CodetetherError
 from codetether.provider.model import Message, Usage
 from codetether.sandbox import Sandbox
@@ -20,9 +22,8 @@ from codetether.swarm.limiter import SharedLimiter
 from codetether.swarm.pathlocks import PathLocks
 from codetether.swarm.plan import Subtask
 from codetether.swarm.store import CURRENT, ResultStore, ShareBinding
-from codetether.tool.base import Tool, ToolContext
-from codetether.tool.permission import PermissionPolicy
-from codetether.tool.registry import ToolSet, load_tool
+from codetether.tool.base import NamedSession, Tool
+from codetether.tool.registry import load_tool
 
 # The build agent's tools without interactive or recursive ones (question, swarm, a2a), plus swarm_share.
 SUBAGENT_TOOLS = ("read", "list", "glob", "grep", "write", "edit", "multiedit", "apply_patch", "bash", "swarm_share")
@@ -49,13 +50,14 @@ class BudgetExhausted(CodetetherError):
 
 @dataclass
 class Runtime:
-    """Everything sub-agents share: one provider and limiter, loaded tools, rules and prompt parts."""
+    """Everything sub-agents share: one provider and limiter, loaded tools (MCP ones too), the tool-call router,
+    config and prompt parts."""
 
     cfg: SwarmConfig
-    provider: object
+    provider: Any
     model: str
     limiter: SharedLimiter
-    rules: PermissionRules
+    config: Config
     store: ResultStore
     context_window: int
     instructions: str = ""  # project instructions (AGENTS.md), read once per swarm
@@ -67,22 +69,22 @@ class Runtime:
     spawn_ns: int = 0  # time spent constructing sub-agents, for the spawn-overhead figure
     spawned: int = 0
     isolation: str | None = None  # how the working directory is shared, when neither ISOLATED nor SHARED fits
+    extra_tools: list[Tool] = field(default_factory=list)  # the configured MCP servers' tools
     read_only: str | None = None  # why only read-only tools may run (a worker's --auto-approve safe), or None
-    withheld: dict[str, str] = field(default_factory=dict)  # tools read_only takes away, with that reason
+    router: Any = None  # the tool-call router, when CODETETHER_TOOL_ROUTER_ENABLED asks for one
 
     def __post_init__(self) -> None:
         loaded = [load_tool(name) for name in SUBAGENT_TOOLS]
-        if self.read_only:
-            self.withheld = {t.name: self.read_only for t in loaded if not (t.read_only or t.name == "swarm_share")}
-            loaded = [t for t in loaded if t.name not in self.withheld]
         self.tools = [self.locks.serialise(t) for t in loaded] if self.locks else loaded
+        self.tools += self.extra_tools
 
     def check_budget(self) -> None:
         if self.tool_calls >= self.cfg.max_total_steps:
             raise BudgetExhausted(f"the swarm used its budget of {self.cfg.max_total_steps} tool calls "
                                   "(swarm.max_total_steps)")
 
-    def spawn(self, sub: Subtask, workdir: Path, isolated: bool, sink: ev.EventSink) -> Agent:
+    def spawn(self, sub: Subtask, workdir: Path, isolated: bool, sink: ev.EventSink,
+              on_message: Callable[[Message], None] | None = None) -> Agent:
         """A ready sub-agent; cheap (no I/O), since everything heavy is shared."""
         started = time.perf_counter_ns()
         prompt = SYSTEM.format(specialty=sub.specialty, id=sub.id, dir=workdir,
@@ -90,17 +92,13 @@ class Runtime:
         if self.instructions:
             prompt += "\n\n" + self.instructions
         sandbox = self.sandbox.with_root(workdir) if self.sandbox is not None else None
-        ctx = ToolContext(root=workdir, cwd=workdir, session_id=f"swarm:{sub.id}", sandbox=sandbox,
-                          policy=PermissionPolicy(self.rules, agent="build",
-                                                  access_mode=sandbox.access_mode if sandbox else "approve",
-                                                  read_only_tools=self.read_only))
-        if self.locks is not None:
-            ctx.on_file_change = self.locks.recorder(sub.id)
-        settings = AgentSettings(model=self.model, agent="swarm", max_steps=self.cfg.max_steps_per_subagent,
-                                 context_window=self.context_window)
-        tools = ToolSet(self.tools, withheld=self.withheld)
-        agent = Agent(self.limiter.wrap(self.provider, self.check_budget), tools, ctx, settings,
-                      messages=[Message.text("system", prompt)], sink=sink)
+        parts = Parts(self.limiter.wrap(self.provider, self.check_budget), self.model, self.context_window, workdir,
+                      workdir, prompt, self.tools, sandbox, "build", label="swarm",
+                      max_steps=self.cfg.max_steps_per_subagent, on_demand=False, router=self.router,
+                      read_only=self.read_only)
+        wiring = Wiring(sink=sink, on_message=on_message, session=NamedSession(f"swarm:{sub.id}"),
+                        on_file_change=self.locks.recorder(sub.id) if self.locks is not None else None)
+        agent = assemble_agent(self.config, parts, wiring)
         self.spawn_ns += time.perf_counter_ns() - started
         self.spawned += 1
         return agent
@@ -138,8 +136,7 @@ async def run_subagent(rt: Runtime, sub: Subtask, workdir: Path, isolated: bool,
     attempt, outcome = 0, None
     while True:
         attempt += 1
-        agent = rt.spawn(sub, workdir, isolated, counting)
-        agent.on_message = on_message
+        agent = rt.spawn(sub, workdir, isolated, counting, on_message)
         try:
             async with asyncio.timeout(rt.cfg.subagent_timeout_secs):
                 result = await agent.run(user_prompt(sub, context))

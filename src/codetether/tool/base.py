@@ -6,7 +6,7 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from codetether.tool.schema import validate_arguments
 
@@ -14,13 +14,36 @@ if TYPE_CHECKING:
     from codetether.config.load import Config
     from codetether.rlm.loop import RlmModel
     from codetether.sandbox import Sandbox, Wrapped
-    from codetether.session.store import SessionStore
     from codetether.tool.files import Files
     from codetether.tool.permission import ApprovalRequest, PermissionPolicy
     from codetether.tool.registry import ToolSet
 
 # The question tool's way to the user: (question, options, default) -> the user's answer.
 AskUser = Callable[[str, list[str], str | None], Awaitable[str]]
+
+
+class SessionBinding(Protocol):
+    """What tools know of the session they run in: its id, and the state they keep in it (todos, plan)."""
+
+    @property
+    def id(self) -> str: ...
+
+    def get_state(self, key: str) -> Any: ...
+
+    def set_state(self, key: str, value: Any) -> None: ...
+
+
+@dataclass
+class NamedSession:
+    """A session with a name and nowhere to keep state (a swarm sub-agent's, a test's)."""
+
+    id: str
+
+    def get_state(self, key: str) -> Any:
+        raise ToolError("this run has no recorded session to keep it in")
+
+    def set_state(self, key: str, value: Any) -> None:
+        raise ToolError("this run has no recorded session to keep it in")
 
 
 class ToolError(Exception):
@@ -53,7 +76,7 @@ class ToolContext:
     root: Path
     cwd: Path | None = None
     allow_external: bool = False
-    session_id: str = ""
+    session: SessionBinding | None = None  # the session tools keep state in and key their tasks by
     env: dict[str, str] | None = None
     on_file_change: Callable[[Path], None] | None = None  # snapshot hook, called before a write
     policy: PermissionPolicy | None = None  # None: no rules, and paths outside the root are refused
@@ -61,7 +84,6 @@ class ToolContext:
     # Set by the Agent and SessionRun for the tools that act on the run itself (batch, todo, plan, question).
     tools: ToolSet | None = None  # the tools the agent may call now
     switch_agent: Callable[[str], str] | None = None  # become another agent; returns the previous one's name
-    store: SessionStore | None = None  # where session_id's state (todos, plan) is kept
     config: Config | None = None
     ask_user: AskUser | None = None  # None: no user to ask (headless)
     llm: RlmModel | None = None  # the agent's own model, for tools that ask it themselves (rlm)
@@ -75,6 +97,10 @@ class ToolContext:
             from codetether.sandbox import sandbox_for
 
             self.sandbox = sandbox_for(self.config, self.root)
+
+    @property
+    def session_id(self) -> str:
+        return self.session.id if self.session is not None else ""
 
     def resolve(self, path: str | os.PathLike[str]) -> Path:
         """Resolve a model-given path against cwd and refuse one outside the workspace."""

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from codetether.tool.base import ToolContext, ToolError
+from codetether.tool.base import SessionBinding, ToolContext, ToolError
 
 TODO_MARKS = {"pending": "[ ]", "in_progress": "[~]", "done": "[x]", "blocked": "[!]"}
 
 
 def load(ctx: ToolContext, key: str) -> Any:
-    return _store(ctx).get_state(ctx.session_id, key)
+    return _session(ctx).get_state(key)
 
 
 def save(ctx: ToolContext, key: str, value: Any) -> None:
-    _store(ctx).set_state(ctx.session_id, key, value)
+    _session(ctx).set_state(key, value)
 
 
-def _store(ctx: ToolContext) -> Any:
-    if ctx.store is None or not ctx.session_id:
+def _session(ctx: ToolContext) -> SessionBinding:
+    if ctx.session is None or not ctx.session.id:
         raise ToolError("this run has no recorded session to keep it in")
-    return ctx.store
+    return ctx.session
 
 
 def render_todos(todos: list[dict[str, Any]]) -> str:

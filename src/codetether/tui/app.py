@@ -120,11 +120,10 @@ class CodetetherApp(SlashActions, App[None]):
             run = await SessionRun.open(
                 self.config, cwd=self.cwd, model_id=model_id, session_ref=session_ref,
                 agent_name=None if session_ref else (self.agent_name or "build"), sink=event_sink(self),
-                max_steps=self.max_steps, approvals=Approvals(self.assume_yes, approver(self)))
+                max_steps=self.max_steps, approvals=Approvals(self.assume_yes, approver(self)), ask_user=asker(self))
         except CodetetherError as exc:
             await self.chat.add_notice(redact(exc.render()), "error")
             return False
-        run.prepared.agent.ctx.ask_user = asker(self)
         self.session = run
         self.agent_name = run.prepared.agent.settings.agent
         if run.info is not None:

@@ -40,6 +40,8 @@ async def run_payload(text: str | None, env_name: str) -> int:
 
 
 async def _run(payload: RemotePayload, started: float) -> int:
+    from codetether.agent.assembly import tool_router
+    from codetether.agent.factory import connect_mcp
     from codetether.agent.prompt import project_instructions
     from codetether.config.load import load
     from codetether.provider.registry import resolve_model
@@ -58,11 +60,14 @@ async def _run(payload: RemotePayload, started: float) -> int:
         max_steps_per_subagent=payload.max_steps, subagent_timeout_secs=payload.timeout_secs, max_retries=0,
         working_dir=str(workdir), record_sessions=False, execution_mode="local")
     resolved = await resolve_model(f"{payload.provider}/{payload.model}", config)
+    mcp, router = None, tool_router()
     try:
+        mcp = await connect_mcp(config)
         limiter = SharedLimiter(cfg.max_concurrent_requests, cfg.request_delay_ms, cfg.max_delay_ms)
         limiter.attach(resolved.provider)
-        rt = Runtime(cfg, resolved.provider, resolved.model, limiter, config.permission, ResultStore(),
-                     resolved.context_window, project_instructions(workdir, workdir), isolation=POD_ISOLATION)
+        rt = Runtime(cfg, resolved.provider, resolved.model, limiter, config, ResultStore(),
+                     resolved.context_window, project_instructions(workdir, workdir), isolation=POD_ISOLATION,
+                     extra_tools=mcp.tools if mcp else [], router=router)
         sub = Subtask(payload.subtask_id, payload.subtask_name, payload.instruction, payload.specialty or "Generalist")
         probing = asyncio.create_task(_probe(sub.id, workdir, payload.probe_interval_secs))
         try:
@@ -71,6 +76,10 @@ async def _run(payload: RemotePayload, started: float) -> int:
             probing.cancel()
     finally:
         await resolved.provider.aclose()
+        if mcp is not None:
+            await mcp.aclose()
+        if router is not None:
+            await router.aclose()
     result = outcome.result
     success = outcome.exit_reason == "completed"
     emit(RESULT_PREFIX, {
