@@ -25,8 +25,11 @@ from codetether.swarm.store import CURRENT, ResultStore, ShareBinding
 from codetether.tool.base import NamedSession, Tool
 from codetether.tool.registry import load_tool
 
-# The build agent's tools without interactive or recursive ones (question, swarm, a2a), plus swarm_share.
-SUBAGENT_TOOLS = ("read", "list", "glob", "grep", "write", "edit", "multiedit", "apply_patch", "bash", "swarm_share")
+# The build agent's tools without interactive, recursive or session-changing ones (question, plan_*, swarm, ralph,
+# prd, a2a, task), plus swarm_share (the seed's workspace registry, spec §5.5 item 4).
+SUBAGENT_TOOLS = ("read", "list", "glob", "grep", "write", "edit", "multiedit", "apply_patch", "bash", "lsp",
+                  "codesearch", "webfetch", "websearch", "batch", "todo_read", "todo_write", "skill", "rlm",
+                  "swarm_share")
 
 SYSTEM = """You are a {specialty} specialist sub-agent (ID: {id}) of a CodeTether swarm. You have tools to complete \
 your task.
