@@ -23,6 +23,7 @@ from a2a.utils.errors import InvalidParamsError
 
 from codetether.a2a.conversations import Conversations
 from codetether.a2a.reporter import TaskReporter
+from codetether.agent.events import ExitReason
 from codetether.agent.kit import AgentKit
 from codetether.agent.loop import AgentResult
 from codetether.config.load import Config
@@ -208,9 +209,9 @@ class CodetetherExecutor(AgentExecutor):
 
 def _outcome(result: AgentResult) -> tuple[str, TaskState, str]:
     """A turn's answer, the state it would leave the task in, and the note that says why it failed."""
-    if result.exit_reason == "completed":
+    if result.exit_reason is ExitReason.COMPLETED:
         return result.text, TaskState.TASK_STATE_COMPLETED, ""
-    if result.exit_reason == "max_steps":
+    if result.exit_reason is ExitReason.MAX_STEPS:
         note = f"stopped after {result.steps} steps (max_steps); the task may be unfinished"
         return result.text, TaskState.TASK_STATE_FAILED, note
     return result.text, TaskState.TASK_STATE_FAILED, f"error: {result.error}"

@@ -25,7 +25,8 @@ from codetether.provider.pricing import cost_usd
 from codetether.session.turn import SessionRun
 from codetether.tool.permission import Approvals
 
-STOP_REASONS = {"completed": "end_turn", "max_steps": "max_turn_requests", "cancelled": "cancelled"}
+STOP_REASONS = {ev.ExitReason.COMPLETED: "end_turn", ev.ExitReason.MAX_STEPS: "max_turn_requests",
+                ev.ExitReason.CANCELLED: "cancelled"}
 
 
 @dataclass
@@ -129,7 +130,7 @@ class AcpSession:
         if isinstance(task.exception(), CodetetherError):
             raise from_codetether(task.exception()) from None  # type: ignore[arg-type]
         result = task.result()
-        if result.exit_reason == "error":
+        if result.exit_reason is ev.ExitReason.ERROR:
             raise error(INTERNAL, result.error or "the turn failed")
         usage = result.usage
         return PromptResponse(stop_reason=STOP_REASONS.get(result.exit_reason, "end_turn"), usage=Usage(

@@ -4,9 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from codetether.provider.model import Usage
+
+
+class ExitReason(StrEnum):
+    """How a run of the agent loop (or a swarm sub-agent) ended; its value is what JSON output and sessions record."""
+
+    COMPLETED = "completed"
+    MAX_STEPS = "max_steps"
+    CANCELLED = "cancelled"
+    ERROR = "error"
+    TIMED_OUT = "timed_out"  # a swarm sub-agent's time limit
+    BUDGET = "budget"  # a swarm's shared token budget spent
+
+    @property
+    def exit_code(self) -> int:
+        """The process exit code of a one-shot command that ended this way (0, 1, 3 for a limit, 130 cancelled)."""
+        return {ExitReason.COMPLETED: 0, ExitReason.MAX_STEPS: 3, ExitReason.CANCELLED: 130}.get(self, 1)
+
+    @classmethod
+    def parse(cls, text: object) -> ExitReason:
+        """A reason another process reported (a pod's result line); anything unknown is an error."""
+        try:
+            return cls(str(text))
+        except ValueError:
+            return cls.ERROR
 
 
 @dataclass
@@ -136,7 +161,7 @@ class RunCompleted:
     text: str
     steps: int
     usage: Usage
-    exit_reason: str  # completed | max_steps | cancelled | error
+    exit_reason: ExitReason
 
 
 Event = (RunStarted | StepStarted | TextChunk | TextComplete | ThinkingChunk | ToolCallStarted

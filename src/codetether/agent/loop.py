@@ -71,13 +71,13 @@ class AgentResult:
     text: str
     steps: int
     usage: Usage
-    exit_reason: str  # completed | max_steps | cancelled | error
+    exit_reason: ev.ExitReason
     error: str | None = None
     messages: list[Message] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.exit_reason == "completed"
+        return self.exit_reason is ev.ExitReason.COMPLETED
 
 
 class _Finished(Exception):
@@ -141,22 +141,22 @@ class Agent:
         self.guard.threshold = self.settings.doom_loop
         self.guard.reset()
         self.append(Message.text("user", user_message) if isinstance(user_message, str) else user_message)
-        exit_reason, error = "max_steps", None
+        exit_reason, error = ev.ExitReason.MAX_STEPS, None
         try:
             while self.steps < self.settings.max_steps:
                 await self.step()
         except _Finished:
-            exit_reason = "completed"
+            exit_reason = ev.ExitReason.COMPLETED
         except _Stopped as stop:
-            exit_reason, error = "error", str(stop)
+            exit_reason, error = ev.ExitReason.ERROR, str(stop)
             self.sink(ev.AgentError(error, fatal=True))
         except asyncio.CancelledError:
             for call_id in unanswered_calls(self.messages):  # keep the transcript valid for a later resume
                 self.append(Message("tool", [ToolResultPart(call_id, INTERRUPTED, is_error=True)]))
-            self._finish("cancelled")
+            self._finish(ev.ExitReason.CANCELLED)
             raise
         except CodetetherError as exc:
-            exit_reason, error = "error", redact(exc.render().removeprefix("error: "))
+            exit_reason, error = ev.ExitReason.ERROR, redact(exc.render().removeprefix("error: "))
             self.sink(ev.AgentError(error, fatal=True))
         return self._finish(exit_reason, error)
 
@@ -317,7 +317,7 @@ class Agent:
         if self.on_message:
             self.on_message(message)
 
-    def _finish(self, exit_reason: str, error: str | None = None) -> AgentResult:
+    def _finish(self, exit_reason: ev.ExitReason, error: str | None = None) -> AgentResult:
         result = AgentResult(self.last_text, self.steps, self.usage, exit_reason, error, self.messages)
         self.sink(ev.RunCompleted(result.text, result.steps, result.usage, exit_reason))
         return result

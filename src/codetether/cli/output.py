@@ -102,7 +102,7 @@ class JsonlRenderer:
                       tokens_before=event.tokens_before, tokens_after=event.tokens_after)
         elif isinstance(event, ev.Notice):
             self.emit("run.notice", kind=event.kind, text=event.text)
-        elif isinstance(event, ev.RunCompleted) and event.exit_reason == "completed":
+        elif isinstance(event, ev.RunCompleted) and event.exit_reason is ev.ExitReason.COMPLETED:
             self.emit("run.item_completed", item_id=self._item())
 
     def _item(self) -> str:

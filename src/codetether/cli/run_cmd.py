@@ -19,8 +19,6 @@ from codetether.provider.pricing import cost_usd
 from codetether.session.turn import CONTINUE_LATEST, SessionRun
 from codetether.tool.permission import Approvals
 
-EXIT_CODES = {"completed": 0, "error": 1, "max_steps": 3, "cancelled": 130}
-
 
 def execute(args: argparse.Namespace) -> int:
     return asyncio.run(_run(args))
@@ -46,7 +44,7 @@ async def _run(args: argparse.Namespace) -> int:
         if jsonl:
             jsonl.emit("run.failed", error=exc.message)
         elif args.format == "json":
-            print(json.dumps({"text": "", "exit_reason": "error", "error": exc.message}, indent=2))
+            print(json.dumps({"text": "", "exit_reason": ev.ExitReason.ERROR, "error": exc.message}, indent=2))
         raise
     try:
         result = await run.turn(message, images)
@@ -69,11 +67,11 @@ async def _run(args: argparse.Namespace) -> int:
             jsonl.emit("run.failed", error=result.error or f"stopped: {result.exit_reason}", response=result.text)
     if result.error and args.format != "json":
         print(f"error: {result.error}", file=sys.stderr)
-    elif result.exit_reason == "max_steps":
+    elif result.exit_reason is ev.ExitReason.MAX_STEPS:
         print(f"stopped after {result.steps} steps (--max-steps); the task may be unfinished", file=sys.stderr)
     if args.format == "default":
         print(f'[Session: {session_id} | Continue with: codetether run -c "..."]', file=sys.stderr)
-    return EXIT_CODES.get(result.exit_reason, 1)
+    return result.exit_reason.exit_code
 
 
 def with_piped_input(message: str) -> tuple[str, list[ImagePart]]:

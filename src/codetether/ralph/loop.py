@@ -148,7 +148,7 @@ class RalphLoop:
             result = await self._agent_turn(prompt)
         finally:
             self._keep_prd(ours)
-        if result.exit_reason == "error":
+        if result.exit_reason is ev.ExitReason.ERROR:
             self._failed(state, story, n, f"agent error: {result.error}", f"agent error: {result.error}")
             self.summary.error = result.error
             return False

@@ -47,7 +47,7 @@ async def run_one(ex: SwarmExecutor, rt: Runtime, sub: Subtask, context: str, tr
     finally:
         ex.progress.running -= 1
     agent_result = outcome.result
-    result.success = outcome.exit_reason == "completed"
+    result.success = outcome.exit_reason is ev.ExitReason.COMPLETED
     result.result = agent_result.text if agent_result else ""
     result.steps = agent_result.steps if agent_result else 0
     result.tool_calls, result.retry_count, result.error = outcome.tool_calls, outcome.attempts - 1, outcome.error
@@ -76,7 +76,7 @@ def _record(ex: SwarmExecutor, sub: Subtask) -> tuple[TurnRecorder, Callable[[Us
     number = store.begin_turn(info.id, model_id, "swarm", project.branch)
     recorder = TurnRecorder(store, info.id, number)
 
-    def finish(usage: Usage | None, exit_reason: str) -> None:
+    def finish(usage: Usage | None, exit_reason: ev.ExitReason) -> None:
         usage = usage or Usage()
         store.end_turn(info.id, number, usage.prompt_tokens, usage.completion_tokens,
                        cost_usd(ex.resolved.model, usage), exit_reason)

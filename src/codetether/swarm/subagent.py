@@ -110,7 +110,7 @@ class Runtime:
 @dataclass
 class Outcome:
     result: AgentResult | None
-    exit_reason: str  # completed | max_steps | timed_out | error | budget
+    exit_reason: ev.ExitReason
     error: str | None
     attempts: int
     tool_calls: int
@@ -144,18 +144,18 @@ async def run_subagent(rt: Runtime, sub: Subtask, workdir: Path, isolated: bool,
             async with asyncio.timeout(rt.cfg.subagent_timeout_secs):
                 result = await agent.run(user_prompt(sub, context))
             reason, error = result.exit_reason, result.error
-            if reason == "max_steps":
+            if reason is ev.ExitReason.MAX_STEPS:
                 error = f"sub-agent hit max steps ({rt.cfg.max_steps_per_subagent})"
         except TimeoutError:
-            result, reason = None, "timed_out"
+            result, reason = None, ev.ExitReason.TIMED_OUT
             error = f"sub-agent timed out after {rt.cfg.subagent_timeout_secs}s"
         finally:
             if agent.ctx.sandbox is not None:
                 agent.ctx.sandbox.close()  # its private /tmp
         if reason == "error" and rt.tool_calls >= rt.cfg.max_total_steps:
-            reason = "budget"  # retrying cannot help: the budget is shared and spent
+            reason = ev.ExitReason.BUDGET  # retrying cannot help: the budget is shared and spent
         outcome = Outcome(result, reason, error, attempt, calls[0])
-        if reason in ("completed", "budget") or attempt > rt.cfg.max_retries:
+        if reason in (ev.ExitReason.COMPLETED, ev.ExitReason.BUDGET) or attempt > rt.cfg.max_retries:
             return outcome
         await asyncio.sleep(backoff(attempt, rt.cfg.base_delay_ms, rt.cfg.max_delay_ms))
         if reset is not None:

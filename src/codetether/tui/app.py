@@ -228,7 +228,7 @@ class CodetetherApp(SlashActions, App[None]):
         finally:
             self.current_tool = "-"
             self.call_later(self.after_turn, note)
-        if result.exit_reason == "max_steps":
+        if result.exit_reason is ev.ExitReason.MAX_STEPS:
             await self.chat.add_notice(f"Stopped after {result.steps} steps (the step limit).")
 
     async def after_turn(self, note: str | None = None) -> None:

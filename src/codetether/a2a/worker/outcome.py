@@ -20,6 +20,7 @@ class Outcome:
 def record_exchange(task: TaskSpec, agent: str, answer: str) -> str:
     """A session holding the task's prompt and the run's answer (as the spec keeps swarm tasks), so the platform
     can resume it with metadata.resume_session_id."""
+    from codetether.agent.events import ExitReason
     from codetether.gitinfo import project_for
     from codetether.provider.model import Message
     from codetether.session.store import SessionStore
@@ -31,7 +32,7 @@ def record_exchange(task: TaskSpec, agent: str, answer: str) -> str:
         turn = store.begin_turn(info.id, task.model or "", agent, project.branch)
         store.append_message(info.id, turn, Message.text("user", task.prompt))
         store.append_message(info.id, turn, Message.text("assistant", answer))
-        store.end_turn(info.id, turn, 0, 0, 0.0, "completed")
+        store.end_turn(info.id, turn, 0, 0, 0.0, ExitReason.COMPLETED)
         return info.id
     finally:
         store.close()

@@ -130,10 +130,10 @@ class TaskRunner:
         finally:
             self.session_id = run.session_id  # also when stopped: the turn so far is in the session
             await run.aclose()
-        if result.exit_reason == "completed":
+        if result.exit_reason is ev.ExitReason.COMPLETED:
             return Outcome("completed", self._output() or result.text, None, run.session_id)
         why = (f"stopped after {result.steps} steps (max_steps); the task may be unfinished"
-               if result.exit_reason == "max_steps" else result.error or result.exit_reason)
+               if result.exit_reason is ev.ExitReason.MAX_STEPS else result.error or result.exit_reason)
         return Outcome("failed", self._output() or None, f"Error: {why}", run.session_id)
 
     async def _open(self) -> SessionRun:

@@ -81,7 +81,7 @@ async def _run(payload: RemotePayload, started: float) -> int:
         if router is not None:
             await router.aclose()
     result = outcome.result
-    success = outcome.exit_reason == "completed"
+    success = outcome.exit_reason is ev.ExitReason.COMPLETED
     emit(RESULT_PREFIX, {
         "subtask_id": sub.id, "subagent_id": f"agent-{sub.id}", "success": success,
         "result": result.text if result else "", "steps": result.steps if result else 0,
@@ -97,7 +97,7 @@ def _failed(subtask_id: str, message: str, started: float) -> int:
     emit(RESULT_PREFIX, {"subtask_id": subtask_id, "subagent_id": f"agent-{subtask_id}", "success": False,
                          "result": "", "steps": 0, "tool_calls": 0,
                          "execution_time_ms": int((time.monotonic() - started) * 1000), "error": message,
-                         "artifacts": [], "retry_count": 0, "exit_reason": "error", "retryable": False})
+                         "artifacts": [], "retry_count": 0, "exit_reason": ev.ExitReason.ERROR, "retryable": False})
     return 1
 
 

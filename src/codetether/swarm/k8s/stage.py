@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from codetether.agent.events import ExitReason
 from codetether.provider.model import Usage
 from codetether.swarm.collapse import Observation
 from codetether.swarm.k8s.client import K8sError, PodApi
@@ -33,7 +34,7 @@ LOG_TAIL = 20  # log lines quoted when a pod ends without reporting a result
 
 @dataclass
 class PodOutcome:
-    reason: str  # completed | max_steps | timed_out | error | budget, as for local sub-agents
+    reason: ExitReason  # as for local sub-agents
     error: str | None = None
     retryable: bool = True
     reported: dict[str, Any] = field(default_factory=dict)
@@ -47,18 +48,18 @@ async def run_pod(ex: SwarmExecutor, rt: Runtime, api: PodApi, sub: Subtask, con
     ex.progress.running += 1
     ex.report(f"{sub.id}: started in pod {api.namespace}/{name} ({sub.name})", ex.progress)
     ex.status(sub.id, "running", stage)
-    attempt, outcome = 0, PodOutcome("error")
+    attempt, outcome = 0, PodOutcome(ExitReason.ERROR)
     try:
         while True:
             attempt += 1
             try:
                 rt.check_budget()
             except BudgetExhausted as exc:
-                outcome = PodOutcome("budget", exc.message, False)
+                outcome = PodOutcome(ExitReason.BUDGET, exc.message, False)
                 break
             outcome = await attempt_pod(ex, rt, api, sub, context, stage, name)
             _account(rt, outcome.reported)
-            if outcome.reason in ("completed", "budget") or not outcome.retryable or attempt > rt.cfg.max_retries:
+            if outcome.reason in (ExitReason.COMPLETED, ExitReason.BUDGET) or not outcome.retryable or attempt > rt.cfg.max_retries:
                 break
             ex.report(f"{sub.id}: attempt {attempt} failed ({outcome.error}); retrying", ex.progress)
             await asyncio.sleep(backoff(attempt, rt.cfg.base_delay_ms, rt.cfg.max_delay_ms))
@@ -66,7 +67,7 @@ async def run_pod(ex: SwarmExecutor, rt: Runtime, api: PodApi, sub: Subtask, con
         ex.progress.running -= 1
     reported = outcome.reported
     result = SubTaskResult(sub.id, str(reported.get("subagent_id") or f"agent-{sub.id}"),
-                           outcome.reason == "completed", str(reported.get("result") or ""), name=sub.name,
+                           outcome.reason is ExitReason.COMPLETED, str(reported.get("result") or ""), name=sub.name,
                            stage=stage, retry_count=attempt - 1, error=outcome.error)
     result.steps, result.tool_calls = _int(reported.get("steps")), _int(reported.get("tool_calls"))
     files = reported.get("changed_files")
@@ -97,7 +98,7 @@ async def attempt_pod(ex: SwarmExecutor, rt: Runtime, api: PodApi, sub: Subtask,
         try:
             await api.create(manifest)
         except K8sError as exc:
-            return PodOutcome("error", _with_hint(f"could not create pod {name}: {exc.message}", exc),
+            return PodOutcome(ExitReason.ERROR, _with_hint(f"could not create pod {name}: {exc.message}", exc),
                               exc.retryable)
         return await _watch(api, name, cfg.subagent_timeout_secs, cfg.k8s_poll_secs)
     finally:
@@ -111,11 +112,11 @@ async def _watch(api: PodApi, name: str, timeout: int, poll: float) -> PodOutcom
             state = await api.state(name)
         except K8sError as exc:
             if not exc.retryable:
-                return PodOutcome("error", _with_hint(exc.message, exc), False)
+                return PodOutcome(ExitReason.ERROR, _with_hint(exc.message, exc), False)
             trouble = exc.message  # a passing API outage: keep watching until the deadline
         else:
             if state is None:
-                return PodOutcome("error", f"pod {name} disappeared before it reported a result (deleted by "
+                return PodOutcome(ExitReason.ERROR, f"pod {name} disappeared before it reported a result (deleted by "
                                            "someone else, or its node was lost)")
             last, trouble = state, None
             failure = state.failure()
@@ -129,7 +130,7 @@ async def _watch(api: PodApi, name: str, timeout: int, poll: float) -> PodOutcom
                 why = f"; it was still Pending ({last.reason or 'starting'})"
             elif trouble:
                 why = f"; the Kubernetes API was failing: {trouble}"
-            return PodOutcome("timed_out", f"sub-agent timed out after {timeout}s in Kubernetes pod {name}{why}")
+            return PodOutcome(ExitReason.TIMED_OUT, f"sub-agent timed out after {timeout}s in Kubernetes pod {name}{why}")
         await asyncio.sleep(max(0.01, min(poll, deadline - time.monotonic())))
 
 
@@ -138,17 +139,17 @@ async def _ended(api: PodApi, name: str, state: PodState, failure: PodFailure | 
     logs = await _logs(api, name)
     reported = last_line(logs, RESULT_PREFIX)
     if reported is not None:
-        reason = str(reported.get("exit_reason") or ("completed" if reported.get("success") else "error"))
-        retryable = reason != "budget" and reported.get("retryable") is not False  # False: a setup error
-        return PodOutcome(reason, None if reason == "completed" else str(reported.get("error") or reason),
+        reason = ExitReason.parse(reported.get("exit_reason") or ("completed" if reported.get("success") else "error"))
+        retryable = reason is not ExitReason.BUDGET and reported.get("retryable") is not False  # False: a setup error
+        return PodOutcome(reason, None if reason is ExitReason.COMPLETED else str(reported.get("error") or reason),
                           retryable, reported)
     if failure is not None:
-        return PodOutcome("error", f"pod {name}: {failure.message}", failure.retryable)
+        return PodOutcome(ExitReason.ERROR, f"pod {name}: {failure.message}", failure.retryable)
     answer = fallback_answer(logs)
     if answer is not None and state.exit_code == 0:  # an older image answered through `codetether run`
-        return PodOutcome("completed", None, True, {"result": answer, "steps": 1, "tool_calls": 0})
+        return PodOutcome(ExitReason.COMPLETED, None, True, {"result": answer, "steps": 1, "tool_calls": 0})
     tail = "\n".join(logs.strip().splitlines()[-LOG_TAIL:])
-    return PodOutcome("error", f"pod {name} ended ({state.phase}, exit code {state.exit_code}, "
+    return PodOutcome(ExitReason.ERROR, f"pod {name} ended ({state.phase}, exit code {state.exit_code}, "
                                f"{state.reason or 'no reason given'}) without reporting a result"
                                + (f"; its last log lines:\n{tail}" if tail else "; it wrote no logs"))
 
