@@ -225,7 +225,7 @@ def run(work: Path, args: argparse.Namespace) -> int:
     from codetether.codesearch.index import CodeIndex
 
     _, nothing_s, _ = timed(lambda: CodeIndex.open(root).refresh())
-    target = root / "src/codetether/tool/fsutil.py"
+    target = root / "src/codetether/tool/support/fsutil.py"
     target.write_text(target.read_text() + "\n\ndef shout(text):\n    return text.upper()\n")
     one, one_s, _ = timed(lambda: CodeIndex.open(root).refresh())
     index = CodeIndex.open(root)

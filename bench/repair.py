@@ -26,8 +26,8 @@ from _common import cli_env, emit, stack
 from tests.corpus.tool_calls import APP, CASES, DATA, EDIT_ME, Case
 from tests.harness.llm_server import Reply, ToolCall
 
-from codetether.tool.names import resolve_name
 from codetether.tool.registry import CORE_TOOLS
+from codetether.tool.support.names import resolve_name
 
 REFUSED = ("was not run", "unknown tool", "not available to the")
 

@@ -11,9 +11,9 @@ from codetether.agent.loop_guard import LoopGuard
 from codetether.provider.model import ToolCallPart
 from codetether.provider.overflow import parse_overflow
 from codetether.provider.text_tools import parse_reply
-from codetether.tool.fit import ArgumentConflict, fit_arguments
-from codetether.tool.names import resolve_name
 from codetether.tool.registry import ToolSet, load_tool
+from codetether.tool.support.fit import ArgumentConflict, fit_arguments
+from codetether.tool.support.names import resolve_name
 
 TOOLS = ToolSet.named(("read", "write", "edit", "multiedit", "bash", "grep", "glob", "todo_write"), on_demand=False)
 

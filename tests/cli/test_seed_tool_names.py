@@ -11,9 +11,9 @@ import pytest
 
 from codetether.config.permission import parse_permission
 from codetether.tool.base import ToolContext
-from codetether.tool.names import SEED_ALIASES, canonical
-from codetether.tool.permission import PermissionPolicy
 from codetether.tool.registry import CORE_TOOLS, ToolSet, load_tool
+from codetether.tool.support.names import SEED_ALIASES, canonical
+from codetether.tool.support.permission import PermissionPolicy
 from tests.cli.conftest import API_KEY
 from tests.harness.llm_server import Reply, ToolCall
 

@@ -7,8 +7,8 @@ import tomllib
 from pathlib import Path
 
 from codetether.config.load import load
-from codetether.tool.always_allow import AlwaysRule, always_rule, remember
-from codetether.tool.permission import ApprovalRequest, PermissionPolicy
+from codetether.tool.support.always_allow import AlwaysRule, always_rule, remember
+from codetether.tool.support.permission import ApprovalRequest, PermissionPolicy
 
 
 def _policy(config: Path, text: str) -> PermissionPolicy:

@@ -10,9 +10,9 @@ import pytest
 from codetether.config.permission import parse_permission
 from codetether.errors import ConfigError
 from codetether.tool.base import ToolContext
-from codetether.tool.permission import ApprovalRequest, PermissionPolicy
 from codetether.tool.registry import load_tool
-from codetether.tool.shell.readonly import read_only_problem
+from codetether.tool.support.permission import ApprovalRequest, PermissionPolicy
+from codetether.tool.support.shell.readonly import read_only_problem
 
 BASH_RULES = {"bash": {"git push*": "ask", "rm -rf*": "deny", "rm -rf build*": "allow", "*": "allow"}}
 

@@ -9,7 +9,7 @@ import pytest
 
 from codetether.config.permission import parse_permission
 from codetether.tool.base import PermissionDenied
-from codetether.tool.permission import PermissionPolicy
+from codetether.tool.support.permission import PermissionPolicy
 
 FORMS = [
     "bash <<< 'rm -f v'", "echo 'rm -f v' | sh", "bash -o posix -c 'rm -f v'", "/usr/bin/[r]m -f v",

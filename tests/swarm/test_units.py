@@ -8,11 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from codetether.config.swarm import SwarmConfig, swarm_config
 from codetether.errors import ConfigError
 from codetether.provider.model import CompletionResponse, Message, Usage
 from codetether.swarm.cache import ResultCache
 from codetether.swarm.collapse import CollapseController, Observation
-from codetether.swarm.config import SwarmConfig, swarm_config
 from codetether.swarm.decompose import extract_json
 from codetether.swarm.limiter import SharedLimiter
 from codetether.swarm.pathlocks import PathLocks

@@ -79,7 +79,7 @@ def test_a_failing_call_does_not_stop_the_others(tmp_path):
 
 def test_refusals_inside_a_batch_are_labelled(tmp_path):
     from codetether.config.permission import PermissionRules
-    from codetether.tool.permission import PermissionPolicy
+    from codetether.tool.support.permission import PermissionPolicy
 
     ctx = ToolContext(root=tmp_path, policy=PermissionPolicy(PermissionRules(edit="deny")))
     ctx.tools = ToolSet.named(["read", "write", "batch"])

@@ -109,7 +109,7 @@ def test_multiedit_is_all_or_nothing(ctx: ToolContext, tmp_path: Path) -> None:
 
 
 def test_multiedit_rolls_back_when_a_write_fails(ctx: ToolContext, tmp_path: Path, monkeypatch) -> None:
-    from codetether.tool import fsutil
+    from codetether.tool.support import fsutil
 
     (tmp_path / "a.txt").write_text("alpha\n")
     (tmp_path / "b.txt").write_text("beta\n")

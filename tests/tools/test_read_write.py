@@ -88,7 +88,7 @@ def test_write_is_atomic_and_keeps_mode(ctx: ToolContext, tmp_path: Path) -> Non
 
 
 def test_atomic_write_leaves_original_when_writing_fails(tmp_path: Path, monkeypatch) -> None:
-    from codetether.tool import fsutil
+    from codetether.tool.support import fsutil
 
     target = tmp_path / "keep.txt"
     target.write_text("original\n")

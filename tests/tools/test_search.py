@@ -11,7 +11,7 @@ import pytest
 
 from codetether.tool import grep as grep_module
 from codetether.tool.base import ToolContext
-from codetether.tool.ignore import IgnoreMatcher, compile_glob, compile_name_glob
+from codetether.tool.support.ignore import IgnoreMatcher, compile_glob, compile_name_glob
 from tests.tools.conftest import call
 
 
@@ -172,7 +172,7 @@ def test_list_caps_entries(ctx: ToolContext, tmp_path: Path) -> None:
 def test_gitignore_rules() -> None:
     root = Path("/r")
     matcher = IgnoreMatcher(root)
-    matcher._cache[root] = __import__("codetether.tool.ignore", fromlist=["x"]).parse_gitignore(
+    matcher._cache[root] = __import__("codetether.tool.support.ignore", fromlist=["x"]).parse_gitignore(
         "# comment\n*.pyc\n/dist\nlogs/\n!important.pyc\ndocs/**/draft?.md\n\\#hash\n")
     sub = root / "a"
     matcher._cache[sub] = []

@@ -159,8 +159,8 @@ def test_plan_tools_refuse_without_a_plan(tmp_path, store):
 
 def test_plan_enter_switches_the_agent_and_plan_exit_switches_back(tmp_path, store):
     from codetether.agent.loop import Agent, AgentSettings
-    from codetether.tool.permission import PermissionPolicy
     from codetether.tool.registry import ToolSet
+    from codetether.tool.support.permission import PermissionPolicy
 
     ctx = _session_ctx(tmp_path, store)
     ctx.policy = PermissionPolicy(agent="build")

@@ -113,7 +113,7 @@ def test_bash_permission_rules_apply_to_start(tctx: ToolContext):
     from types import MappingProxyType
 
     from codetether.config.permission import PermissionRules
-    from codetether.tool.permission import PermissionPolicy
+    from codetether.tool.support.permission import PermissionPolicy
 
     rules = PermissionRules(bash_patterns=MappingProxyType({"rm *": "deny", "*": "allow"}), source="cfg.toml")
     tctx.policy = PermissionPolicy(rules)

@@ -166,7 +166,7 @@ def test_unreachable_host_is_an_error(isolated_env, ctx: ToolContext):
 
 def test_webfetch_permission_rule_applies(site, tmp_path):
     from codetether.config.permission import PermissionRules
-    from codetether.tool.permission import PermissionPolicy
+    from codetether.tool.support.permission import PermissionPolicy
 
     ctx = ToolContext(root=tmp_path, policy=PermissionPolicy(PermissionRules(webfetch="deny", source="cfg.toml")))
     result = call("webfetch", {"url": f"{site}/article"}, ctx)
@@ -175,7 +175,7 @@ def test_webfetch_permission_rule_applies(site, tmp_path):
 
 
 def test_html_conversion_survives_deep_nesting_and_unclosed_tags():
-    from codetether.tool.html2md import html_to_markdown
+    from codetether.tool.support.html2md import html_to_markdown
 
     deep = "<html><body>" + "<div><span>" * 5000 + "deep text" + "</span></div>" * 5000 + "<p>after</p></body></html>"
     assert html_to_markdown(deep) == "deep text\n\nafter"

@@ -30,7 +30,7 @@ from codetether.config.load import Config
 from codetether.errors import CodetetherError
 from codetether.secrets.redact import redact
 from codetether.session.turn import SessionRun
-from codetether.tool.permission import Approvals
+from codetether.tool.support.permission import Approvals
 
 log = logging.getLogger(__name__)
 CANCEL_WAIT_SECS = 15.0  # how long cancel() waits for the turn (and its child processes) to wind down

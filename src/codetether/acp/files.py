@@ -12,8 +12,8 @@ from typing import Any
 from acp import RequestError
 
 from codetether.tool.base import ToolContext, ToolError
-from codetether.tool.files import Files, LocalFiles
-from codetether.tool.fsutil import file_is_binary
+from codetether.tool.support.files import Files, LocalFiles
+from codetether.tool.support.fsutil import file_is_binary
 
 log = logging.getLogger("codetether.acp")
 

@@ -14,8 +14,8 @@ from acp.schema import PermissionOption, ToolCallUpdate
 from codetether.acp.translate import current_call
 from codetether.config.permission import PermissionRules
 from codetether.errors import CodetetherError
-from codetether.tool.always_allow import AlwaysRule, always_rule, remember
-from codetether.tool.permission import ApprovalRequest, PermissionPolicy
+from codetether.tool.support.always_allow import AlwaysRule, always_rule, remember
+from codetether.tool.support.permission import ApprovalRequest, PermissionPolicy
 
 log = logging.getLogger("codetether.acp")
 ALLOW_ONCE, ALLOW_ALWAYS, REJECT = "allow_once", "allow_always", "reject_once"

@@ -23,7 +23,7 @@ from codetether.config.permission import PermissionRules
 from codetether.errors import CodetetherError
 from codetether.provider.pricing import cost_usd
 from codetether.session.turn import SessionRun
-from codetether.tool.permission import Approvals
+from codetether.tool.support.permission import Approvals
 
 STOP_REASONS = {ev.ExitReason.COMPLETED: "end_turn", ev.ExitReason.MAX_STEPS: "max_turn_requests",
                 ev.ExitReason.CANCELLED: "cancelled"}

@@ -33,7 +33,7 @@ AGENTS: dict[str, AgentSpec] = {a.name: a for a in (
     # prd and ralph write PRDs and start runs that edit and commit: build only too.
     AgentSpec("build", READ_ONLY_TOOLS + WRITE_TOOLS + ("a2a", "prd", "ralph") + HELPER_TOOLS + BUILD_TOOLS, 100,
               "Full access: reads, edits, runs commands."),
-    # plan's bash runs only allow-listed read-only commands (tool/shell/readonly.py); the policy enforces it.
+    # plan's bash runs only allow-listed read-only commands (tool/support/shell/readonly.py); the policy enforces it.
     # plan_exit returns to the agent that called plan_enter (it refuses when the run started as plan).
     AgentSpec("plan", READ_ONLY_TOOLS + ("bash",) + HELPER_TOOLS + ("plan_exit",), 50,
               "Read-only analysis and planning."),

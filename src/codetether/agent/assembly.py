@@ -12,13 +12,13 @@ from codetether.agent import events as ev
 from codetether.agent.loop import Agent, AgentSettings, ChatModel
 from codetether.provider.model import Message
 from codetether.tool.base import AskUser, SessionBinding, Tool, ToolContext
-from codetether.tool.permission import Approvals, PermissionPolicy
 from codetether.tool.registry import ToolSet
+from codetether.tool.support.permission import Approvals, PermissionPolicy
 
 if TYPE_CHECKING:
     from codetether.config.load import Config
     from codetether.sandbox import Sandbox
-    from codetether.tool.files import Files
+    from codetether.tool.support.files import Files
 
 
 # Writes nothing to the workspace: a read-only swarm's sub-agents still share findings with each other.

@@ -11,10 +11,10 @@ from typing import Any
 from codetether.lenient_json import JsonDamage, parse_object, unique_pairs
 from codetether.provider.model import ToolCallPart
 from codetether.tool.base import Tool
-from codetether.tool.fit import ArgumentConflict, fit_arguments
-from codetether.tool.names import canonical, resolve_name
 from codetether.tool.registry import CORE_TOOLS, LOADER, ToolSet
-from codetether.tool.schema import validate_arguments
+from codetether.tool.support.fit import ArgumentConflict, fit_arguments
+from codetether.tool.support.names import canonical, resolve_name
+from codetether.tool.support.schema import validate_arguments
 
 RECEIVED_CHARS = 320  # how much of a refused call's arguments the model is shown
 _ADVICE = {

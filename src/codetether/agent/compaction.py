@@ -214,6 +214,23 @@ class Compactor:
         self.summary = Summary(tail, messages[tail - 1], tail - start, truncate_text(text, int(summary_tokens * 3.5)))
         return response.usage
 
+    async def compact(self, model: ChatModel, messages: list[Message], budget: int) -> CompactionResult:
+        """Summarise all but the latest exchange, whatever the size (the user asked for it)."""
+        before = total_tokens(messages)
+        cached = self._valid_summary(messages)
+        done = cached.covers if cached else head_end(messages)
+        last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=0)
+        # The latest exchange stays verbatim, cut to a quarter of the budget when it is itself large.
+        tail = max(last_user, tail_start(messages, done, budget // 4))
+        if tail <= done:
+            return CompactionResult(0, before, total_tokens(self._build(messages, cached)) if cached else before,
+                                    Usage())
+        usage = await self.summarise(model, messages, cached, tail, max(256, min(2_048, budget // 4)))
+        self.failed_at = None
+        assert self.summary is not None
+        after = total_tokens(self._build(messages, self.summary))
+        return CompactionResult(self.summary.count - (cached.count if cached else 0), before, after, usage)
+
     def _valid_summary(self, messages: list[Message]) -> Summary | None:
         s = self.summary
         return s if s and s.covers <= len(messages) and messages[s.covers - 1] is s.anchor else None
@@ -235,20 +252,7 @@ async def compact_now(agent: Agent) -> CompactionResult:
     """Summarise all but the latest exchange now (`/compact`); the next request uses the summary.
 
     A failed summary call raises CodetetherError and leaves the conversation as it was."""
-    compactor, messages = agent.compactor, agent.messages
     budget = request_budget(agent.settings.context_window, agent.tools.definitions())
-    before = total_tokens(messages)
-    cached = compactor._valid_summary(messages)
-    done = cached.covers if cached else head_end(messages)
-    last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=0)
-    # The latest exchange stays verbatim, cut to a quarter of the budget when it is itself large.
-    tail = max(last_user, tail_start(messages, done, budget // 4))
-    if tail <= done:
-        return CompactionResult(0, before, total_tokens(compactor._build(messages, cached)) if cached else before,
-                                Usage())
-    usage = await compactor.summarise(agent.model, messages, cached, tail, max(256, min(2_048, budget // 4)))
-    compactor.failed_at = None
-    agent.usage.add(usage)
-    assert compactor.summary is not None
-    after = total_tokens(compactor._build(messages, compactor.summary))
-    return CompactionResult(compactor.summary.count - (cached.count if cached else 0), before, after, usage)
+    result = await agent.compactor.compact(agent.model, agent.messages, budget)
+    agent.usage.add(result.usage)
+    return result

@@ -19,8 +19,8 @@ from codetether.provider.model import Message
 from codetether.provider.registry import ResolvedModel, resolve_model
 from codetether.sandbox import sandbox_for
 from codetether.sandbox.probe import backend
-from codetether.tool.permission import Approvals
 from codetether.tool.registry import load_tool
+from codetether.tool.support.permission import Approvals
 
 
 @dataclass

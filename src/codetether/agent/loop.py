@@ -269,7 +269,7 @@ class Agent:
             self.sink(ev.LoopDetected(call.call.name, shown, verdict.count, "stopped"))
             return _STOP
         if verdict.action == "ask" and approver is not None:
-            from codetether.tool.permission import ApprovalRequest
+            from codetether.tool.support.permission import ApprovalRequest
 
             self.sink(ev.LoopDetected(call.call.name, shown, verdict.count, "asked"))
             subject = (f"{call.call.name} {shown} again: call {verdict.count} in a row with exactly the same "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from codetether.agent.agents import AgentSpec
 from codetether.gitinfo import Project, project_for
-from codetether.tool.fsutil import read_bytes
+from codetether.tool.support.fsutil import read_bytes
 
 INSTRUCTIONS_CAP = 32 * 1024
 

@@ -12,7 +12,7 @@ from codetether.cli.output import TextRenderer
 from codetether.cli.run_cmd import session_ref
 from codetether.config.load import load
 from codetether.session.turn import SessionRun
-from codetether.tool.permission import ApprovalRequest, Approvals
+from codetether.tool.support.permission import ApprovalRequest, Approvals
 
 HELP = "Type a request and press Enter. Ctrl-C stops a turn; /new starts over; /exit, Ctrl-D or Ctrl-C here quits."
 

@@ -17,7 +17,7 @@ from codetether.images import image_file, image_from_bytes, sniff
 from codetether.provider.model import ImagePart
 from codetether.provider.pricing import cost_usd
 from codetether.session.turn import CONTINUE_LATEST, SessionRun
-from codetether.tool.permission import Approvals
+from codetether.tool.support.permission import Approvals
 
 
 def execute(args: argparse.Namespace) -> int:

@@ -68,7 +68,7 @@ def _export(store: SessionStore, args: argparse.Namespace) -> int:
     if not args.output or args.output == "-":
         sys.stdout.write(text)
         return 0
-    from codetether.tool.fsutil import atomic_write
+    from codetether.tool.support.fsutil import atomic_write
 
     target = Path(args.output)
     try:

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from codetether.config.load import load
+from codetether.config.swarm import swarm_config
 from codetether.errors import CodetetherError
-from codetether.swarm.config import swarm_config
 from codetether.swarm.executor import Progress, Reporter
 from codetether.swarm.result import SwarmResult, SwarmStats, text_summary
 from codetether.swarm.runner import run_swarm

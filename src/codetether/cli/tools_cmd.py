@@ -11,8 +11,8 @@ from typing import Any
 
 def tool_catalog() -> list[dict[str, Any]]:
     from codetether.agent.agents import AGENTS
-    from codetether.tool.names import aliases_of
     from codetether.tool.registry import CORE_TOOLS, load_tool
+    from codetether.tool.support.names import aliases_of
 
     catalog: list[dict[str, Any]] = []
     for name in CORE_TOOLS:

@@ -20,8 +20,8 @@ from codetether.codesearch.chunker import Chunk, chunk_file
 from codetether.codesearch.embed import unavailable_reason
 from codetether.codesearch.static import MODEL_NAME
 from codetether.config.paths import data_dir
-from codetether.tool.fsutil import atomic_write, is_binary
-from codetether.tool.ignore import IgnoreMatcher, walk_files
+from codetether.tool.support.fsutil import atomic_write, is_binary
+from codetether.tool.support.ignore import IgnoreMatcher, walk_files
 
 INDEX_VERSION = 2
 MAX_FILES = 10_000

@@ -19,7 +19,7 @@ from typing import Any
 
 from codetether.codesearch.embed import get_embedder, model_dir
 from codetether.config.paths import cache_dir
-from codetether.tool.fsutil import atomic_write
+from codetether.tool.support.fsutil import atomic_write
 
 MODEL_NAME = "all-MiniLM-L6-v2/static-1"
 MAX_TOKENS = 128  # a chunk's head (kind, name, path, signature, docstring) says most; longer tails blur it

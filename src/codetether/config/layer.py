@@ -28,7 +28,7 @@ def _permission_keys() -> set[str]:
 
 
 def _swarm_keys() -> set[str]:
-    from codetether.swarm.config import SwarmConfig
+    from codetether.config.swarm import SwarmConfig
 
     return {f.name for f in fields(SwarmConfig)}
 

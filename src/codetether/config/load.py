@@ -192,13 +192,29 @@ def _drop_key(raw: dict[str, Any], key: Key) -> None:
 def save_raw(raw: dict[str, Any], path: Path) -> None:
     import tomli_w
 
-    from codetether.tool.fsutil import atomic_write
-
     path.parent.mkdir(parents=True, exist_ok=True)
     # Top-level values first: TOML reads a key after a [table] header as part of that table.
     ordered = {k: v for k, v in raw.items() if not isinstance(v, dict)} | \
         {k: v for k, v in raw.items() if isinstance(v, dict)}
-    atomic_write(path, tomli_w.dumps(ordered))
+    _replace(path, tomli_w.dumps(ordered).encode())
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """The user's config file replaced whole or not at all (a crash or a full disk leaves the old one)."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def default_document() -> dict[str, Any]:

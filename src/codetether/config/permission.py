@@ -59,7 +59,7 @@ def parse_permission(table: Any, source: str) -> PermissionRules:
 
 def _tool_rules(table: Any, source: str) -> dict[str, str]:
     """`tools = { write_file = "deny", bash = "ask" }`: any name a tool answers to, kept under our name."""
-    from codetether.tool.names import canonical
+    from codetether.tool.support.names import canonical
 
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: 'permission.tools' must be a table of tool = action",

@@ -74,7 +74,7 @@ def build_report(exc: BaseException, argv: list[str]) -> dict[str, Any]:
 
 def queue_report(report: dict[str, Any]) -> Path:
     """Write the report atomically into the spool and keep only the newest KEEP."""
-    from codetether.tool.fsutil import atomic_write
+    from codetether.tool.support.fsutil import atomic_write
 
     folder = spool_dir()
     folder.mkdir(parents=True, exist_ok=True)

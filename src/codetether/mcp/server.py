@@ -25,9 +25,9 @@ def build_server(root: Path) -> Any:
     from codetether import __version__
     from codetether.config.load import load
     from codetether.secrets.redact import redact
-    from codetether.tool.names import canonical
-    from codetether.tool.permission import PermissionPolicy
     from codetether.tool.registry import ToolSet
+    from codetether.tool.support.names import canonical
+    from codetether.tool.support.permission import PermissionPolicy
 
     config = load()
     tools = {t.name: t for t in served_tools()}

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from codetether.provider.catalog import ProviderSpec
+from codetether.provider.dialect import Dialect
 from codetether.provider.errors import ProviderProtocolError, StreamError
 from codetether.provider.model import (
     CompletionRequest,
@@ -171,3 +172,6 @@ class StreamAssembler:
                 raw = block["partial_json"] or json.dumps(block.get("input") or {})
                 parts.append(ToolCallPart(block.get("id", ""), block.get("name", ""), raw))
         return CompletionResponse(Message("assistant", parts), self.usage, self.finish)  # type: ignore[arg-type]
+
+
+DIALECT = Dialect("anthropic", endpoint, headers, build_body, parse_response, StreamAssembler)

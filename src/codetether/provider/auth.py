@@ -11,6 +11,8 @@ from codetether.secrets.model import ProviderSecret
 
 
 class RequestAuth(Protocol):
+    credential_name: str  # what a 401/403 says was rejected ("the AWS credentials")
+
     async def prepare(self, url: str, body: bytes, headers: dict[str, str],
                       request: CompletionRequest) -> tuple[str, dict[str, str]]: ...
 

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from codetether.provider.catalog import ProviderSpec
+from codetether.provider.dialect import Dialect
 from codetether.provider.errors import ProviderProtocolError, StreamError
 from codetether.provider.eventstream import iter_events
 from codetether.provider.model import (
@@ -25,7 +26,7 @@ from codetether.provider.model import (
 from codetether.provider.turns import alternating_turns, open_cut_off_call, tools_as_text
 from codetether.secrets.model import ProviderSecret
 
-__all__ = ["StreamAssembler", "build_body", "endpoint", "headers", "iter_events", "parse_response", "request_url"]
+__all__ = ["DIALECT", "StreamAssembler", "build_body", "endpoint", "headers", "iter_events", "parse_response", "request_url"]
 
 _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
            "content_filtered": "content_filter", "guardrail_intervened": "content_filter"}
@@ -165,3 +166,7 @@ class StreamAssembler:
             elif block["text"]:
                 parts.append(TextPart(block["text"]))
         return CompletionResponse(Message("assistant", parts), self.usage, self.finish)  # type: ignore[arg-type]
+
+
+DIALECT = Dialect("bedrock", endpoint, headers, build_body, parse_response, StreamAssembler, request_url=request_url,
+                  iter_events=iter_events)

@@ -106,29 +106,3 @@ def is_copilot(provider_id: str) -> bool:
 def is_chatgpt_oauth(provider_id: str, extra: dict[str, object]) -> bool:
     """openai-codex holding ChatGPT sign-in tokens (`auth codex`): they win over an api_key."""
     return canonical(provider_id) == "openai-codex" and bool(extra.get("access_token") or extra.get("refresh_token"))
-
-
-def dialect_for(spec: ProviderSpec, wire_api: str | None) -> str:
-    """The secret's wire_api = "responses" moves any OpenAI-style provider to the Responses API."""
-    if wire_api == "responses" and spec.dialect in ("openai", "responses"):
-        return "responses"
-    if wire_api in ("chat", "chat_completions") and spec.dialect == "responses":
-        return "openai"
-    return spec.dialect
-
-
-def base_url_for(spec: ProviderSpec, base_url: str | None, extra: dict[str, object]) -> str | None:
-    """The secret's base_url wins; else the row's, with the region filled in, or one derived from enterpriseUrl."""
-    if is_vertex(spec.id):
-        from codetether.provider.vertex import location_base
-
-        return location_base(spec.id, base_url, extra)
-    if base_url:
-        return base_url
-    enterprise = extra.get("enterpriseUrl") or extra.get("enterprise_url")
-    if is_copilot(spec.id) and enterprise:
-        domain = str(enterprise).removeprefix("https://").removeprefix("http://").strip("/")
-        return f"https://copilot-api.{domain}"
-    if spec.base_url and "{region}" in spec.base_url:
-        return spec.base_url.replace("{region}", str(extra.get("region") or "us-east-1"))
-    return spec.base_url

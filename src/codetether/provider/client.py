@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
-import importlib
 import json
 import random
 import time
 from collections.abc import Awaitable, Callable
-from types import ModuleType
 from typing import Any
 
 import httpx
@@ -18,7 +16,9 @@ import httpx
 from codetether.config.env import env_number, step_timeout
 from codetether.net import async_client
 from codetether.provider.auth import make_auth
-from codetether.provider.catalog import ProviderSpec, base_url_for, canonical, dialect_for, is_chatgpt_oauth
+from codetether.provider.catalog import ProviderSpec
+from codetether.provider.dialect import Dialect, dialect_for
+from codetether.provider.endpoints import base_url_for
 from codetether.provider.errors import (
     ContextOverflowError,
     ProviderAuthError,
@@ -33,9 +33,6 @@ from codetether.provider.sse import iter_sse
 from codetether.secrets.model import ProviderSecret
 from codetether.secrets.redact import redact
 
-# Dialect name -> module; only the one a provider speaks is imported.
-DIALECTS: dict[str, str] = {"openai": "openai_chat", "anthropic": "anthropic", "bedrock": "bedrock",
-                            "responses": "openai_responses", "vertex-anthropic": "vertex", "codex": "openai_codex"}
 RETRYABLE = {408, 409, 425, 429, 500, 502, 503, 504, 520, 522, 524, 529}
 
 
@@ -60,10 +57,7 @@ class Provider:
         self.spec = spec
         self.secret = secret
         self.id = secret.provider_id
-        dialect = dialect_for(spec, secret.field("wire_api"))
-        if dialect == "responses" and is_chatgpt_oauth(spec.id, secret.extra):
-            dialect = "codex"  # signed in with ChatGPT: the Codex backend's body, headers and WebSocket transport
-        self.dialect: ModuleType = importlib.import_module(f"codetether.provider.{DIALECTS[dialect]}")
+        self.dialect: Dialect = dialect_for(spec, secret)
         base = base_url_for(spec, secret.base_url, secret.extra)
         if not base:
             raise ProviderRequestError(f"provider '{self.id}' needs a base_url",
@@ -79,13 +73,6 @@ class Provider:
                          "Content-Type": "application/json"}
         # Credentials that are computed per request (SigV4 signatures, Copilot session tokens), or None.
         self._auth = make_auth(spec, secret, base)
-        self._iter_events = getattr(self.dialect, "iter_events", None)
-        self._transport = getattr(self.dialect, "transport", None)
-        if dialect == "responses" and canonical(spec.id) == "openai-codex":
-            # openai-codex with an API key: the same pooled WebSocket (wss://api.openai.com/v1/responses), spec 3.3
-            from codetether.provider.openai_codex import transport as codex_transport
-
-            self._transport = codex_transport
         self._ws: Any = None  # pooled Responses WebSockets (responses_ws), for dialects with a transport()
 
     async def aclose(self) -> None:
@@ -106,7 +93,7 @@ class Provider:
 
     async def list_models(self) -> list[str]:
         """Live model ids from an OpenAI-style GET {base}/models (other dialects: none)."""
-        if self.dialect.__name__.rsplit(".", 1)[-1] not in ("openai_chat", "openai_responses"):
+        if not self.dialect.lists_models:
             return []
         url = self.base_url.rstrip("/") + "/models"
         url, headers = await self._prepare(url, b"", CompletionRequest("", []))
@@ -124,8 +111,7 @@ class Provider:
         """Send one completion request, streaming when asked, retrying transient failures."""
         # Nothing the agent holds as a secret leaves in a request, whichever file or output carried it in.
         body = redact(json.dumps(self.dialect.build_body(request, self.spec))).encode()
-        request_url = getattr(self.dialect, "request_url", None)
-        url = request_url(self.url, request) if request_url else self.url
+        url = self.dialect.request_url(self.url, request) if self.dialect.request_url else self.url
         for attempt in range(1, self.max_attempts + 1):
             emitted = [False]
             try:
@@ -148,7 +134,7 @@ class Provider:
             # Signed or token-bearing headers are made afresh for every attempt (dates, expiry).
             sent_url, headers = await self._prepare(url, body, request)
             try:
-                if request.stream or getattr(self.dialect, "STREAM_ONLY", False):
+                if request.stream or self.dialect.stream_only:
                     if self._wants_ws(request.model):
                         answer = await self._stream_ws(sent_url, body, headers, on_delta, emitted)
                         if answer is not None:
@@ -186,7 +172,7 @@ class Provider:
 
     async def _stream(self, url: str, body: bytes, headers: dict[str, str], on_delta: DeltaCallback | None,
                       emitted: list[bool]) -> CompletionResponse:
-        assembler = self.dialect.StreamAssembler()
+        assembler = self.dialect.stream_assembler()
         try:
             async with self._http.stream("POST", url, content=body, headers=headers) as resp:
                 if resp.status_code >= 400:
@@ -196,7 +182,8 @@ class Provider:
                         "content-type", ""):
                     await resp.aread()  # a provider that ignored stream=true
                     return self._parse(lambda: self.dialect.parse_response(json.loads(resp.text)))
-                events = self._iter_events(resp.aiter_bytes()) if self._iter_events else iter_sse(resp.aiter_lines())
+                iter_events = self.dialect.iter_events
+                events = iter_events(resp.aiter_bytes()) if iter_events else iter_sse(resp.aiter_lines())
                 await self._drain(events, assembler, on_delta, emitted)
         except httpx.TransportError as exc:
             raise _Retry(f"{type(exc).__name__} while streaming from {url}") from None
@@ -219,7 +206,7 @@ class Provider:
                 break
 
     def _wants_ws(self, model: str) -> bool:
-        transport = self._transport
+        transport = self.dialect.transport
         return transport is not None and transport(model) == "ws" and not (self._ws and self._ws.refused)
 
     async def _stream_ws(self, url: str, body: bytes, headers: dict[str, str], on_delta: DeltaCallback | None,
@@ -228,7 +215,7 @@ class Provider:
         from codetether.provider.responses_ws import HandshakeRefused, ResponsesSocketPool
 
         self._ws = self._ws or ResponsesSocketPool(self.step_timeout)
-        assembler = self.dialect.StreamAssembler()
+        assembler = self.dialect.stream_assembler()
         try:
             events = await self._ws.events(url, body, headers)
             async with contextlib.aclosing(events):
@@ -251,8 +238,7 @@ class Provider:
             return
         detail = _error_detail(text)
         if status in (401, 403):
-            what = getattr(self._auth, "credential_name", None) or (
-                "the AWS credentials" if self._auth is not None and self.spec.dialect == "bedrock" else "the API key")
+            what = self._auth.credential_name if self._auth is not None else "the API key"
             error = _Unauthorized if status == 401 else ProviderAuthError
             raise error(f"provider '{self.id}' rejected {what} (HTTP {status}): {detail}",
                         f"Update the credentials in the '{self.id}' secret in Vault.")

@@ -35,6 +35,8 @@ def token_url(secret: ProviderSecret, env: dict[str, str] | None = None) -> str:
 class CopilotAuth:
     """Holds the session token in memory and exchanges again once it is (nearly) expired."""
 
+    credential_name = "the API key"
+
     def __init__(self, secret: ProviderSecret, base_url: str, explicit_base: bool):
         self.provider_id = secret.provider_id
         github_token = secret.api_key or secret.field("oauth_token")

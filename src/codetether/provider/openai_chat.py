@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from codetether.provider.catalog import ProviderSpec
+from codetether.provider.dialect import Dialect
 from codetether.provider.errors import ProviderProtocolError, StreamError
 from codetether.provider.model import (
     CompletionRequest,
@@ -182,3 +183,6 @@ class StreamAssembler:
             parts.append(ToolCallPart(slot["id"] or f"call_{index}", slot["name"], slot["args"] or "{}"))
         finish = "tool_calls" if self.calls and self.finish == "stop" else self.finish
         return CompletionResponse(Message("assistant", parts), self.usage, finish)  # type: ignore[arg-type]
+
+
+DIALECT = Dialect("openai", endpoint, headers, build_body, parse_response, StreamAssembler, lists_models=True)

@@ -11,11 +11,12 @@ from typing import Any
 from codetether.errors import ConfigError
 from codetether.provider.catalog import ProviderSpec
 from codetether.provider.codex_oauth import ORIGINATOR
+from codetether.provider.dialect import Dialect
 from codetether.provider.model import CompletionRequest
 from codetether.provider.openai_responses import StreamAssembler, _input, parse_response
 from codetether.secrets.model import ProviderSecret
 
-__all__ = ["STREAM_ONLY", "StreamAssembler", "build_body", "endpoint", "headers", "parse_response", "transport"]
+__all__ = ["DIALECT", "STREAM_ONLY", "StreamAssembler", "build_body", "endpoint", "headers", "parse_response", "transport"]
 
 CHATGPT_BASE = "https://chatgpt.com/backend-api/codex"
 TRANSPORT_ENV = "CODETETHER_OPENAI_CODEX_TRANSPORT"
@@ -69,3 +70,7 @@ def transport(model: str, env: dict[str, str] | None = None) -> str:
         raise ConfigError(f"{TRANSPORT_ENV}={value!r} is not a transport",
                           f"Set {TRANSPORT_ENV} to ws (WebSocket with HTTP fallback) or http.")
     return "http" if split_effort(model)[0].startswith(HTTP_ONLY_MODELS) else value
+
+
+DIALECT = Dialect("codex", endpoint, headers, build_body, parse_response, StreamAssembler, transport=transport,
+                  stream_only=STREAM_ONLY)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from codetether.provider.catalog import ProviderSpec
+from codetether.provider.dialect import Dialect
 from codetether.provider.errors import ProviderProtocolError, StreamError
 from codetether.provider.model import (
     CompletionRequest,
@@ -156,3 +157,7 @@ class StreamAssembler:
         output = final.get("output") or [self.items[i] for i in sorted(self.items)]
         parts = _parts(output)
         return CompletionResponse(Message("assistant", parts), _usage(final.get("usage")), _finish(final, parts))
+
+
+DIALECT = Dialect("responses", endpoint, headers, build_body, parse_response, StreamAssembler,
+                  lists_models=True)

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from codetether.config.load import Config
 from codetether.provider.catalog import ALIASES, PREFERENCE, PROVIDERS, canonical, spec_for
 from codetether.provider.client import Provider
+from codetether.provider.env_keys import env_fallback_enabled, secrets_from_env
 from codetether.provider.errors import NoProvidersError, UnknownModelError
 from codetether.provider.factory import make_provider
 from codetether.secrets import sealed
-from codetether.secrets.env import env_fallback_enabled, secrets_from_env
 from codetether.secrets.model import ProviderSecret
 from codetether.secrets.vault import VaultClient, VaultSettings
 

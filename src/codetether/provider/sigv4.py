@@ -27,6 +27,8 @@ def sign(method: str, url: str, headers: dict[str, str], body: bytes, access_key
 class SigV4Auth:
     """Signs every attempt afresh, since a signature carries its timestamp."""
 
+    credential_name = "the AWS credentials"
+
     def __init__(self, access_key: str, secret_key: str, session_token: str | None, region: str):
         self.access_key, self.secret_key, self.session_token = access_key, secret_key, session_token
         self.region = region

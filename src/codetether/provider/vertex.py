@@ -11,11 +11,12 @@ from urllib.parse import quote
 from codetether.provider import anthropic
 from codetether.provider.anthropic import StreamAssembler, parse_response
 from codetether.provider.catalog import ProviderSpec
+from codetether.provider.dialect import Dialect
 from codetether.provider.errors import ProviderAuthError
 from codetether.provider.model import CompletionRequest
 from codetether.secrets.model import ProviderSecret
 
-__all__ = ["StreamAssembler", "build_body", "endpoint", "headers", "location_base", "parse_response", "request_url"]
+__all__ = ["DIALECT", "StreamAssembler", "build_body", "endpoint", "headers", "location_base", "parse_response", "request_url"]
 
 ANTHROPIC_VERSION = "vertex-2023-10-16"
 DEFAULT_REGION = "global"  # GLM is served only there; Claude 4 models too
@@ -76,3 +77,7 @@ def build_body(request: CompletionRequest, spec: ProviderSpec) -> dict[str, Any]
     body = anthropic.build_body(request, spec)
     body.pop("model", None)
     return {"anthropic_version": ANTHROPIC_VERSION, **body}
+
+
+DIALECT = Dialect("vertex-anthropic", endpoint, headers, build_body, parse_response, StreamAssembler,
+                  request_url=request_url)

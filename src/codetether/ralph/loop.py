@@ -22,8 +22,8 @@ from codetether.ralph.checks import DEFAULT_TIMEOUT, CheckResult, run_checks
 from codetether.ralph.prd import Prd, Story
 from codetether.ralph.prompt import story_prompt
 from codetether.ralph.state import RunState, load_state, run_lock
-from codetether.tool.fsutil import atomic_write
-from codetether.tool.permission import Approvals
+from codetether.tool.support.fsutil import atomic_write
+from codetether.tool.support.permission import Approvals
 
 STEPS_PER_STORY = 50
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from codetether.errors import CodetetherError
-from codetether.tool.fsutil import atomic_write
+from codetether.tool.support.fsutil import atomic_write
 
 CHECK_ORDER = ("typecheck", "lint", "test", "build")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from codetether.config.paths import data_dir
 from codetether.errors import CodetetherError
-from codetether.tool.fsutil import atomic_write
+from codetether.tool.support.fsutil import atomic_write
 
 
 @dataclass

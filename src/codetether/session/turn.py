@@ -24,8 +24,8 @@ from codetether.session.recorder import CONTEXT_WINDOW_STATE, TurnRecorder
 from codetether.session.store import SessionInfo, SessionStore
 from codetether.session.undo import snapshot_hook
 from codetether.tool.base import AskUser
-from codetether.tool.files import Files
-from codetether.tool.permission import Approvals
+from codetether.tool.support.files import Files
+from codetether.tool.support.permission import Approvals
 
 CONTINUE_LATEST = "latest"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from codetether.errors import CodetetherError
 from codetether.session.store import SessionStore, Snapshot
 from codetether.tool.base import ToolError
-from codetether.tool.fsutil import read_bytes, write_file
+from codetether.tool.support.fsutil import read_bytes, write_file
 
 
 @dataclass

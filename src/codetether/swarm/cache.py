@@ -12,7 +12,7 @@ from typing import Any
 
 from codetether.config.paths import data_dir
 from codetether.gitinfo import git_lines
-from codetether.tool.fsutil import atomic_write
+from codetether.tool.support.fsutil import atomic_write
 
 SKIP_DIRS = {".git", "node_modules", ".venv", "__pycache__", "target", ".codetether-worktrees"}
 MAX_SCAN_FILES = 20_000

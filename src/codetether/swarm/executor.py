@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from codetether.agent import events as ev
 from codetether.agent.prompt import project_instructions
 from codetether.config.load import Config
+from codetether.config.swarm import SwarmConfig
 from codetether.gitinfo import Project, git_lines, project_for
 from codetether.provider.limits import context_window_for
 from codetether.provider.model import Usage
@@ -22,7 +23,6 @@ from codetether.session.store import SessionStore
 from codetether.swarm import events as sw
 from codetether.swarm.cache import ResultCache, workspace_state
 from codetether.swarm.collapse import CollapseController, Observation, observe
-from codetether.swarm.config import SwarmConfig
 from codetether.swarm.decompose import decompose
 from codetether.swarm.limiter import SharedLimiter
 from codetether.swarm.pathlocks import PathLocks

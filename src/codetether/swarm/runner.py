@@ -8,12 +8,12 @@ from pathlib import Path
 from codetether.agent.assembly import tool_router
 from codetether.agent.factory import connect_mcp
 from codetether.config.load import Config
+from codetether.config.swarm import STRATEGIES, SwarmConfig
 from codetether.errors import UsageError
 from codetether.gitinfo import project_for
 from codetether.provider.registry import resolve_model
 from codetether.secrets import sealed
 from codetether.session.store import SessionStore
-from codetether.swarm.config import STRATEGIES, SwarmConfig
 from codetether.swarm.events import SwarmObserver, ignore
 from codetether.swarm.executor import Reporter, SwarmExecutor, quiet
 from codetether.swarm.result import SwarmResult

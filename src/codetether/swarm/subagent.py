@@ -14,10 +14,10 @@ from codetether.agent import events as ev
 from codetether.agent.assembly import Parts, Wiring, assemble_agent
 from codetether.agent.loop import Agent, AgentResult
 from codetether.config.load import Config
+from codetether.config.swarm import SwarmConfig
 from codetether.errors import CodetetherError
 from codetether.provider.model import Message, Usage
 from codetether.sandbox import Sandbox
-from codetether.swarm.config import SwarmConfig
 from codetether.swarm.limiter import SharedLimiter
 from codetether.swarm.pathlocks import PathLocks
 from codetether.swarm.plan import Subtask

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.files import files_of
-from codetether.tool.patch import FilePatch, Text, apply_hunks, parse_patch
+from codetether.tool.support.files import files_of
+from codetether.tool.support.patch import FilePatch, Text, apply_hunks, parse_patch
 
 PARAMETERS: dict[str, Any] = {
     "type": "object",

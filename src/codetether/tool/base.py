@@ -8,18 +8,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from codetether.tool.schema import validate_arguments
+from codetether.tool.support.schema import validate_arguments
 
 if TYPE_CHECKING:
     from codetether.config.load import Config
-    from codetether.rlm.loop import RlmModel
     from codetether.sandbox import Sandbox, Wrapped
-    from codetether.tool.files import Files
-    from codetether.tool.permission import ApprovalRequest, PermissionPolicy
     from codetether.tool.registry import ToolSet
+    from codetether.tool.support.files import Files
+    from codetether.tool.support.permission import ApprovalRequest, PermissionPolicy
 
 # The question tool's way to the user: (question, options, default) -> the user's answer.
 AskUser = Callable[[str, list[str], str | None], Awaitable[str]]
+
+
+class AgentModel(Protocol):
+    """The agent's own model, for tools that ask it themselves (rlm): an rlm.model.RlmModel."""
+
+    model: str
+    window: int
 
 
 class SessionBinding(Protocol):
@@ -86,7 +92,7 @@ class ToolContext:
     switch_agent: Callable[[str], str] | None = None  # become another agent; returns the previous one's name
     config: Config | None = None
     ask_user: AskUser | None = None  # None: no user to ask (headless)
-    llm: RlmModel | None = None  # the agent's own model, for tools that ask it themselves (rlm)
+    llm: AgentModel | None = None  # the agent's own model, for tools that ask it themselves (rlm)
     files: Files | None = None  # where file tools read and write text; None: the local disk (tool/files.py)
     sandbox: Sandbox | None = None  # every process a tool starts runs in it; None: the config's for this root
 

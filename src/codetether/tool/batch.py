@@ -6,8 +6,8 @@ import asyncio
 from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.fit import ArgumentConflict, fit_arguments
-from codetether.tool.names import resolve_name
+from codetether.tool.support.fit import ArgumentConflict, fit_arguments
+from codetether.tool.support.names import resolve_name
 
 MAX_CALLS = 10
 OUTPUT_BUDGET = 12_000  # shared by the calls' outputs, so the last results are not cut away by the first

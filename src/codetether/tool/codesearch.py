@@ -38,7 +38,7 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     prefix = "" if target == root else target.relative_to(root).as_posix()
     pattern = None
     if args.get("file_pattern"):
-        from codetether.tool.ignore import compile_name_glob
+        from codetether.tool.support.ignore import compile_name_glob
 
         pattern = compile_name_glob(args["file_pattern"])
     return await asyncio.to_thread(_search, ctx, root, query, limit, prefix, pattern)

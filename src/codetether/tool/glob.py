@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.ignore import IgnoreMatcher, compile_glob, matcher_for, walk_files
+from codetether.tool.support.ignore import IgnoreMatcher, compile_glob, matcher_for, walk_files
 
 DEFAULT_LIMIT = 100
 MAX_SCANNED = 100_000  # bounds a walk of a huge tree; the note tells the model to narrow 'path'

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.fsutil import BINARY_SNIFF_BYTES, file_is_binary, is_binary
-from codetether.tool.ignore import IgnoreMatcher, compile_name_glob, matcher_for, walk_files
+from codetether.tool.support.fsutil import BINARY_SNIFF_BYTES, file_is_binary, is_binary
+from codetether.tool.support.ignore import IgnoreMatcher, compile_name_glob, matcher_for, walk_files
 
 MAX_FILES = 10_000
 MAX_FILE_BYTES = 1024 * 1024

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.ignore import matcher_for
+from codetether.tool.support.ignore import matcher_for
 
 MAX_ENTRIES = 1000
 

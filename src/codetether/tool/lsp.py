@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.fsutil import read_bytes
+from codetether.tool.support.fsutil import read_bytes
 
 MAX_ITEMS = 100
 HOVER_CHARS = 2000

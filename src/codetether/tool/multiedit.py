@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from codetether.tool.base import PermissionDenied, Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.files import files_of
-from codetether.tool.textedit import apply_edit, unified_diff
+from codetether.tool.support.files import files_of
+from codetether.tool.support.textedit import apply_edit, unified_diff
 
 PARAMETERS: dict[str, Any] = {
     "type": "object",

@@ -6,7 +6,7 @@ from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
 from codetether.tool.plan_enter import render_plan
-from codetether.tool.session_state import load, save
+from codetether.tool.support.session_state import load, save
 
 PARAMETERS: dict[str, Any] = {
     "type": "object",

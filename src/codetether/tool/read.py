@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.files import read_existing
-from codetether.tool.fsutil import display_text
+from codetether.tool.support.files import read_existing
+from codetether.tool.support.fsutil import display_text
 
 MAX_LINES = 2000
 MAX_CHARS = 262_144

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.fsutil import read_bytes
+from codetether.tool.support.fsutil import read_bytes
 
 SKILL_FILE = "SKILL.md"
 MAX_BODY_CHARS = 50_000
@@ -63,8 +63,8 @@ def parse(folder: Path, root: Path | None = None) -> Skill:
 
 def tools_line(skill: Skill, available: list[str]) -> str:
     """The skill's tools under the names this agent calls them, and any it lacks."""
-    from codetether.tool.names import resolve_name
     from codetether.tool.registry import CORE_TOOLS
+    from codetether.tool.support.names import resolve_name
 
     ours: dict[str, list[str]] = {}
     missing = []

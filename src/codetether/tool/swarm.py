@@ -20,8 +20,8 @@ PARAMETERS: dict[str, Any] = {
 
 async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     from codetether.config.load import load
+    from codetether.config.swarm import swarm_config
     from codetether.errors import CodetetherError
-    from codetether.swarm.config import swarm_config
     from codetether.swarm.result import text_summary
     from codetether.swarm.runner import run_swarm
 

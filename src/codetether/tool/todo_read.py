@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolResult, description_for
-from codetether.tool.session_state import load, render_todos
+from codetether.tool.support.session_state import load, render_todos
 
 PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.session_state import TODO_MARKS, render_todos, save
+from codetether.tool.support.session_state import TODO_MARKS, render_todos, save
 
 MAX_TODOS = 50
 

@@ -114,7 +114,7 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
                         "webfetch reads HTML, text and JSON only")
     text = body.decode(resp.charset_encoding or "utf-8", "replace")
     if kind == "html" and fmt != "html":
-        from codetether.tool.html2md import html_to_markdown
+        from codetether.tool.support.html2md import html_to_markdown
 
         text = await asyncio.to_thread(html_to_markdown, text, final_url, fmt == "text")
     notes = []

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.duckduckgo import Hit
+from codetether.tool.support.duckduckgo import Hit
 
 TIMEOUT_SECS = 20.0
 BRAVE_URL = "https://api.search.brave.com/res/v1"
@@ -83,7 +83,7 @@ async def _api_key(service: str) -> tuple[str, str | None]:
 
 async def duckduckgo(base: str, query: str, count: int) -> list[Hit]:
     """Its HTML endpoint, as a browser's form posts it; a bot check or an unknown layout is a clear error."""
-    from codetether.tool.duckduckgo import DEFAULT_URL, USER_AGENT, PageProblem, parse_page
+    from codetether.tool.support.duckduckgo import DEFAULT_URL, USER_AGENT, PageProblem, parse_page
 
     base = (base or DEFAULT_URL).rstrip("/")
     resp = await _send("POST", base + "/html/", "DuckDuckGo", data={"q": query, "b": "", "kl": "wt-wt"},

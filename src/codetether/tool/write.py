@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.files import files_of
-from codetether.tool.fsutil import encode_text
+from codetether.tool.support.files import files_of
+from codetether.tool.support.fsutil import encode_text
 
 PARAMETERS: dict[str, Any] = {
     "type": "object",

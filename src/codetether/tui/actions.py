@@ -259,7 +259,7 @@ class SlashActions:
         self.run_worker(self._swarm(self.swarm_feed), group="swarm", exclusive=True)
 
     async def _swarm(self, feed: SwarmFeed) -> None:
-        from codetether.swarm.config import swarm_config
+        from codetether.config.swarm import swarm_config
         from codetether.swarm.result import text_summary
         from codetether.swarm.runner import run_swarm
 

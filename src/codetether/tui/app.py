@@ -19,7 +19,7 @@ from codetether.images import images_in_text
 from codetether.provider.pricing import cost_usd
 from codetether.secrets.redact import redact
 from codetether.session.turn import SessionRun
-from codetether.tool.permission import Approvals
+from codetether.tool.support.permission import Approvals
 from codetether.tui import themes
 from codetether.tui.actions import SlashActions
 from codetether.tui.bridge import AgentEvent, approver, asker, event_sink

@@ -9,7 +9,7 @@ from textual.app import App
 from textual.message import Message
 
 from codetether.agent import events as ev
-from codetether.tool.permission import ApprovalRequest
+from codetether.tool.support.permission import ApprovalRequest
 
 
 @dataclass
@@ -49,7 +49,7 @@ def approver(app: App):
     """The Approvals approver: a modal for each "ask" rule; "always" writes the rule (tool/always_allow.py)."""
     from codetether.config.paths import config_file
     from codetether.errors import CodetetherError
-    from codetether.tool.always_allow import always_rule, remember
+    from codetether.tool.support.always_allow import always_rule, remember
     from codetether.tui.screens.dialogs import ApprovalScreen
 
     async def approve(request: ApprovalRequest) -> bool:

@@ -14,7 +14,7 @@ import yaml
 from lightkube import codecs
 
 from codetether.cli.parser import build_parser
-from codetether.swarm.config import swarm_config
+from codetether.config.swarm import swarm_config
 from codetether.swarm.k8s.podspec import COMMAND, DEFAULT_IMAGE
 from tests.harness.k8s_cluster import Cluster
 from tests.harness.llm_server import Reply

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from codetether.config.swarm import swarm_config
 from codetether.swarm.collapse import CollapseController, Observation
-from codetether.swarm.config import swarm_config
 from codetether.swarm.k8s.podspec import (
     RESULT_PREFIX,
     RemotePayload,

@@ -15,7 +15,7 @@ from codetether.config.load import Config
 from codetether.errors import CodetetherError
 from codetether.secrets.redact import redact
 from codetether.session.turn import SessionRun
-from codetether.tool.permission import Approvals
+from codetether.tool.support.permission import Approvals
 
 log = logging.getLogger("codetether.worker")
 TOOL_OUTPUT_CHARS = 500  # per the spec's "[tool:<name>:ok] <first 500 bytes>", cut on characters

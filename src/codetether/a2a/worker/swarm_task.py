@@ -46,7 +46,7 @@ class SwarmLines:
 async def run_swarm_task(task: TaskSpec, config: Config, put: Callable[[str], None],
                          read_only: str | None) -> Outcome:
     """`read_only` (the worker's --auto-approve safe/none): sub-agents get read-only tools and no worktrees."""
-    from codetether.swarm.config import swarm_config
+    from codetether.config.swarm import swarm_config
     from codetether.swarm.runner import run_swarm
 
     o, route = task.swarm, task.routing

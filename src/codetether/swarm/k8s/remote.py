@@ -44,8 +44,8 @@ async def _run(payload: RemotePayload, started: float) -> int:
     from codetether.agent.factory import connect_mcp
     from codetether.agent.prompt import project_instructions
     from codetether.config.load import load
+    from codetether.config.swarm import swarm_config
     from codetether.provider.registry import resolve_model
-    from codetether.swarm.config import swarm_config
     from codetether.swarm.limiter import SharedLimiter
     from codetether.swarm.plan import Subtask
     from codetether.swarm.store import ResultStore

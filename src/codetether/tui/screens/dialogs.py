@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 
-from codetether.tool.permission import ApprovalRequest
+from codetether.tool.support.permission import ApprovalRequest
 from codetether.tui.slash import HELP_TEXT
 
 

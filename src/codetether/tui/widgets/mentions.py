@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.widgets import OptionList
 
-from codetether.tool.ignore import IgnoreMatcher, walk_files
+from codetether.tool.support.ignore import IgnoreMatcher, walk_files
 
 MAX_FILES = 5_000  # files scanned per completion; a huge tree must not stall typing
 MAX_SHOWN = 8

@@ -132,7 +132,7 @@ class PermissionPolicy:
         subject = f"bash command {command.strip()!r}"
         if not self.rules.bash_patterns:
             return Decision(self.rules.bash, subject, self._rule("bash", self.rules.bash))
-        from codetether.tool.shell.programs import resolve
+        from codetether.tool.support.shell.programs import resolve
 
         programs = resolve(command)
         worst: tuple[str, str] | None = None
@@ -163,7 +163,7 @@ class PermissionPolicy:
         rule = f"the {self.agent} agent, which is read-only"
         if tool == "bash":
             command = str(arguments.get("command", ""))
-            from codetether.tool.shell.readonly import read_only_problem  # plan's bash only
+            from codetether.tool.support.shell.readonly import read_only_problem  # plan's bash only
 
             problem = read_only_problem(command)
             if problem is None:

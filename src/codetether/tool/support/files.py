@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from codetether.tool.base import ToolContext
-from codetether.tool.fsutil import commit_files, missing_file, read_text
+from codetether.tool.support.fsutil import commit_files, missing_file, read_text
 
 
 class Files(Protocol):

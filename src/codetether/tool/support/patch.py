@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from codetether.tool.base import ToolError
-from codetether.tool.textedit import is_crlf
+from codetether.tool.support.textedit import is_crlf
 
 _HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 

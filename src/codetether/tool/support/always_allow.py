@@ -8,7 +8,7 @@ from pathlib import Path
 
 from codetether.config.load import read_raw, save_raw
 from codetether.config.permission import DEFAULTS, PermissionRules, parse_permission
-from codetether.tool.permission import EDIT_TOOLS, ApprovalRequest, PermissionPolicy, _commands
+from codetether.tool.support.permission import EDIT_TOOLS, ApprovalRequest, PermissionPolicy, _commands
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from codetether.lenient_json import JsonDamage, parse_value
-from codetether.tool.names import normalize
+from codetether.tool.support.names import normalize
 
 # Other agents' names for our parameters (normalized, see tool.names.normalize), matched only when exactly one
 # parameter of the schema answers to the name and the model did not also give that parameter.

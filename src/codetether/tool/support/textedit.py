@@ -8,7 +8,7 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from codetether.tool.base import ToolError
-from codetether.tool.fsutil import display_text
+from codetether.tool.support.fsutil import display_text
 
 MAX_DIFF_CHARS = 4000
 

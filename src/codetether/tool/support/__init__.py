@@ -1,0 +1,1 @@
+"""What the tools share: file access, permission rules, schemas, text edits, tool names, fitting output."""
