@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
+from codetether.sandbox import beneath
+from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for, sandboxed
 from codetether.tool.support.fsutil import BINARY_SNIFF_BYTES, file_is_binary, is_binary
 from codetether.tool.support.ignore import IgnoreMatcher, compile_name_glob, matcher_for, walk_files
 
@@ -52,8 +53,9 @@ def _line_text(raw: bytes) -> str:
 
 
 def search_python(base: Path, matcher: IgnoreMatcher, matches: Callable[[str], bool],
-                  include: re.Pattern[str] | None, want: int, deadline: float) -> Search:
-    """Scan files in path order, the same order `rg --sort path` reports them."""
+                  include: re.Pattern[str] | None, want: int, deadline: float, root: Path | None = None) -> Search:
+    """Scan files in path order, the same order `rg --sort path` reports them; each file is opened beneath
+    `root` when given, so a directory swapped for a symlink meanwhile leads nowhere outside it."""
     found: list[Match] = []
     files = [base] if base.is_file() else walk_files(base, matcher)
     for count, file in enumerate(files):
@@ -70,7 +72,9 @@ def search_python(base: Path, matcher: IgnoreMatcher, matches: Callable[[str], b
             except OSError:
                 continue
         try:
-            with os.fdopen(os.open(file, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC), "rb") as handle:
+            fd = (beneath.open_beneath(root, file, os.O_RDONLY | os.O_NOFOLLOW) if root is not None
+                  else os.open(file, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC))
+            with os.fdopen(fd, "rb") as handle:
                 if is_binary(handle.read(BINARY_SNIFF_BYTES)):
                     continue
                 handle.seek(0)
@@ -85,9 +89,12 @@ def search_python(base: Path, matcher: IgnoreMatcher, matches: Callable[[str], b
     return Search(found)
 
 
-async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: str | None,
+async def search_rg(ctx: ToolContext, rg: str, base: Path, pattern: str, is_regex: bool, include: str | None,
                     include_re: re.Pattern[str] | None, want: int, deadline: float) -> Search | None:
-    """Run ripgrep with ignore settings matching the Python scan; None when it could not run the search."""
+    """Run ripgrep with ignore settings matching the Python scan; None when it could not run the search.
+
+    ripgrep runs in the agent's sandbox: it opens paths by name, so a directory swapped for a symlink after the
+    path was checked (a background command can do it) would lead it anywhere, codetether's secrets included."""
     # No --sort: it makes ripgrep single-threaded. Matches are sorted here instead, which gives the same
     # result as the path-ordered Python scan whenever all matches fit in `want`.
     # Plain `path NUL line:text` output: cheaper for ripgrep to print than --json, and NUL-safe for any path.
@@ -104,9 +111,13 @@ async def search_rg(rg: str, base: Path, pattern: str, is_regex: bool, include: 
         # A file type filters after .gitignore; --glob would override it and search ignored files.
         cmd += ["--type-add", f"ctinclude:{include}", "--type", "ctinclude"]
     cmd += ["--regexp", pattern, "--", str(base)]
+    try:
+        wrapped = await sandboxed(ctx, cmd, base)
+    except ToolError:
+        return None  # nothing may run here: the Python scan, confined to the workspace, searches instead
     proc = await asyncio.create_subprocess_exec(
-        *cmd, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL, limit=32 * 1024 * 1024)
+        *wrapped.argv, cwd=base, env=wrapped.env, pass_fds=wrapped.pass_fds, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, limit=32 * 1024 * 1024)
     assert proc.stdout is not None
     found: list[Match] = []
     too_big: dict[bytes, bool] = {}
@@ -208,11 +219,12 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
     result: Search | None = None
     if rg and base.is_dir():
         # Read well past the limit so the sorted first `limit` are the true first ones in most searches.
-        result = await search_rg(rg, base, pattern, is_regex, include,
+        result = await search_rg(ctx, rg, base, pattern, is_regex, include,
                                  include_re if include and "/" in include else None, max(limit * 4, 200), deadline)
     engine = "rg" if result is not None else "python"
     if result is None:
-        result = await asyncio.to_thread(search_python, base, matcher, matches, include_re, limit + 1, deadline)
+        result = await asyncio.to_thread(search_python, base, matcher, matches, include_re, limit + 1, deadline,
+                                         ctx.confinement(base))
     return _report(ctx, result, limit, pattern, engine)
 
 

@@ -1,0 +1,43 @@
+"""A directory swapped for a symlink while a search runs: the search must not read what lies outside."""
+
+from __future__ import annotations
+
+import sys
+
+from tests.harness.llm_server import Reply, ToolCall
+from tests.sandbox.conftest import requires_sandbox
+
+pytestmark = requires_sandbox
+
+# Swaps the workspace's `d` (a real directory) and `lnk` (a symlink to the secrets' directory) atomically and
+# continually, so some tool calls check `d` as the directory and open it as the symlink.
+SWAPPER = r"""
+import ctypes, time
+libc = ctypes.CDLL(None, use_errno=True)
+end = time.time() + 40
+while time.time() < end:
+    libc.syscall(316, -100, b"d", -100, b"lnk", 2)  # renameat2(RENAME_EXCHANGE), x86_64
+    time.sleep(0.0003)
+"""
+
+
+def test_grep_never_reads_through_a_directory_swapped_for_a_link(agent_cli, llm_server, outside):
+    (outside / "secrets" / "notes").write_text("secret-marker-3f9a\n")
+    ws = agent_cli.cwd
+    (ws / "swap.py").write_text(SWAPPER)
+    (ws / "d").mkdir()
+    (ws / "d" / "notes").write_text("harmless-marker\n")
+    (ws / "lnk").symlink_to(outside / "secrets")
+    calls = [ToolCall("task", {"action": "start", "command": f"{sys.executable} swap.py"}),
+             ToolCall("bash", {"command": "sleep 1"})]
+    # Each call differs (the doom-loop guard stops identical ones): a directory searched by ripgrep, a file
+    # searched by the Python scan.
+    calls += [ToolCall("grep", {"pattern": "marker", "path": "d", "limit": i + 1}) for i in range(150)]
+    calls += [ToolCall("grep", {"pattern": "marker", "path": "d/notes", "limit": i + 1}) for i in range(100)]
+    llm_server.script(Reply(tool_calls=calls), Reply(text="done"))
+    proc = agent_cli("run", "--agent", "build", "--model", "openai/m", "go", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    results = [m["content"] for m in llm_server.requests[-1].body["messages"] if m["role"] == "tool"]
+    assert len(results) == len(calls)
+    assert not any("secret-marker" in r for r in results), [r for r in results if "secret-marker" in r][:3]
+    assert any("harmless-marker" in r for r in results[2:152]) and any("harmless-marker" in r for r in results[152:])
