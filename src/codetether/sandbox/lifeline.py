@@ -25,7 +25,10 @@ def read_end() -> int:
 
 def guarded(command: list[str], fd: int) -> list[str]:
     """`command` behind a watcher that kills the sandbox's processes once the lifeline breaks."""
-    script = f'( read -r _ <&{fd} ; kill -KILL -1 ) </dev/null >/dev/null 2>&1 & exec {fd}<&- "$@"'
+    # Only end-of-file counts: a sandboxed command can open the pipe for writing through /proc/<pid>/fd, and a
+    # line it wrote must not set off the watchers of every other sandbox (and of every command started later).
+    script = (f'( while read -r _; do :; done <&{fd} ; kill -KILL -1 ) </dev/null >/dev/null 2>&1 & '
+              f'exec {fd}<&- "$@"')
     return [_shell(), "-c", script, "sh", *command]
 
 
