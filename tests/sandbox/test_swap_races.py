@@ -41,3 +41,23 @@ def test_grep_never_reads_through_a_directory_swapped_for_a_link(agent_cli, llm_
     assert len(results) == len(calls)
     assert not any("secret-marker" in r for r in results), [r for r in results if "secret-marker" in r][:3]
     assert any("harmless-marker" in r for r in results[2:152]) and any("harmless-marker" in r for r in results[152:])
+
+
+def test_codesearch_never_indexes_or_shows_through_a_directory_swapped_for_a_link(agent_cli, llm_server, outside):
+    (outside / "secrets" / "notes.py").write_text("def secret_marker_cs():\n    return 'zz'\n")
+    ws = agent_cli.cwd
+    (ws / "swap.py").write_text(SWAPPER.replace("0.0003", "0.002"))
+    (ws / "d").mkdir()
+    (ws / "d" / "notes.py").write_text("def harmless_marker():\n    return 1\n")
+    (ws / "lnk").symlink_to(outside / "secrets")
+    calls = [ToolCall("task", {"action": "start", "command": f"{sys.executable} swap.py"}),
+             ToolCall("bash", {"command": "sleep 1"})]
+    calls += [ToolCall("codesearch", {"query": "marker " + "x" * i, "limit": 5}) for i in range(60)]
+    llm_server.script(Reply(tool_calls=calls), Reply(text="done"))
+    proc = agent_cli("run", "--agent", "build", "--model", "openai/m", "go", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    results = [m["content"] for m in llm_server.requests[-1].body["messages"] if m["role"] == "tool"]
+    assert len(results) == len(calls)
+    leaked = [r for r in results if "secret_marker_cs" in r or "'zz'" in r]
+    assert not leaked, leaked[:2]
+    assert any("harmless_marker" in r for r in results[2:])

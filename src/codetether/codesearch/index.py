@@ -20,6 +20,7 @@ from codetether.codesearch.chunker import Chunk, chunk_file
 from codetether.codesearch.embed import unavailable_reason
 from codetether.codesearch.static import MODEL_NAME
 from codetether.config.paths import data_dir
+from codetether.sandbox import beneath
 from codetether.tool.support.fsutil import atomic_write, is_binary
 from codetether.tool.support.ignore import IgnoreMatcher, walk_files
 
@@ -153,7 +154,7 @@ class CodeIndex:
                 current[rel] = old
                 continue
             try:
-                data = path.read_bytes()
+                data = beneath.read_bytes(self.root, path)  # a file swapped for a link leads nowhere
             except OSError:
                 continue
             if is_binary(data[:8192]):
@@ -225,7 +226,7 @@ class CodeIndex:
         """The embedding texts of a file's chunks: kept from chunking, else chunked again from disk."""
         if entry.texts is None:
             try:
-                chunks = chunk_file(rel, (self.root / rel).read_bytes())
+                chunks = chunk_file(rel, beneath.read_bytes(self.root, self.root / rel))
             except OSError:
                 chunks = []
             texts = [embedding_text(c.path, c.name, c.kind, c.text) for c in chunks]

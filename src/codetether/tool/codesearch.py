@@ -65,7 +65,7 @@ def _search(ctx: ToolContext, root: Path, query: str, limit: int, prefix: str, p
         display = ctx.display(root / hit.path)
         name = f" {hit.name}" if hit.name else ""
         blocks.append(f"{display}:{hit.start}-{hit.end} {hit.kind}{name} (score {hit.score:.4f})\n"
-                      + _snippet(root / hit.path, hit.start, hit.end))
+                      + _snippet(root, root / hit.path, hit.start, hit.end))
     return ToolResult("\n\n".join(blocks + notes), metadata={
         "matches": len(hits), "files": stats.files, "chunks": stats.chunks, "reindexed_files": stats.changed_files,
         "embedded_chunks": stats.embedded_chunks, "reused_chunks": stats.reused_chunks,
@@ -87,9 +87,12 @@ def _ranking(index: Any, chunks: int, pending: int) -> str:
             "still being embedded in the background")
 
 
-def _snippet(path: Path, start: int, end: int) -> str:
+def _snippet(root: Path, path: Path, start: int, end: int) -> str:
+    """The hit's lines, opened beneath `root` (a directory swapped for a symlink since indexing leads nowhere)."""
+    from codetether.sandbox import beneath
+
     try:
-        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC), encoding="utf-8",
+        with os.fdopen(beneath.open_beneath(root, path, os.O_RDONLY | os.O_NOFOLLOW), encoding="utf-8",
                        errors="replace") as handle:
             lines = handle.read().splitlines()[start - 1:min(end, start - 1 + SNIPPET_LINES)]
     except OSError:
