@@ -61,3 +61,48 @@ def test_codesearch_never_indexes_or_shows_through_a_directory_swapped_for_a_lin
     leaked = [r for r in results if "secret_marker_cs" in r or "'zz'" in r]
     assert not leaked, leaked[:2]
     assert any("harmless_marker" in r for r in results[2:])
+
+
+def _swapping(agent_cli, outside, marker: str) -> list[ToolCall]:
+    """`d` (holding `harmless-name`) and `lnk` (to the secrets' directory, holding `vault-token` and `marker`)
+    swap places continually from a background task; the calls that start it and let it run."""
+    (outside / "secrets" / marker).write_text("x\n")
+    ws = agent_cli.cwd
+    (ws / "swap.py").write_text(SWAPPER)
+    (ws / "d").mkdir()
+    (ws / "d" / "harmless-name").write_text("x\n")
+    (ws / "lnk").symlink_to(outside / "secrets")
+    return [ToolCall("task", {"action": "start", "command": f"{sys.executable} swap.py"}),
+            ToolCall("bash", {"command": "sleep 1"})]
+
+
+def _results_without(llm_server, calls: list[ToolCall], *names: str) -> list[str]:
+    results = [m["content"] for m in llm_server.requests[-1].body["messages"] if m["role"] == "tool"]
+    assert len(results) == len(calls)
+    leaked = [(i, r) for i, r in enumerate(results) if any(name in r for name in names)]
+    assert not leaked, leaked[:3] + leaked[-3:]
+    return results
+
+
+def test_glob_never_names_files_through_a_directory_swapped_for_a_link(agent_cli, llm_server, outside):
+    calls = _swapping(agent_cli, outside, "secret-name-7c1e")
+    # The swapped directory as the start, then as a directory met on the walk.
+    calls += [ToolCall("glob", {"pattern": "**/*", "path": "d", "limit": i + 1}) for i in range(150)]
+    calls += [ToolCall("glob", {"pattern": "d/**", "path": ".", "limit": i + 1}) for i in range(150)]
+    llm_server.script(Reply(tool_calls=calls), Reply(text="done"))
+    proc = agent_cli("run", "--agent", "build", "--model", "openai/m", "go", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    results = _results_without(llm_server, calls, "secret-name-7c1e", "vault-token")
+    seen = [sum("harmless-name" in r for r in part) for part in (results[2:152], results[152:])]
+    assert all(seen), (seen, results[2:5], results[152:155])
+
+
+def test_list_never_names_files_through_a_directory_swapped_for_a_link(agent_cli, llm_server, outside):
+    calls = _swapping(agent_cli, outside, "secret-name-52b0")
+    # Alternate spellings of the same path: the doom-loop guard holds identical calls in a row.
+    calls += [ToolCall("list", {"path": "d" if i % 2 else "./d"}) for i in range(300)]
+    llm_server.script(Reply(tool_calls=calls), Reply(text="done"))
+    proc = agent_cli("run", "--agent", "build", "--model", "openai/m", "go", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    results = _results_without(llm_server, calls, "secret-name-52b0", "vault-token")
+    assert any("harmless-name" in r for r in results[2:])

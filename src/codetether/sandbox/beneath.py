@@ -39,6 +39,13 @@ def open_beneath(root: Path, path: Path, flags: int, mode: int = 0o666) -> int:
         os.close(dir_fd)
 
 
+def open_dir(root: Path | None, path: Path) -> int:
+    """A descriptor to list directory `path` through: opened beneath `root` when given, else by its path."""
+    if root is None:
+        return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    return open_beneath(root, path, os.O_RDONLY | os.O_DIRECTORY)
+
+
 def read_bytes(root: Path, path: Path) -> bytes:
     fd = open_beneath(root, path, os.O_RDONLY)
     with os.fdopen(fd, "rb") as handle:

@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from codetether.sandbox import beneath
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
-from codetether.tool.support.ignore import IgnoreMatcher, compile_glob, matcher_for, walk_files
+from codetether.tool.support.ignore import IgnoreMatcher, compile_glob, matcher_for, walk_entries
 
 DEFAULT_LIMIT = 100
 MAX_SCANNED = 100_000  # bounds a walk of a huge tree; the note tells the model to narrow 'path'
@@ -25,16 +26,20 @@ PARAMETERS: dict[str, Any] = {
 }
 
 
-def _scan(base: Path, regex: re.Pattern[str], matcher: IgnoreMatcher) -> tuple[list[tuple[float, Path]], int]:
+def _scan(root: Path | None, base: Path, regex: re.Pattern[str],
+          matcher: IgnoreMatcher) -> tuple[list[tuple[float, Path]], int]:
+    """Files under `base` whose path matches, with their mtimes; `base` is opened beneath `root` when given and
+    walked through descriptors, so a directory swapped for a symlink meanwhile shows nothing from outside."""
     found: list[tuple[float, Path]] = []
     scanned = 0
-    for file in walk_files(base, matcher):
+    prefix = len(os.path.join(str(base), ""))
+    for file, entry in walk_entries(beneath.open_dir(root, base), base, matcher):
         scanned += 1
         if scanned > MAX_SCANNED:
             break
-        if regex.fullmatch(file.relative_to(base).as_posix()):
+        if regex.fullmatch(str(file)[prefix:]):
             try:
-                found.append((file.stat().st_mtime, file))
+                found.append((entry.stat(follow_symlinks=False).st_mtime, file))
             except OSError:
                 continue
     return found, scanned
@@ -51,7 +56,7 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         raise ToolError(f"'path' {ctx.display(base)!r} is not a directory")
     limit = int(args.get("limit") or DEFAULT_LIMIT)
     regex = compile_glob(pattern.removeprefix("./"))
-    found, scanned = await asyncio.to_thread(_scan, base, regex, matcher_for(ctx.root, base))
+    found, scanned = await asyncio.to_thread(_scan, ctx.confinement(base), base, regex, matcher_for(ctx.root, base))
     named = sorted(((-mtime, ctx.display(file)) for mtime, file in found))
     lines = [name for _, name in named[:limit]]
     text = "\n".join(lines) if lines else f"no files match {pattern!r} under {ctx.display(base)}"

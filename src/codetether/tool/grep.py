@@ -57,7 +57,7 @@ def search_python(base: Path, matcher: IgnoreMatcher, matches: Callable[[str], b
     """Scan files in path order, the same order `rg --sort path` reports them; each file is opened beneath
     `root` when given, so a directory swapped for a symlink meanwhile leads nowhere outside it."""
     found: list[Match] = []
-    files = [base] if base.is_file() else walk_files(base, matcher)
+    files = [base] if base.is_file() else walk_files(base, matcher, confine=root)
     for count, file in enumerate(files):
         if count >= MAX_FILES:
             return Search(found, capped=True)

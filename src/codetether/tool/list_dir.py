@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
+from codetether.sandbox import beneath
 from codetether.tool.base import Tool, ToolContext, ToolError, ToolResult, description_for
 from codetether.tool.support.ignore import matcher_for
 
@@ -26,15 +26,21 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         raise ToolError(f"'{shown}' is a file, not a directory; use the read tool to see its content")
     matcher = matcher_for(ctx.root, path)
     names: list[str] = []
-    with os.scandir(path) as it:
-        for entry in it:
-            try:
-                is_dir = entry.is_dir()  # a symlink to a directory lists as a directory
-            except OSError:
-                is_dir = False
-            if matcher.ignored(Path(entry.path), is_dir):
-                continue
-            names.append(entry.name + "/" if is_dir else entry.name)
+    # Listed through a descriptor opened beneath the workspace, not by the path checked above: a directory
+    # swapped for a symlink since (a background command can do it) must not list what lies outside.
+    fd = beneath.open_dir(ctx.confinement(path), path)
+    try:
+        with os.scandir(fd) as it:
+            for entry in it:
+                try:
+                    is_dir = entry.is_dir()  # a symlink to a directory lists as a directory
+                except OSError:
+                    is_dir = False
+                if matcher.ignored(path / entry.name, is_dir):
+                    continue
+                names.append(entry.name + "/" if is_dir else entry.name)
+    finally:
+        os.close(fd)
     names.sort()
     total = len(names)
     shown_names = names[:MAX_ENTRIES]

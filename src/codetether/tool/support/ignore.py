@@ -8,7 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from codetether.sandbox import beneath
+
 ALWAYS_SKIP = frozenset({".git"})
+_SUBDIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def glob_to_regex(pattern: str, braces: bool = False) -> str:
@@ -149,26 +152,50 @@ def matcher_for(root: Path, start: Path) -> IgnoreMatcher:
     return IgnoreMatcher(root if inside else start)
 
 
-def walk_files(start: Path, matcher: IgnoreMatcher, include_dirs: bool = False) -> Iterator[Path]:
-    """Depth-first, name-sorted walk that prunes ignored entries and never follows symlinks."""
+def walk_files(start: Path, matcher: IgnoreMatcher, include_dirs: bool = False,
+               confine: Path | None = None) -> Iterator[Path]:
+    """Depth-first, name-sorted walk that prunes ignored entries and never follows symlinks; `start` is opened
+    beneath `confine` when given. Nothing when `start` cannot be opened."""
     try:
-        with os.scandir(start) as it:
-            entries = sorted(it, key=lambda e: e.name)
+        fd = beneath.open_dir(confine, start)
     except OSError:
         return
-    for entry in entries:
-        if entry.is_symlink():
-            continue
-        path = Path(entry.path)
+    for path, _ in walk_entries(fd, start, matcher, include_dirs):
+        yield path
+
+
+def walk_entries(fd: int, start: Path, matcher: IgnoreMatcher,
+                 include_dirs: bool = False) -> Iterator[tuple[Path, os.DirEntry[str]]]:
+    """walk_files from an open directory descriptor of `start` (closed when done), with each entry.
+
+    Every directory is read through a descriptor opened from its parent's without following a link, never by
+    its path: a directory swapped for a symlink meanwhile (a background command can do it) lists nothing."""
+    prefix = os.path.join(str(start), "")
+    try:
         try:
-            is_dir = entry.is_dir(follow_symlinks=False)
+            with os.scandir(fd) as it:
+                entries = sorted(it, key=lambda e: e.name)
         except OSError:
-            continue
-        if matcher.ignored(path, is_dir):
-            continue
-        if is_dir:
-            if include_dirs:
-                yield path
-            yield from walk_files(path, matcher, include_dirs)
-        elif entry.is_file(follow_symlinks=False):
-            yield path
+            return
+        for entry in entries:
+            if entry.is_symlink():
+                continue
+            path = Path(prefix + entry.name)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if matcher.ignored(path, is_dir):
+                continue
+            if is_dir:
+                if include_dirs:
+                    yield path, entry
+                try:
+                    child = os.open(entry.name, _SUBDIR_FLAGS, dir_fd=fd)
+                except OSError:
+                    continue  # gone, unreadable, or a symlink by now
+                yield from walk_entries(child, path, matcher, include_dirs)
+            elif entry.is_file(follow_symlinks=False):
+                yield path, entry
+    finally:
+        os.close(fd)
