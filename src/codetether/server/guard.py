@@ -8,6 +8,7 @@ is not UTF-8 JSON, or nests too deep, is a -32700 parse error here rather than a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from codetether.server.auth import is_loopback
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 MAX_NESTING = 64
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_HOST_AND_PORT = re.compile(r"(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")  # a DNS name, IPv4 or [IPv6]
 
 
 class RequestGuard:
@@ -80,6 +82,10 @@ def _has_body(headers: dict[str, str]) -> bool:
 
 
 def _hostname(host_header: str) -> str:
+    """The name in a `host[:port]` Host header; "" for anything else (userinfo, a path, a stray character), which
+    a URL parser would otherwise read a loopback name out of."""
+    if not _HOST_AND_PORT.fullmatch(host_header):
+        return ""
     try:
         return urlsplit(f"//{host_header}").hostname or ""
     except ValueError:

@@ -38,6 +38,22 @@ def test_what_a_web_page_could_send_is_refused_and_starts_nothing(served, llm_se
     assert llm_server.requests == [] and not (workspace / "pwned.txt").exists()
 
 
+@pytest.mark.parametrize("host", ["evil.example@127.0.0.1:{port}", "127.0.0.1:{port}/evil", "127.0.0.1:{port}?x",
+                                  "127.0.0.1:{port}#x", "127.0.0.1:{port}\\evil", "127.0.0.1:x{port}", "127.0.0.1 :{port}",
+                                  "[::1:{port}"])
+def test_a_host_that_is_not_a_plain_host_and_port_is_refused(served, llm_server, workspace, host):
+    """Userinfo, a path or a stray character around a loopback name is not a Host a client sends: refused as a
+    foreign one, even though a URL parser finds 127.0.0.1 in it."""
+    llm_server.script(Reply(tool_calls=[ToolCall("bash", {"command": "echo ran > pwned.txt"})]), Reply(text="ok"))
+    port = urlsplit(served.url).port
+    r = _post(served, {**HEADERS, "Host": host.format(port=port)})
+    foreign = _post(served, {**HEADERS, "Host": "evil.example:4096"}).json()["error"]
+    assert r.status_code == 403, r.text
+    assert r.json()["error"].split(" is not ")[1] == foreign.split(" is not ")[1]
+    time.sleep(0.3)
+    assert llm_server.requests == [] and not (workspace / "pwned.txt").exists()
+
+
 def test_a_local_client_is_still_served(served, llm_server):
     llm_server.script(Reply(text="hello"))
     for host in ("localhost", "127.0.0.1"):
