@@ -89,7 +89,7 @@ def _sandbox(dotted: str, value: Any, values: dict[str, Any], refuse: Callable[[
     name = dotted.split(".", 1)[1]
     if name == "access_mode" and _ACCESS.get(value, 9) <= _ACCESS.get(current, 9):
         values[dotted] = value
-    elif name == "network" and value is False or name == "required" and value is True:
+    elif name in ("network", "unix_sockets") and value is False or name == "required" and value is True:
         values[dotted] = value
     elif name == "hidden_paths":
         values[dotted] = [*current, *(p for p in value if p not in current)]

@@ -73,6 +73,9 @@ KEYS: tuple[Key, ...] = (
         "CODETETHER_SANDBOX_NETWORK"),
     Key("sandbox", "required", bool, True,
         "Refuse to run commands where the kernel can't sandbox them; false: run them unsandboxed, with a warning."),
+    Key("sandbox", "unix_sockets", bool, False,
+        "Let commands create unix-domain sockets (off: no command can reach a daemon's socket, such as ssh-agent, "
+        "an ssh ControlMaster, gpg-agent or Docker; socketpair stays). Needed by test suites that serve on one."),
     Key("sandbox", "writable_roots", list, [], "More directories commands may write (e.g. ~/.cache/go-build)."),
     Key("sandbox", "hidden_paths", list, [],
         "More paths commands must not see (e.g. ~/.ssh); codetether's own secrets are always hidden."),

@@ -36,6 +36,7 @@ class SandboxPolicy:
     # codetether's project config (.codetether/, codetether.toml): read-only even in a writable workspace, so a
     # command can't plant settings or skills for the next run
     protected: tuple[Path, ...] = ()
+    unix_sockets: bool = False  # True: commands may create unix-domain sockets (and so reach daemons' sockets)
 
     @property
     def roots(self) -> tuple[Path, ...]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from codetether.process import alive
-from codetether.sandbox import landlock, lifeline
+from codetether.sandbox import landlock, lifeline, seccomp
 from codetether.sandbox.bwrap import args_fd, bwrap_options
 from codetether.sandbox.env import tool_environment
 from codetether.sandbox.gitdir import linked_common_dir
@@ -96,12 +96,16 @@ class Sandbox:
             if not self._cache_writable(env):  # tools keep caches there (parso/jedi, pip, go): give them ours
                 env["XDG_CACHE_HOME"] = "/tmp/.cache"
         life = lifeline.read_end()
-        options = args_fd(bwrap_options(found, self.policy, self.private_tmp(), cwd))
+        bwrap_args, owned = bwrap_options(found, self.policy, self.private_tmp(), cwd), []
+        if self.policy.fs is not FsAccess.FULL and not self.policy.unix_sockets and seccomp.supported():
+            owned.append(seccomp.program_fd())
+            bwrap_args += ["--seccomp", str(owned[-1])]
+        owned.insert(0, args_fd(bwrap_args))
         assert found.bwrap is not None
         if self.policy.network and self.policy.fs is not FsAccess.FULL:
             argv = landlock.scoped(argv)  # the host's abstract unix sockets come with its network namespace
-        return Wrapped([found.bwrap, "--args", str(options), "--", *lifeline.guarded(argv, life)], env,
-                       (life, options), (options,))
+        return Wrapped([found.bwrap, "--args", str(owned[0]), "--", *lifeline.guarded(argv, life)], env,
+                       (life, *owned), tuple(owned))
 
     def _cache_writable(self, env: dict[str, str]) -> bool:
         cache = Path(env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"))

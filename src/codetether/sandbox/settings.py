@@ -21,7 +21,8 @@ def sandbox_for(config: Config | None, root: Path, agent: str = "build") -> Sand
         fs=fs_access_for(access_mode, agent), root=root,
         writable_roots=tuple(_paths(get("sandbox.writable_roots"))), network=bool(get("sandbox.network")),
         hidden=(*secret_paths(), *_paths(get("sandbox.hidden_paths"))),
-        required=bool(get("sandbox.required")), protected=protected_for(root))
+        required=bool(get("sandbox.required")), protected=protected_for(root),
+        unix_sockets=bool(get("sandbox.unix_sockets")))
     return Sandbox(policy, tuple(get("sandbox.env_keep")), access_mode)
 
 
