@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -60,5 +61,11 @@ def tool_environment(source: Mapping[str, str] | None = None, *, network: bool =
     return {**env, **NON_INTERACTIVE}
 
 
-def _matches(name: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+def _matches(name: str, patterns: tuple[str, ...]) -> bool:
+    return _pattern(patterns).match(name) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """The patterns as one regex (fnmatch's translation): every command's environment is filtered with them."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns) or "(?!)")
