@@ -74,6 +74,10 @@ SOURCES: dict[str, list[str]] = {
                  "https://github.com/ggml-org/llama.cpp/pull/16932 (GLM 4.5/4.6, Qwen3-Coder XML formats)"],
     "text_json": ["https://github.com/BerriAI/litellm/issues/12679 (Kimi K2 spits raw tools as text)",
                   "https://github.com/NousResearch/atropos/issues/478 (<tool_call> JSON parsed from text)"],
+    "text_kimi": ["https://github.com/NousResearch/hermes-agent/issues/24534 (kimi-k2.6 via OpenRouter: raw "
+                  "<|tool_calls_section_begin|> tokens as content)",
+                  "https://github.com/vybestack/llxprt-code/issues/749 (Kimi K2 Thinking)",
+                  "https://github.com/ggml-org/llama.cpp/pull/17376 (the singular <|tool_call_section_begin|>)"],
     "regex_backslash": ["https://github.com/ggml-org/llama.cpp/issues/13825 (Qwen3-14B: string escaping in "
                         "tool args)"],
     "python_escapes": ["https://github.com/waybarrios/vllm-mlx/issues/63 (Python literal syntax)"],
@@ -211,6 +215,11 @@ CASES: list[Case] = [
     Case("hermes-python-text", "text_json", "",
          "<tool_call>{'name': 'read', 'arguments': {'path': 'data.txt', 'offset': 18, 'limit': 1}}</tool_call>",
          "run", {"path": "data.txt", "offset": 18, "limit": 1}, tool="read", wire="text"),
+    Case("kimi-tokens-text", "text_kimi", "",
+         "Writing it.<|tool_calls_section_begin|><|tool_call_begin|>functions.write:0<|tool_call_argument_begin|>"
+         '{"path": "out/kimi.txt", "content": "from kimi\\n"}<|tool_call_end|><|tool_calls_section_end|>', "run",
+         {"path": "out/kimi.txt", "content": "from kimi\n"}, tool="write", wire="text",
+         files=(("out/kimi.txt", "from kimi\n"),)),
     Case("regex-backslash", "regex_backslash", "grep", '{"pattern": "line 1\\d$", "path": "data.txt", '
          '"is_regex": true}', "run", {"pattern": "line 1\\d$", "path": "data.txt", "is_regex": True}),
     Case("python-escapes", "python_escapes", "write", "{'path': 'out/cafe.txt', 'content': 'caf\\xe9\\n'}", "run",
@@ -252,4 +261,8 @@ CASES: list[Case] = [
     Case("cut-text-block", "cut_off_length", "",
          '<tool_call>{"name": "write", "arguments": {"path": "out/cut_text.py", "content": "x = [1, 2,', "cut_off",
          tool="write", wire="text", finish="length", files=(("out/cut_text.py", None),)),
+    Case("cut-kimi-tokens", "text_kimi", "",
+         "<|tool_call_section_begin|> <|tool_call_begin|> functions.write:0 <|tool_call_argument_begin|> "
+         '{"path": "out/kimi_cut.py", "content": "x = 1\\ny = "', "cut_off", tool="write", wire="text",
+         finish="length", files=(("out/kimi_cut.py", None),)),
 ]

@@ -4,6 +4,7 @@ Ctrl+P (and F4) open the model picker, since Ctrl+M arrives as Enter."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -45,6 +46,7 @@ def test_first_ctrl_c_stops_the_turn_second_quits(tui_command_env, llm_server, w
         screen, status = term.screen(), term.exit_status()
     assert "Traceback" not in screen and "Error" not in screen, screen
     assert status == 0, screen
+    assert not (Path(tui_command_env["CODETETHER_DATA_DIR"]) / "crash.log").exists()  # nothing logged either
 
 
 def test_two_quick_presses_during_a_turn_quit_cleanly(tui_command_env, llm_server, workspace):
@@ -57,6 +59,7 @@ def test_two_quick_presses_during_a_turn_quit_cleanly(tui_command_env, llm_serve
         screen, status = term.screen(), term.exit_status()
     assert "Traceback" not in screen and "Error" not in screen, screen
     assert status == 0, screen
+    assert not (Path(tui_command_env["CODETETHER_DATA_DIR"]) / "crash.log").exists()  # nothing logged either
 
 
 @pytest.mark.parametrize("key", ["C-p", "F4"])
