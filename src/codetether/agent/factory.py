@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,14 @@ from codetether.agent.kit import AgentKit
 from codetether.agent.loop import Agent
 from codetether.agent.prompt import build_system_prompt
 from codetether.config.load import Config
+from codetether.errors import UsageError
 from codetether.gitinfo import Project, project_for
 from codetether.provider.model import Message
 from codetether.provider.registry import ResolvedModel, resolve_model
 from codetether.sandbox import sandbox_for
 from codetether.sandbox.probe import backend
-from codetether.tool.registry import load_tool
+from codetether.tool.base import Tool
+from codetether.tool.registry import CORE_TOOLS, load_tool
 from codetether.tool.support.permission import Approvals
 
 
@@ -53,13 +56,15 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
                         stream: bool = True, approvals: Approvals | None = None,
                         project: Project | None = None, kit: AgentKit | None = None,
                         wiring: Wiring | None = None, without_tools: frozenset[str] = frozenset(),
-                        context_window: int | None = None, history: list[Message] | None = None) -> PreparedAgent:
+                        context_window: int | None = None, history: list[Message] | None = None,
+                        tool_names: Sequence[str] | None = None, extra_tools: Sequence[Tool] = ()) -> PreparedAgent:
     """Resolve what an agent needs (model, project, prompt, sandbox, MCP tools) and assemble it.
 
     `kit`: what the process's agents share (serve, the worker); without one, everything is this agent's.
     `wiring`: where it reports and whom it asks (`sink` and `approvals` alone, for the simple callers).
     `without_tools`: tools this agent must not have (a Ralph iteration's `ralph`). `context_window`: a smaller
-    window a provider stated earlier in this session. `history`: the conversation it continues."""
+    window a provider stated earlier in this session. `history`: the conversation it continues.
+    `tool_names`: the built-in tools it gets instead of its kind's own; `extra_tools`: more (Python functions)."""
     spec = get_agent(agent_name)
     wiring = wiring or Wiring(sink=sink, approvals=approvals or Approvals())
     # Secrets come over the network while the prompt is read from disk and git, and the sandbox is probed.
@@ -76,7 +81,8 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
         await probe_task
         if notice := sandbox.problem() or sandbox.unsandboxed_warning():
             wiring.sink(ev.Notice(notice if notice.startswith("warning") else f"warning: {notice}"))
-    tools = [load_tool(name) for name in spec.tools if name not in without_tools]
+    names = spec.tools if tool_names is None else known_tools(tool_names)
+    tools = [load_tool(name) for name in names if name not in without_tools] + list(extra_tools)
     mcp = await connect_mcp(config)
     window = min(context_window or resolved.context_window, resolved.context_window)
     parts = Parts(resolved.provider, resolved.model, window, project.root, cwd, system_prompt,
@@ -96,6 +102,15 @@ async def connect_mcp(config: Config) -> Any:
     from codetether.mcp.client import connect_configured
 
     return await connect_configured(config.extra, str(config.path or "config"))
+
+
+def known_tools(names: Sequence[str]) -> list[str]:
+    """`names` checked against the built-in tools; an unknown one is a usage error listing them."""
+    unknown = [n for n in names if n not in CORE_TOOLS]
+    if unknown:
+        raise UsageError(f"unknown tool{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
+                         f"Built-in tools: {', '.join(sorted(CORE_TOOLS))}.")
+    return list(dict.fromkeys(names))
 
 
 def _prompt_and_project(spec: AgentSpec, cwd: Path, project: Project | None) -> tuple[str, Project]:

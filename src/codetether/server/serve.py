@@ -6,6 +6,7 @@ import asyncio
 import logging
 import socket
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -29,24 +30,42 @@ def public_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def serve(settings: TaskSettings, host: str, port: int, url: str | None = None, max_wait: float = 600.0,
-          max_body: int = DEFAULT_MAX_BODY) -> None:
+@dataclass
+class Listening:
+    """A server bound and ready to serve: uvicorn's, its socket, the URL its card advertises, its token."""
+
+    server: uvicorn.Server
+    sock: socket.socket
+    url: str
+    token: str | None
+
+
+def listening(settings: TaskSettings, host: str, port: int, url: str | None = None, max_wait: float = 600.0,
+              max_body: int = DEFAULT_MAX_BODY, cognition: CognitionRuntime | None = None) -> Listening:
+    """Bind and build the app; `serve` and the Python API's serve_a2a both start here."""
     token = server_token(host)  # refuses beyond loopback without one, before anything binds
-    cognition = _cognition()  # bad CODETETHER_COGNITION_* values also stop us before binding
     sock = _listen(host, port)
     port = sock.getsockname()[1]  # --port 0 picks a free one; the card must name the real one
     url = (url or public_url(host, port)).rstrip("/")
     app = build_app(settings, url, token, max_wait, cognition, max_body)
-    auth = "bearer token required" if token else "no auth (loopback only)"
-    shown = f"[{host}]" if ":" in host else host
-    print(f"CodeTether A2A server on http://{shown}:{port} (card {url}/.well-known/agent-card.json; {auth}; "
-          f"workspace {settings.workspace})", file=sys.stderr, flush=True)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
                             timeout_graceful_shutdown=5)
+    return Listening(uvicorn.Server(config), sock, url, token)
+
+
+def serve(settings: TaskSettings, host: str, port: int, url: str | None = None, max_wait: float = 600.0,
+          max_body: int = DEFAULT_MAX_BODY) -> None:
+    server_token(host)  # a refusal comes before the cognition line
+    cognition = _cognition()  # bad CODETETHER_COGNITION_* values also stop us before binding
+    ready = listening(settings, host, port, url, max_wait, max_body, cognition)
+    auth = "bearer token required" if ready.token else "no auth (loopback only)"
+    shown = f"[{host}]" if ":" in host else host
+    print(f"CodeTether A2A server on http://{shown}:{ready.sock.getsockname()[1]} (card {ready.url}"
+          f"/.well-known/agent-card.json; {auth}; workspace {settings.workspace})", file=sys.stderr, flush=True)
     _one_line_logs()  # after uvicorn has set up its own handlers
     # asyncio.run, not Server.run: on Python 3.11 uvicorn forces the loop's debug mode off, which would hide the
     # slow-callback check (CODETETHER_SLOW_CALLBACK_MS) the tests keep the server honest with.
-    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+    asyncio.run(ready.server.serve(sockets=[ready.sock]))
 
 
 class _NoTraceback(logging.Filter):

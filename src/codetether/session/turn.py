@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from codetether.session.lock import lock_path, session_turn
 from codetether.session.recorder import CONTEXT_WINDOW_STATE, TurnRecorder
 from codetether.session.store import SessionInfo, SessionStore
 from codetether.session.undo import snapshot_hook
-from codetether.tool.base import AskUser
+from codetether.tool.base import AskUser, Tool
 from codetether.tool.support.files import Files
 from codetether.tool.support.permission import Approvals
 
@@ -49,10 +50,12 @@ class SessionRun:
                    stream: bool = True, store: SessionStore | None = None,
                    approvals: Approvals | None = None, kit: AgentKit | None = None,
                    ask_user: AskUser | None = None, files: Files | None = None,
-                   without_tools: frozenset[str] = frozenset()) -> SessionRun:
+                   without_tools: frozenset[str] = frozenset(), tool_names: Sequence[str] | None = None,
+                   extra_tools: Sequence[Tool] = ()) -> SessionRun:
         """Start a new session, or resume one: session_ref is 'latest' (this project's newest) or an id.
         With a `kit`, the store, the provider and project facts are the process's shared ones; `ask_user` is
-        the question tool's way to the user, `files` the editor's buffers (ACP)."""
+        the question tool's way to the user, `files` the editor's buffers (ACP); `tool_names` and `extra_tools`
+        choose its tools (prepare_agent)."""
         owns_store = store is None and kit is None
         store = store or (kit.store if kit is not None else SessionStore())
         # Finding a session to resume needs the project first; a new one lets git run beside the Vault fetch.
@@ -70,7 +73,7 @@ class SessionRun:
         prepared = await prepare_agent(config, model_id=model_id or (info.model if info else None),
                                        agent_name=agent_name or (info.agent if info else "build"), cwd=cwd,
                                        max_steps=max_steps, stream=stream, project=project, kit=kit, wiring=wiring,
-                                       without_tools=without_tools,
+                                       without_tools=without_tools, tool_names=tool_names, extra_tools=extra_tools,
                                        context_window=learned if isinstance(learned, int) else None,
                                        history=pair_tool_calls([m for m in history if m.role != "system"]))
         if info and agent_name is None and (store.get_state(info.id, "plan") or {}).get("active"):
