@@ -17,7 +17,8 @@ class Project:
     root: Path  # the enclosing repository's top level, else the directory itself
     id: str  # the repository's first commit, so clones and worktrees of one repo share it; else the path
     branch: str | None
-    dirty: bool = False
+    dirty: bool = False  # tracked files changed since `head`
+    head: str | None = None  # the commit checked out (None: not a repository, or no commit yet)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -74,14 +75,16 @@ def git_lines(cwd: Path, *commands: tuple[str, ...]) -> list[str | None]:
 
 
 def project_for(cwd: Path) -> Project:
-    top, branch, roots, status = git_lines(
+    top, branch, roots, status, head = git_lines(
         cwd, ("rev-parse", "--show-toplevel"), ("symbolic-ref", "--short", "-q", "HEAD"),
-        ("rev-list", "--max-parents=0", "HEAD"), ("status", "--porcelain", "--untracked-files=no"))
+        ("rev-list", "--max-parents=0", "HEAD"), ("status", "--porcelain", "--untracked-files=no"),
+        ("rev-parse", "--verify", "-q", "HEAD"))
     if top is None:
         return Project(cwd.resolve(), f"path:{cwd.resolve()}", None)
     root = Path(top).resolve()
     first = sorted(roots.split())[0] if roots else None
-    return Project(root, f"git:{first}" if first else f"path:{root}", branch or "HEAD (detached)", bool(status))
+    return Project(root, f"git:{first}" if first else f"path:{root}", branch or "HEAD (detached)", bool(status),
+                   head or None)
 
 
 def current_branch(cwd: Path) -> str | None:

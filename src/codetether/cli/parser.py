@@ -249,6 +249,13 @@ def _sessions_parser(p: argparse.ArgumentParser) -> None:
     undo = sub.add_parser("undo", help="restore the files the last turn(s) changed")
     undo.add_argument("id", nargs="?", help="session id or prefix (default: this project's latest session)")
     undo.add_argument("--turns", type=_positive, default=1, help="how many turns to undo (default 1)")
+    replay = sub.add_parser("replay", help="re-run a session's tool calls in a fresh copy of its workspace, the "
+                                           "model answered from the recording; report the first differing result")
+    replay.add_argument("id", help="session id or unique prefix")
+    replay.add_argument("--until", type=_positive, metavar="TURN", help="replay turns 1..TURN only")
+    replay.add_argument("--against", metavar="WORKSPACE",
+                        help="replay in a copy of WORKSPACE instead of the session's starting state")
+    replay.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
 
 def _model_flags(p: argparse.ArgumentParser, default_agent: str | None = None) -> None:

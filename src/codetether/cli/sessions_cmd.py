@@ -1,4 +1,4 @@
-"""`codetether sessions list|show|export|delete|undo`: look back at recorded sessions and revert their edits."""
+"""`codetether sessions list|show|export|delete|undo|replay`: look back at recorded sessions and revert their edits."""
 
 from __future__ import annotations
 
@@ -114,7 +114,13 @@ def _undo(store: SessionStore, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"list": _list, "show": _show, "export": _export, "delete": _delete, "undo": _undo}
+def _replay(store: SessionStore, args: argparse.Namespace) -> int:
+    from codetether.cli.replay_cmd import replay_session
+
+    return replay_session(store, args)
+
+
+COMMANDS = {"list": _list, "show": _show, "export": _export, "delete": _delete, "undo": _undo, "replay": _replay}
 
 
 def _project() -> Project:

@@ -22,6 +22,7 @@ from codetether.provider.pricing import cost_usd
 from codetether.session.binding import StoredSession, TurnRelay
 from codetether.session.lock import lock_path, session_turn
 from codetether.session.recorder import CONTEXT_WINDOW_STATE, TurnRecorder
+from codetether.session.replay import record_start
 from codetether.session.store import SessionInfo, SessionStore
 from codetether.session.undo import snapshot_hook
 from codetether.tool.base import AskUser, Tool
@@ -43,6 +44,7 @@ class SessionRun:
     owns_store: bool = True  # False: the store belongs to an AgentKit (serve, the worker) and outlives this run
     relay: TurnRelay | None = None  # where the agent reports: the front end's sink and the turn's recorder
     binding: StoredSession | None = None  # the session the agent's tools see
+    _new: bool = False  # created by this run: its starting commit is recorded before its first turn (replay)
 
     @classmethod
     async def open(cls, config: Config, *, cwd: Path, model_id: str | None, agent_name: str | None,
@@ -94,6 +96,7 @@ class SessionRun:
                                           self.prepared.agent_name, title=title)
             if self.binding is not None:
                 self.binding.id = self.info.id  # the agent's tools keep their state here from now on
+            self._new = True
         return self.info
 
     async def turn(self, message: str, images: list[ImagePart] | None = None) -> AgentResult:
@@ -109,6 +112,9 @@ class SessionRun:
             await asyncio.to_thread(self.store.set_title, self.info.id, title)
             self.info.title = title
         assert self.info is not None
+        if self._new:  # before anything changes the workspace: where `sessions replay` starts from
+            self._new = False
+            await asyncio.to_thread(record_start, self.store, self.info.id, self.project)
         async with session_turn(lock_path(data_dir(), self.info.id), self._waiting):
             return await self._locked_turn(message, images, title)
 
