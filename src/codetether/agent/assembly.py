@@ -3,7 +3,7 @@ permission policy, settings, tool-call router and RLM wiring, and where it repor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,7 @@ class Wiring:
 
     sink: ev.EventSink = ev.discard
     on_message: Callable[[Message], None] | None = None
+    recorded: Callable[[], Awaitable[None]] | None = None  # awaited before each model request: on_message's are stored
     on_file_change: Callable[[Path], None] | None = None  # before a file tool changes a file (undo, path locks)
     session: SessionBinding | None = None
     approvals: Approvals = field(default_factory=Approvals)
@@ -90,7 +91,7 @@ def assemble_agent(config: Config, parts: Parts, wiring: Wiring) -> Agent:
                       files=wiring.files, llm=rlm_model)
     agent = Agent(parts.model, ToolSet(tools, on_demand=parts.on_demand, withheld=withheld), ctx, settings,
                   messages=[Message.text("system", parts.system_prompt), *parts.history], sink=wiring.sink,
-                  on_message=wiring.on_message)
+                  on_message=wiring.on_message, recorded=wiring.recorded)
     if rlm_model is not None:
         rlm_model.on_usage = lambda usage: agent.usage.add(usage)  # its sub-calls count as the agent's own
     return agent

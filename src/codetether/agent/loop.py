@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -99,8 +99,12 @@ class Agent:
 
     def __init__(self, model: ChatModel, tools: ToolSet, ctx: ToolContext, settings: AgentSettings, *,
                  messages: list[Message] | None = None, sink: ev.EventSink = ev.discard,
-                 on_message: Callable[[Message], None] | None = None):
+                 on_message: Callable[[Message], None] | None = None,
+                 recorded: Callable[[], Awaitable[None]] | None = None):
+        """`recorded`: awaited before each model request, until the messages handed to `on_message` are stored
+        (a process killed while the model answers then loses nothing it had before)."""
         self.model, self.tools, self.ctx, self.settings = model, tools, ctx, settings
+        self.recorded = recorded
         self.messages: list[Message] = list(messages or [])
         self.sink = sink
         self.on_message = on_message
@@ -180,6 +184,8 @@ class Agent:
     async def query(self) -> CompletionResponse:
         tools = self.tools.definitions()
         learned = None
+        if self.recorded is not None:
+            await self.recorded()
         for retry in (False, True):
             messages, summary_usage = await self.compactor.fit(self.model, self.messages, tools, self.sink)
             self.usage.add(summary_usage)

@@ -3,6 +3,7 @@ points at each turn's recorder; the agent's own attributes are never swapped fro
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,11 @@ class TurnRelay:
     def message(self, message: Message) -> None:
         if self.recorder is not None:
             self.recorder.on_message(message)
+
+    async def recorded(self) -> None:
+        """Until the turn's messages so far are committed (the writer commits within moments; this waits for it)."""
+        if self.recorder is not None:  # a refused write is raised by the turn's last flush, with its clear error
+            await asyncio.wait([asyncio.wrap_future(self.recorder.store.writer.submit([]))])
 
     def before_write(self, path: Path) -> None:
         if self.snapshot is not None:

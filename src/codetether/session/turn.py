@@ -68,7 +68,8 @@ class SessionRun:
         info = _find(store, project, session_ref) if project else None
         history = store.messages(info.id, skip_undone=True) if info else []
         relay, binding = TurnRelay(sink), StoredSession(store, info.id if info else "")
-        wiring = Wiring(sink=relay.event, on_message=relay.message, on_file_change=relay.before_write,
+        wiring = Wiring(sink=relay.event, on_message=relay.message, recorded=relay.recorded,
+                        on_file_change=relay.before_write,
                         session=binding, approvals=approvals or Approvals(), ask_user=ask_user, files=files)
         same_model = info is not None and (model_id or info.model) == info.model
         learned = store.get_state(info.id, CONTEXT_WINDOW_STATE) if info and same_model else None
