@@ -25,8 +25,8 @@ from peers import figures
 HERE = Path(__file__).resolve().parent
 # Order: cheapest first, so a failure late in the list still leaves the start-up figures on screen;
 # codesearch's cold build (~2 min) last.
-SCRIPTS = ["startup.py", "imports.py", "oneshot.py", "steps.py", "sessions.py", "grep.py", "swarm.py", "rlm.py",
-           "a2a_serve.py", "tui.py", "repair.py", "acp.py", "codesearch.py"]
+SCRIPTS = ["startup.py", "imports.py", "oneshot.py", "steps.py", "sandbox.py", "sessions.py", "grep.py", "swarm.py",
+           "rlm.py", "a2a_serve.py", "tui.py", "repair.py", "acp.py", "codesearch.py"]
 QUICK_SCRIPTS = ["startup.py", "imports.py", "oneshot.py", "steps.py", "swarm.py", "tui.py"]
 # Summary rows: (key the scripts emit, how a value prints).
 ROWS = [("python_ms", "{:.1f}"), ("version_ms", "{:.1f}"), ("help_ms", "{:.1f}"), ("oneshot_s", "{:.3f}"),
@@ -35,7 +35,8 @@ ROWS = [("python_ms", "{:.1f}"), ("version_ms", "{:.1f}"), ("help_ms", "{:.1f}")
         ("steps_wall_s", "{:.3f}"), ("tui_mb", "{:.1f}"), ("tui_paint_ms", "{:.1f}"), ("tui_key_p99_ms", "{:.1f}"),
         ("tui_key_max_ms", "{:.1f}"), ("swarm_mb", "{:.0f}"), ("swarm_spawn_ms", "{:.3f}"),
         ("codesearch_cold_s", "{:.2f}"), ("codesearch_first_s", "{:.2f}"), ("repair_score", "{:.0f}"), ("repair_score_off", "{:.0f}"), ("repair_requests", "{:.0f}"),
-        ("repair_requests_off", "{:.0f}"), ("acp_first_chunk_s", "{:.3f}"), ("acp_prompt_chunk_s", "{:.3f}")]
+        ("repair_requests_off", "{:.0f}"), ("acp_first_chunk_s", "{:.3f}"), ("acp_prompt_chunk_s", "{:.3f}"),
+        ("sandbox_ms", "{:.1f}"), ("serve_p50_s", "{:.3f}")]
 
 
 def machine() -> str:
