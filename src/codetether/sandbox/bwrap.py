@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from codetether.sandbox.policy import FsAccess, SandboxPolicy
@@ -32,8 +33,10 @@ def bwrap_options(backend: Backend, policy: SandboxPolicy, private_tmp: Path, cw
     for path in (p for p in map(_real, policy.writable) if p is not None and p.is_dir()):
         argv += ["--bind", str(path), str(path)]
         shown.append(path)
-    # What lives under the host's /tmp (a workspace, a swarm worktree) must stay visible, read-only if not writable.
-    for path in dict.fromkeys(p for p in map(_real, (*policy.roots, cwd)) if p is not None and p.is_dir()):
+    # What lives under the host's /tmp (a workspace, a swarm worktree, the virtualenv whose tools a command runs)
+    # must stay visible, read-only if not writable.
+    visible = (*policy.roots, cwd, *(_toolchains_in_tmp() if policy.fs is not FsAccess.FULL else ()))
+    for path in dict.fromkeys(p for p in map(_real, visible) if p is not None and p.is_dir()):
         if policy.fs is not FsAccess.FULL and not any(path == w or w in path.parents for w in shown):
             argv += ["--ro-bind", str(path), str(path)]
             shown.append(path)
@@ -45,6 +48,19 @@ def bwrap_options(backend: Backend, policy: SandboxPolicy, private_tmp: Path, cw
         if path.is_dir():
             argv += ["--remount-ro", str(path)]
     return [*argv, "--chdir", str(cwd)]
+
+
+def _toolchains_in_tmp() -> list[Path]:
+    """The agent's own Python environment and the PATH directories that live under /tmp (a checkout's virtualenv
+    there): the private /tmp would hide the linters, language servers and test runners commands call. A PATH entry
+    inside a virtualenv shows the whole environment (its interpreter needs its libraries)."""
+    found: list[Path] = []
+    for entry in (sys.prefix, sys.base_prefix, *os.environ.get("PATH", "").split(os.pathsep)):
+        real = _real(Path(entry)) if entry else None
+        if real is None or not str(real).startswith("/tmp/"):
+            continue
+        found.append(real.parent if (real.parent / "pyvenv.cfg").is_file() else real)
+    return found
 
 
 def args_fd(args: list[str]) -> int:
