@@ -15,6 +15,7 @@ import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,13 +48,18 @@ def run(n: int, worktrees: bool, env: dict[str, str], work: Path, exe: str) -> d
     cmd = [exe, "swarm", "--model", "openai/fake", "--json", *([] if worktrees else ["--no-worktree"]),
            f"bench task BENCH-N={n} end"]
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    while proc.poll() is None:
-        peak = max(peak, tree_rss_kb(proc.pid))
-        time.sleep(0.01)
-    out, err = proc.communicate()
-    wall = time.perf_counter() - started
+    # Files, not pipes: nobody reads a pipe while the RSS is sampled, and a full one (100 sub-agents' progress
+    # lines on stderr) would stop the swarm mid-write.
+    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
+        proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=out_file, stderr=err_file, text=True)
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, tree_rss_kb(proc.pid))
+            time.sleep(0.01)
+        wall = time.perf_counter() - started
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read(), err_file.read()
     if proc.returncode != 0:
         raise SystemExit(f"swarm with {n} sub-agents failed (exit {proc.returncode}):\n{err[-2000:]}")
     data = json.loads(out)
