@@ -244,6 +244,9 @@ def _sessions_parser(p: argparse.ArgumentParser) -> None:
     export = sub.add_parser("export", help="the whole session as JSON")
     export.add_argument("id", help="session id or unique prefix")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    export.add_argument("--replay", action="store_true",
+                        help="a replay bundle instead: what `sessions replay` needs to re-run it on a fresh clone, "
+                             "secrets redacted")
     delete = sub.add_parser("delete", help="delete a session and everything recorded with it")
     delete.add_argument("id", help="session id or unique prefix")
     undo = sub.add_parser("undo", help="restore the files the last turn(s) changed")
@@ -251,10 +254,12 @@ def _sessions_parser(p: argparse.ArgumentParser) -> None:
     undo.add_argument("--turns", type=_positive, default=1, help="how many turns to undo (default 1)")
     replay = sub.add_parser("replay", help="re-run a session's tool calls in a fresh copy of its workspace, the "
                                            "model answered from the recording; report the first differing result")
-    replay.add_argument("id", help="session id or unique prefix")
+    replay.add_argument("id", nargs="?", help="session id or unique prefix, or a bundle's FILE.json")
+    replay.add_argument("--bundle", metavar="FILE", help="replay a bundle from `sessions export --replay`")
     replay.add_argument("--until", type=_positive, metavar="TURN", help="replay turns 1..TURN only")
     replay.add_argument("--against", metavar="WORKSPACE",
-                        help="replay in a copy of WORKSPACE instead of the session's starting state")
+                        help="replay in a copy of WORKSPACE instead of the session's starting state (a bundle: "
+                             "the repository to check its starting commit out of; default: this directory's)")
     replay.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
 

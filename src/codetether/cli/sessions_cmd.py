@@ -59,11 +59,16 @@ def _show(store: SessionStore, args: argparse.Namespace) -> int:
 
 def _export(store: SessionStore, args: argparse.Namespace) -> int:
     info = store.get(store.resolve_id(args.id))
-    turns = store.turns(info.id)
-    document = {"format": EXPORT_FORMAT, "exported_at": time.time(), "session": info.to_dict(), "turns": turns,
-                "totals": _totals(turns), "messages": store.message_rows(info.id),
-                "tool_calls": store.tool_calls(info.id), "events": store.events(info.id),
-                "file_changes": store.snapshot_index(info.id)}
+    if args.replay:
+        from codetether.cli.replay_cmd import export_replay_bundle
+
+        document = export_replay_bundle(store, info.id)
+    else:
+        turns = store.turns(info.id)
+        document = {"format": EXPORT_FORMAT, "exported_at": time.time(), "session": info.to_dict(), "turns": turns,
+                    "totals": _totals(turns), "messages": store.message_rows(info.id),
+                    "tool_calls": store.tool_calls(info.id), "events": store.events(info.id),
+                    "file_changes": store.snapshot_index(info.id)}
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if not args.output or args.output == "-":
         sys.stdout.write(text)
@@ -75,7 +80,8 @@ def _export(store: SessionStore, args: argparse.Namespace) -> int:
         atomic_write(target, text)
     except OSError as exc:
         raise CodetetherError(f"cannot write {target}: {exc.strerror or exc}") from None
-    print(f"exported session {info.id} to {target}", file=sys.stderr)
+    what = "a replay bundle of session" if args.replay else "session"
+    print(f"exported {what} {info.id} to {target}", file=sys.stderr)
     return 0
 
 

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +17,18 @@ from codetether.agent.agents import get_agent
 from codetether.agent.assembly import Parts, Wiring, assemble_agent
 from codetether.config.load import Config
 from codetether.errors import CodetetherError
-from codetether.gitinfo import HARDENED, Project
+from codetether.gitinfo import HARDENED
 from codetether.provider.model import CompletionRequest, CompletionResponse, Message, Usage
 from codetether.sandbox import sandbox_for
-from codetether.session.store import SessionInfo, SessionStore
+from codetether.sandbox.policy import ACCESS_MODES
+from codetether.secrets.redact import redact
+from codetether.session.recording import FileState, Recording
+from codetether.session.store import Snapshot
+from codetether.session.undo import restore
 from codetether.tool.registry import load_tool
 from codetether.tool.support.permission import ApprovalRequest, Approvals
 
-START_STATE = "replay_start"  # {"commit": HEAD or None, "clean": no uncommitted changes} when the session began
 REPLAY_WINDOW = 10_000_000  # never compact: every request is answered from the recording anyway
-
-
-def record_start(store: SessionStore, session_id: str, project: Project) -> None:
-    """Remember the commit a new session starts from (and whether tracked files had changed), for replay."""
-    store.set_state(session_id, START_STATE, {"commit": project.head, "clean": not project.dirty})
 
 
 class RecordedModel:
@@ -86,20 +84,20 @@ class ReplayReport:
         return next((s for s in self.steps if not s.same), None)
 
 
-async def replay(config: Config, store: SessionStore, session_id: str, dest: Path, *, until: int | None = None,
-                 against: Path | None = None, on_step: Callable[[Step], None] | None = None) -> ReplayReport:
-    """Replay the session's turns (up to `until`) in `dest`, a new directory made here from the recorded
-    starting commit, the session's own snapshots, or `against` (a workspace to try the same calls on)."""
-    info = store.get(session_id)
-    turns = [t["turn"] for t in store.turns(info.id) if until is None or t["turn"] <= until]
+async def replay(config: Config, recording: Recording, dest: Path, *, until: int | None = None,
+                 against: Path | None = None, repository: Path | None = None,
+                 on_step: Callable[[Step], None] | None = None) -> ReplayReport:
+    """Replay the recording's turns (up to `until`) in `dest`, a new directory made here (prepare_workspace) from
+    its starting commit in `repository` (default: the session's own project), or a copy of `against`."""
+    rec = recording
+    turns = [t for t in rec.turns if until is None or t <= until]
     if not turns:
-        raise CodetetherError(f"session {info.id} has no turns to replay" + (f" up to {until}" if until else ""))
-    where = prepare_workspace(store, info, dest, against)
+        raise CodetetherError(f"session {rec.session_id} has no turns to replay" + (f" up to {until}" if until else ""))
+    where = prepare_workspace(rec, dest, against, repository)
     dest = Path(os.path.realpath(dest))
-    root = info.project_root
-    rows = store.message_rows(info.id)
-    recorded = {(c["turn"], c["call_id"]): c for c in store.tool_calls(info.id)}
-    model, spec = RecordedModel(), get_agent(info.agent or "build")
+    recorded = {(c["turn"], c["call_id"]): c for c in rec.tool_calls}
+    order = {key: n for n, key in enumerate(recorded)}
+    model, spec = RecordedModel(), get_agent(rec.agent or "build")
     steps: list[Step] = []
     started: dict[str, str] = {}
     turn_now = [0]
@@ -110,7 +108,7 @@ async def replay(config: Config, store: SessionStore, session_id: str, dest: Pat
         elif isinstance(event, ev.ToolCallCompleted):
             was = recorded.pop((turn_now[0], event.call_id), None)
             step = Step(turn_now[0], len(steps) + 1, event.name, started.pop(event.call_id, ""),
-                        was["output"] if was else None, event.output.replace(str(dest), root))
+                        was["output"] if was else None, redact(event.output.replace(str(dest), rec.project_root)))
             steps.append(step)
             if on_step is not None:
                 on_step(step)
@@ -120,15 +118,16 @@ async def replay(config: Config, store: SessionStore, session_id: str, dest: Pat
         return not any(c["turn"] == turn_now[0] and c["name"] == request.tool and "declined" in c["output"]
                        for c in recorded.values())
 
-    parts = Parts(model, info.model, REPLAY_WINDOW, dest, dest, "(replay)",
+    config = _with_settings(config, rec.start)
+    parts = Parts(model, rec.model, REPLAY_WINDOW, dest, dest, "(replay)",
                   [load_tool(name) for name in spec.tools], sandbox_for(config, dest, spec.name), spec.name,
                   max_steps=10_000, stream=False, on_demand=False, rlm=False)
-    agent = assemble_agent(config, parts, Wiring(sink=sink, session=ReplayState(f"replay:{info.id}"),
+    agent = assemble_agent(config, parts, Wiring(sink=sink, session=ReplayState(f"replay:{rec.session_id}"),
                                                  approvals=Approvals(approver=decide)))
     try:
         for turn in turns:
             turn_now[0] = turn
-            messages = [Message.from_dict({"role": r["role"], "parts": r["parts"]}) for r in rows if r["turn"] == turn]
+            messages = [Message.from_dict(m) for m in rec.messages if m["turn"] == turn]
             prompt = next((m for m in messages if m.role == "user"), None)
             if prompt is None:
                 continue
@@ -136,55 +135,79 @@ async def replay(config: Config, store: SessionStore, session_id: str, dest: Pat
             agent.settings.max_steps = len(model.replies) + 1
             await agent.run(prompt)
             steps += [Step(turn, len(steps) + 1, c["name"], c["arguments"], c["output"], None)  # never made
-                      for key, c in sorted(recorded.items(), key=lambda kv: kv[1]["created_at"]) if key[0] == turn]
+                      for key, c in sorted(recorded.items(), key=lambda kv: order[kv[0]]) if key[0] == turn]
     finally:
         if agent.ctx.sandbox is not None:
             agent.ctx.sandbox.close()
-    return ReplayReport(info.id, where, len(turns), steps)
+    return ReplayReport(rec.session_id, where, len(turns), steps)
 
 
-def prepare_workspace(store: SessionStore, info: SessionInfo, dest: Path, against: Path | None) -> str:
-    """Make `dest` the workspace as the session found it; say how."""
-    root = Path(info.project_root)
+def _with_settings(config: Config, start: dict[str, Any]) -> Config:
+    """The config with the access mode the session ran under, where it was recorded, but never wider than the
+    replaying user's own: a bundle from someone else cannot lift the sandbox."""
+    order = list(ACCESS_MODES)  # narrowest first
+    recorded, own = start.get("access_mode"), config.get("sandbox.access_mode")
+    if recorded not in order or own not in order:
+        return config
+    return replace(config, values={**config.values, "sandbox.access_mode": min(recorded, own, key=order.index)})
+
+
+def prepare_workspace(rec: Recording, dest: Path, against: Path | None, repository: Path | None) -> str:
+    """Make `dest` the workspace as the session found it; say how. A recorded commit is checked out of
+    `repository` (a bundle's) or, when its tracked files were clean, of the session's project; otherwise the
+    project is copied. Either way the files the session's file tools changed are then put back as they were."""
     if against is not None:
         shutil.copytree(against, dest, symlinks=True)
         return f"a copy of {against}"
-    start = store.get_state(info.id, START_STATE) or {}
-    if start.get("commit") and start.get("clean"):
-        _git(["clone", "--quiet", "--shared", "--no-checkout", str(root), str(dest)], root)
-        _git(["checkout", "--quiet", "--detach", start["commit"]], dest)
-        return f"a clean checkout of commit {start['commit'][:12]}"
-    if not root.is_dir():
-        raise CodetetherError(f"the session's workspace {root} is gone and no clean starting commit was recorded",
+    source = repository or Path(rec.project_root)
+    if rec.commit and (rec.start.get("clean") or repository is not None):
+        checkout(source, rec.commit, dest)
+        where = f"a {'clean ' if rec.start.get('clean') else ''}checkout of commit {rec.commit[:12]}"
+    elif not source.is_dir():
+        raise CodetetherError(f"the session's workspace {source} is gone and no clean starting commit was recorded",
                               "Give a workspace to replay in with --against DIR.")
-    shutil.copytree(root, dest, symlinks=True)
-    rewound = rewind(store, info.id, root, dest)
-    return f"a copy of {root} with the {rewound} file(s) the session changed put back as they were before it"
+    else:
+        shutil.copytree(source, dest, symlinks=True)
+        where = f"a copy of {source}"
+    if rec.files:
+        where += f" with the {rewind(rec.files, dest)} file(s) the session changed put back as they were before it"
+    return where
 
 
-def rewind(store: SessionStore, session_id: str, root: Path, dest: Path) -> int:
-    """Put every file the session's file tools changed back to its state before the session (the earliest undo
-    snapshot of each); commands' changes are not snapshotted, so they stay."""
-    first: dict[str, Any] = {}
-    for turn in store.turns(session_id):
-        for snap in store.snapshots(session_id, turn["turn"]):
-            first.setdefault(snap.path, snap)
-    for path, snap in first.items():
-        target = dest / os.path.relpath(path, root)
-        if not snap.existed:
-            target.unlink(missing_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(snap.content or b"")
-        if snap.mode is not None:
-            target.chmod(snap.mode)
-    return len(first)
+def rewind(files: list[FileState], dest: Path) -> int:
+    """Put every file the session's file tools changed back to its state before the session (its earliest undo
+    snapshot), never through a symlink leading out of `dest`; commands' changes are not snapshotted."""
+    for state in files:
+        done = restore(Snapshot(0, str(dest / state.path), state.existed, state.content, state.mode), dest)
+        if done.startswith("failed"):
+            raise CodetetherError(f"cannot put {state.path} back as it was before the session: {done[8:]}")
+    return len(files)
 
 
-def _git(args: list[str], cwd: Path) -> None:
+def checkout(repository: Path, commit: str, dest: Path) -> None:
+    """A clone of `repository` in `dest` with `commit` checked out (detached); a clear error if it has no such
+    commit."""
+    if not repository.is_dir():
+        raise CodetetherError(f"the repository {repository} to replay in is not there",
+                              "Replay in a clone of the project: --against DIR.")
+    if not (repository / ".git").exists() and _git(["rev-parse", "--git-dir"], repository, check=False):
+        raise CodetetherError(f"{repository} is not a git repository, so commit {commit} cannot be checked out",
+                              "Replay in a clone of the project: --against DIR.")
+    if _git(["cat-file", "-e", f"{commit}^{{commit}}"], repository, check=False):
+        raise CodetetherError(f"commit {commit} (where the session started) is not in the repository {repository}",
+                              "Fetch it (git fetch), or name a clone that has it with --against DIR.")
+    _git(["clone", "--quiet", "--shared", "--no-checkout", str(repository), str(dest)], repository)
+    _git(["checkout", "--quiet", "--detach", commit], dest)
+
+
+def _git(args: list[str], cwd: Path, check: bool = True) -> str:
+    """git's complaint ('' when it succeeded); with `check`, a failure is a clear error."""
     proc = subprocess.run(["git", *HARDENED, *args], cwd=cwd, capture_output=True, text=True, check=False,
                           stdin=subprocess.DEVNULL, timeout=300)
-    if proc.returncode != 0:
-        raise CodetetherError(f"cannot check out the session's starting commit: git {args[0]}: "
-                              f"{proc.stderr.strip() or proc.returncode}",
+    if proc.returncode == 0:
+        return ""
+    problem = proc.stderr.strip() or f"exit {proc.returncode}"
+    if check:
+        raise CodetetherError(f"cannot check out the session's starting commit: git {args[0]}: {problem}",
                               "Give a workspace to replay in with --against DIR.")
+    return problem

@@ -22,7 +22,7 @@ from codetether.provider.pricing import cost_usd
 from codetether.session.binding import StoredSession, TurnRelay
 from codetether.session.lock import lock_path, session_turn
 from codetether.session.recorder import CONTEXT_WINDOW_STATE, TurnRecorder
-from codetether.session.replay import record_start
+from codetether.session.recording import record_start
 from codetether.session.store import SessionInfo, SessionStore
 from codetether.session.undo import snapshot_hook
 from codetether.tool.base import AskUser, Tool
@@ -115,7 +115,9 @@ class SessionRun:
         assert self.info is not None
         if self._new:  # before anything changes the workspace: where `sessions replay` starts from
             self._new = False
-            await asyncio.to_thread(record_start, self.store, self.info.id, self.project)
+            sandbox = self.prepared.agent.ctx.sandbox
+            await asyncio.to_thread(record_start, self.store, self.info.id, self.project,
+                                    sandbox.access_mode if sandbox is not None else None)
         async with session_turn(lock_path(data_dir(), self.info.id), self._waiting):
             return await self._locked_turn(message, images, title)
 
