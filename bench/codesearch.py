@@ -25,9 +25,9 @@ from _common import emit  # noqa: E402
 
 # (question, file under src/codetether, the function or class that answers it); the words differ from the code's.
 QUESTIONS = [
-    ("write a file so that a crash never leaves it half written", "tool/fsutil.py", "atomic_write"),
-    ("tell whether file contents are binary rather than text", "tool/fsutil.py", "is_binary"),
-    ("decide if a path is excluded by gitignore rules", "tool/ignore.py", "IgnoreMatcher"),
+    ("write a file so that a crash never leaves it half written", "tool/support/fsutil.py", "atomic_write"),
+    ("tell whether file contents are binary rather than text", "tool/support/fsutil.py", "is_binary"),
+    ("decide if a path is excluded by gitignore rules", "tool/support/ignore.py", "IgnoreMatcher"),
     ("hide secret values such as API keys in text before it is stored", "secrets/redact.py", "redact"),
     ("split a model id into provider and model name", "provider/registry.py", "parse_model_id"),
     ("how many tokens the model's context window holds", "provider/models_catalog.py", "context_window_for"),
@@ -40,9 +40,9 @@ QUESTIONS = [
     ("revert the files changed by the last turn", "session/undo.py", "undo_turns"),
     ("stop sub-agents whose branch keeps failing", "swarm/collapse.py", "CollapseController"),
     ("switch git to the branch named in the PRD", "ralph/git.py", "checkout_branch"),
-    ("check tool call arguments against a JSON schema", "tool/schema.py", "validate_arguments"),
+    ("check tool call arguments against a JSON schema", "tool/support/schema.py", "validate_arguments"),
     ("discover skill folders with SKILL.md files", "tool/skill.py", "find_skills"),
-    ("does the text use Windows CRLF line endings", "tool/textedit.py", "is_crlf"),
+    ("does the text use Windows CRLF line endings", "tool/support/textedit.py", "is_crlf"),
     ("split camelCase and snake_case identifiers into words", "codesearch/bm25.py", "tokenize"),
     ("build the A2A agent card that describes this agent", "a2a/card.py", "build_card"),
     ("merge consecutive messages of the same role into alternating turns", "provider/turns.py", "alternating_turns"),
@@ -54,12 +54,12 @@ QUESTIONS = [
     ("the URL the server advertises to clients", "server/serve.py", "public_url"),
     ("list the top-level files of the workspace for the side panel", "tui/widgets/sidebar.py", "workspace_entries"),
     ("where crash reports wait before they are uploaded", "crash/__init__.py", "spool_dir"),
-    ("pick the article or main element of a web page", "tool/html2md.py", "main_content"),
+    ("pick the article or main element of a web page", "tool/support/html2md.py", "main_content"),
     ("fingerprint of the working tree to reuse cached sub-agent results", "swarm/cache.py", "workspace_state"),
     ("shorten a long text keeping its beginning and its end", "agent/compaction.py", "cut_middle"),
     ("validate and save a PRD file", "ralph/create.py", "write_prd"),
     ("concatenate several text files skipping binary ones", "rlm/context.py", "read_files"),
-    ("apply the hunks of a unified diff to a file's lines", "tool/patch.py", "apply_hunks"),
+    ("apply the hunks of a unified diff to a file's lines", "tool/support/patch.py", "apply_hunks"),
     ("store conversation messages in SQLite", "session/store.py", "append_message"),
 ]
 BLAS_CORES = ["", "Haswell", "Prescott"]  # "": what OpenBLAS picks itself on this CPU
