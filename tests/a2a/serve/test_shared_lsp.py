@@ -34,7 +34,10 @@ def test_a_task_that_ends_leaves_the_other_tasks_language_server_running(a2a_env
 
     def sample() -> None:
         while not sampling.is_set():
-            seen.update(p for p in host_pids("pylsp") if _comm(p) == "pylsp")  # the server, not its wrappers
+            # the servers this serve started: not their wrappers, nor a process a server forks for itself, nor
+            # anything else on the machine
+            seen.update(p for p in host_pids("pylsp") if _comm(p) == "pylsp" and _comm(_parent(p)) != "pylsp"
+                        and _descends(p, served.proc.pid))
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -66,6 +69,22 @@ async def _answer(client, text: str) -> str:
         if task is not None and task.artifacts:
             return get_artifact_text(task.artifacts[0])
     return ""
+
+
+def _parent(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _descends(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        pid = _parent(pid)
+        if pid == ancestor:
+            return True
+    return False
 
 
 def _comm(pid: int) -> str:
