@@ -57,6 +57,7 @@ class CodingAgent:
         self._run: SessionRun | None = None
         self._lock = asyncio.Lock()
         self._listener: Callable[[Event], None] | None = None
+        self._turn: asyncio.Task[Any] | None = None  # the run a stream started, until it ends
 
     @property
     def session_id(self) -> str | None:
@@ -117,7 +118,7 @@ class CodingAgent:
                     loop.call_soon_threadsafe(queue.put_nowait, event)
 
             self._listener = listen
-            turn = asyncio.create_task(run.turn(prompt))
+            turn = self._turn = asyncio.create_task(run.turn(prompt))
             turn.add_done_callback(lambda _task: queue.put_nowait(_DONE))
             try:
                 while (item := await queue.get()) is not _DONE:
@@ -135,6 +136,10 @@ class CodingAgent:
     async def aclose(self) -> None:
         """End the run: background tasks stop, providers and language servers are let go. The session stays."""
         run, self._run = self._run, None
+        turn, self._turn = self._turn, None
+        if turn is not None and not turn.done():  # a stream left before its end (a return inside `async for`)
+            turn.cancel()
+            await asyncio.wait([turn])
         if run is not None:
             self._session = run.session_id
             await run.aclose(wait_for_runs=True)

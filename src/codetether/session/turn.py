@@ -45,6 +45,7 @@ class SessionRun:
     relay: TurnRelay | None = None  # where the agent reports: the front end's sink and the turn's recorder
     binding: StoredSession | None = None  # the session the agent's tools see
     _new: bool = False  # created by this run: its starting commit is recorded before its first turn (replay)
+    _ending: asyncio.Future[None] | None = None  # the last turn's end being recorded (in a thread)
 
     @classmethod
     async def open(cls, config: Config, *, cwd: Path, model_id: str | None, agent_name: str | None,
@@ -142,12 +143,18 @@ class SessionRun:
         try:
             result = await agent.run(Message("user", [TextPart(message), *images]) if images else message)
         except asyncio.CancelledError:
-            await asyncio.shield(asyncio.to_thread(self._end, number, agent.usage, "cancelled"))
+            await self._ended(number, agent.usage, ev.ExitReason.CANCELLED)
             raise
         finally:
             self.relay.recorder = self.relay.snapshot = None
-        await asyncio.to_thread(self._end, number, result.usage, result.exit_reason)
+        await self._ended(number, result.usage, result.exit_reason)
         return result
+
+    async def _ended(self, number: int, usage: Usage, exit_reason: str) -> None:
+        """The turn's end recorded in a thread that finishes even if the turn is cancelled meanwhile: aclose waits
+        for it before it closes the store (a store closed under a running query crashes SQLite)."""
+        self._ending = asyncio.ensure_future(asyncio.to_thread(self._end, number, usage, exit_reason))
+        await asyncio.shield(self._ending)
 
     def _end(self, number: int, usage: Usage, exit_reason: str) -> None:
         assert self.info is not None
@@ -171,6 +178,8 @@ class SessionRun:
         one-shot run that started one) or stopped."""
         import sys
 
+        if self._ending is not None:
+            await asyncio.wait([self._ending])
         task_tool = sys.modules.get("codetether.tool.task")  # loaded only if this process could start a task
         if self.info is not None and task_tool is not None:
             await task_tool.stop_tasks(self.info.id)  # background tasks end with their session
