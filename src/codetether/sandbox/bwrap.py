@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -50,17 +51,23 @@ def bwrap_options(backend: Backend, policy: SandboxPolicy, private_tmp: Path, cw
     return [*argv, "--chdir", str(cwd)]
 
 
-def _toolchains_in_tmp() -> list[Path]:
+def _toolchains_in_tmp() -> tuple[Path, ...]:
     """The agent's own Python environment and the PATH directories that live under /tmp (a checkout's virtualenv
     there): the private /tmp would hide the linters, language servers and test runners commands call. A PATH entry
     inside a virtualenv shows the whole environment (its interpreter needs its libraries)."""
+    return _toolchains(os.environ.get("PATH", ""))
+
+
+@functools.lru_cache(maxsize=4)
+def _toolchains(path: str) -> tuple[Path, ...]:
+    """Resolved once per PATH, not for every command."""
     found: list[Path] = []
-    for entry in (sys.prefix, sys.base_prefix, *os.environ.get("PATH", "").split(os.pathsep)):
+    for entry in (sys.prefix, sys.base_prefix, *path.split(os.pathsep)):
         real = _real(Path(entry)) if entry else None
         if real is None or not str(real).startswith("/tmp/"):
             continue
         found.append(real.parent if (real.parent / "pyvenv.cfg").is_file() else real)
-    return found
+    return tuple(found)
 
 
 def args_fd(args: list[str]) -> int:

@@ -3,6 +3,8 @@ story its iterations, checks and commits). ↑/↓ move to the neighbouring item
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -64,9 +66,9 @@ class _Detail(Screen[None]):
                 Binding("down,j", "neighbour(1)", "Next"), Binding("pageup", "scroll_page(-1)", show=False),
                 Binding("pagedown", "scroll_page(1)", show=False)]
 
-    def __init__(self, key: str, keys: list[str]) -> None:
+    def __init__(self, key: str, keys: list[str], lines_for: Callable[[str], list[str]]) -> None:
         super().__init__()
-        self.key, self.keys = key, keys
+        self.key, self.keys, self.lines_for = key, keys, lines_for
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-scroll", classes="run-view"):
@@ -79,10 +81,7 @@ class _Detail(Screen[None]):
         if self.query("#detail-body"):
             position = self.keys.index(self.key) + 1 if self.key in self.keys else 0
             hint = f"\n\n[{position}/{len(self.keys)}] ↑/↓ previous/next · PgUp/PgDn scroll · Esc back"
-            self.query_one("#detail-body", Static).update("\n".join(self.lines()) + hint)
-
-    def lines(self) -> list[str]:
-        raise NotImplementedError
+            self.query_one("#detail-body", Static).update("\n".join(self.lines_for(self.key)) + hint)
 
     def action_neighbour(self, step: int) -> None:
         if self.key in self.keys:
@@ -97,26 +96,26 @@ class _Detail(Screen[None]):
 
 class SubtaskDetail(_Detail):
     def __init__(self, feed: SwarmFeed, key: str, keys: list[str]) -> None:
-        super().__init__(key, keys)
-        self.feed = feed
+        super().__init__(key, keys, lambda key: _subtask_page(feed, key))
 
-    def lines(self) -> list[str]:
-        sub = self.feed.subagents.get(self.key)
-        return subtask_lines(sub) if sub else [f"Sub-agent {self.key}: nothing known yet"]
+
+def _subtask_page(feed: SwarmFeed, key: str) -> list[str]:
+    sub = feed.subagents.get(key)
+    return subtask_lines(sub) if sub else [f"Sub-agent {key}: nothing known yet"]
 
 
 class StoryDetail(_Detail):
     def __init__(self, feed: RalphFeed, key: str, keys: list[str]) -> None:
-        super().__init__(key, keys)
-        self.feed = feed
+        super().__init__(key, keys, lambda key: _story_page(feed, key))
 
-    def lines(self) -> list[str]:
-        story = self.feed.stories.get(self.key)
-        if story is None:
-            return [f"Story {self.key}: nothing known yet"]
-        lines = [f"Story {story.id} · {story.title}", f"Status: {story.state}    Priority: {story.priority}    "
-                 f"Deps: {', '.join(story.depends_on) or 'none'}",
-                 f"Commits: {', '.join(story.commits) or 'none yet'}", ""]
-        for it in story.iterations:
-            lines += [*iteration_lines(it), ""]
-        return lines if story.iterations else [*lines, "No iteration has worked on this story yet."]
+
+def _story_page(feed: RalphFeed, key: str) -> list[str]:
+    story = feed.stories.get(key)
+    if story is None:
+        return [f"Story {key}: nothing known yet"]
+    lines = [f"Story {story.id} · {story.title}", f"Status: {story.state}    Priority: {story.priority}    "
+             f"Deps: {', '.join(story.depends_on) or 'none'}",
+             f"Commits: {', '.join(story.commits) or 'none yet'}", ""]
+    for it in story.iterations:
+        lines += [*iteration_lines(it), ""]
+    return lines if story.iterations else [*lines, "No iteration has worked on this story yet."]

@@ -3,6 +3,8 @@ from their feeds."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -18,6 +20,12 @@ class _ListView(Screen[None]):
 
     KIND = ""
     COLUMNS: tuple[str, ...] = ()
+
+    def __init__(self, content: Callable[[], tuple[str, list[tuple[str, tuple[str, ...]]], str]],
+                 detail: Callable[[str, list[str]], Screen[None]]) -> None:
+        """`content`: (header, rows as (key, cells), footer), read at each redraw; `detail`: the page for a key."""
+        super().__init__()
+        self.content, self.detail = content, detail
 
     def compose(self) -> ComposeResult:
         with Vertical(id=f"{self.KIND}-view", classes="run-view"):
@@ -46,14 +54,8 @@ class _ListView(Screen[None]):
     def keys(self) -> list[str]:
         return [key for key, _row in self.content()[1]]
 
-    def content(self) -> tuple[str, list[tuple[str, tuple[str, ...]]], str]:
-        raise NotImplementedError
-
     def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
-        self.open_detail(str(message.row_key.value))
-
-    def open_detail(self, key: str) -> None:
-        raise NotImplementedError
+        self.app.push_screen(self.detail(str(message.row_key.value), self.keys()))
 
 
 class SwarmView(_ListView):
@@ -64,18 +66,8 @@ class SwarmView(_ListView):
     BINDINGS = [Binding("escape,f2,ctrl+s", "app.pop_screen", "Chat")]
 
     def __init__(self, feed: SwarmFeed) -> None:
-        super().__init__()
+        super().__init__(lambda: _swarm_content(feed), lambda key, keys: SubtaskDetail(feed, key, keys))
         self.feed = feed
-
-    def content(self) -> tuple[str, list[tuple[str, tuple[str, ...]]], str]:
-        feed = self.feed
-        rows = [(sub.id, (sub.id, sub.state, str(sub.stage), str(sub.tool_calls), sub.last[:60]))
-                for sub in feed.subagents.values()]
-        footer = feed.finished or (feed.notes[-1] if feed.notes else "")
-        return f"Task: {feed.task}\n Progress  {feed.summary}", rows, footer
-
-    def open_detail(self, key: str) -> None:
-        self.app.push_screen(SubtaskDetail(self.feed, key, self.keys()))
 
 
 class RalphView(_ListView):
@@ -86,15 +78,19 @@ class RalphView(_ListView):
     BINDINGS = [Binding("escape,f2,ctrl+s", "app.pop_screen", "Chat")]
 
     def __init__(self, feed: RalphFeed) -> None:
-        super().__init__()
+        super().__init__(lambda: _ralph_content(feed), lambda key, keys: StoryDetail(feed, key, keys))
         self.feed = feed
 
-    def content(self) -> tuple[str, list[tuple[str, tuple[str, ...]]], str]:
-        feed = self.feed
-        done = sum(s.state == "passed" for s in feed.stories.values())
-        header = f"Ralph · {feed.prd}  iteration {feed.iteration or '-'}  ·  {done}/{len(feed.stories)} stories pass"
-        rows = [(s.id, (s.id, s.title[:30], s.state, s.detail[:50])) for s in feed.stories.values()]
-        return header, rows, feed.finished or (feed.log[-1] if feed.log else "")
 
-    def open_detail(self, key: str) -> None:
-        self.app.push_screen(StoryDetail(self.feed, key, self.keys()))
+def _swarm_content(feed: SwarmFeed) -> tuple[str, list[tuple[str, tuple[str, ...]]], str]:
+    rows = [(sub.id, (sub.id, sub.state, str(sub.stage), str(sub.tool_calls), sub.last[:60]))
+            for sub in feed.subagents.values()]
+    footer = feed.finished or (feed.notes[-1] if feed.notes else "")
+    return f"Task: {feed.task}\n Progress  {feed.summary}", rows, footer
+
+
+def _ralph_content(feed: RalphFeed) -> tuple[str, list[tuple[str, tuple[str, ...]]], str]:
+    done = sum(s.state == "passed" for s in feed.stories.values())
+    header = f"Ralph · {feed.prd}  iteration {feed.iteration or '-'}  ·  {done}/{len(feed.stories)} stories pass"
+    rows = [(s.id, (s.id, s.title[:30], s.state, s.detail[:50])) for s in feed.stories.values()]
+    return header, rows, feed.finished or (feed.log[-1] if feed.log else "")
