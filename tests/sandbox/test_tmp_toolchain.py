@@ -38,3 +38,16 @@ def test_a_virtualenv_under_tmp_stays_visible_read_only(tmp_path: Path):
     assert out.returncode == 0, out.stderr
     assert "tool-ran" in out.stdout and "read-only" in out.stdout, out.stdout
     assert not (env_dir / "bin" / "mytool.written").exists()
+
+
+def test_only_a_virtualenvs_bin_stands_for_its_environment(tmp_path: Path):
+    """A pyvenv.cfg beside a plain PATH directory (anyone may write /tmp/pyvenv.cfg) shows nothing above it."""
+    from codetether.sandbox.bwrap import _toolchains
+
+    (tmp_path / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "env" / "bin").mkdir(parents=True)
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    found = _toolchains(f"{tmp_path / 'tools'}{os.pathsep}{tmp_path / 'env' / 'bin'}{os.pathsep}/tmp")
+    assert tmp_path / "tools" in found and tmp_path / "env" in found
+    assert tmp_path not in found and Path("/tmp") not in found

@@ -36,7 +36,10 @@ def bwrap_options(backend: Backend, policy: SandboxPolicy, private_tmp: Path, cw
         shown.append(path)
     # What lives under the host's /tmp (a workspace, a swarm worktree, the virtualenv whose tools a command runs)
     # must stay visible, read-only if not writable.
-    visible = (*policy.roots, cwd, *(_toolchains_in_tmp() if policy.fs is not FsAccess.FULL else ()))
+    roots = [p for p in map(_real, (*policy.roots, cwd)) if p is not None]
+    tools = [t for t in (_toolchains_in_tmp() if policy.fs is not FsAccess.FULL else ())
+             if not any(t == r or t in r.parents for r in roots)]  # never over the workspace's own bind
+    visible = (*policy.roots, cwd, *tools)
     for path in dict.fromkeys(p for p in map(_real, visible) if p is not None and p.is_dir()):
         if policy.fs is not FsAccess.FULL and not any(path == w or w in path.parents for w in shown):
             argv += ["--ro-bind", str(path), str(path)]
@@ -60,13 +63,18 @@ def _toolchains_in_tmp() -> tuple[Path, ...]:
 
 @functools.lru_cache(maxsize=4)
 def _toolchains(path: str) -> tuple[Path, ...]:
-    """Resolved once per PATH, not for every command."""
+    """Resolved once per PATH, not for every command. Never /tmp itself: only a virtualenv's own bin directory
+    stands for the environment around it (a stray /tmp/pyvenv.cfg must not show the whole host /tmp)."""
     found: list[Path] = []
-    for entry in (sys.prefix, sys.base_prefix, *path.split(os.pathsep)):
+    prefixes = {sys.prefix, sys.base_prefix}
+    for entry in (*prefixes, *path.split(os.pathsep)):
         real = _real(Path(entry)) if entry else None
-        if real is None or not str(real).startswith("/tmp/"):
+        if real is None:
             continue
-        found.append(real.parent if (real.parent / "pyvenv.cfg").is_file() else real)
+        if entry not in prefixes and real.name == "bin" and (real.parent / "pyvenv.cfg").is_file():
+            real = real.parent
+        if str(real).startswith("/tmp/"):
+            found.append(real)
     return tuple(found)
 
 
