@@ -11,6 +11,7 @@ from codetether.codesearch.bm25 import tokenize
 from codetether.codesearch.chunker import chunk_file
 from codetether.codesearch.embed import get_embedder, unavailable_reason
 from codetether.codesearch.index import CodeIndex
+from codetether.codesearch.rerank import DEPTH
 from codetether.tool.base import ToolContext
 from tests.tools.conftest import call
 
@@ -232,6 +233,36 @@ def test_queries_find_the_function_that_does_it(repo: Path):
             misses.append((query, top))
     assert hits >= 10, misses
     assert "generated/" not in call("codesearch", {"query": "parse config file", "limit": 50}, ctx).output
+
+
+@pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
+def test_the_transformer_reranks_the_best_candidates(repo: Path):
+    """The fused list's best chunks are re-ranked by the transformer reading each in context: on this fixture it
+    puts the answer first for 11 of 12 queries, where the fused list alone does for 6."""
+    index = CodeIndex.open(repo.resolve())
+    index.refresh(embed_budget=1e9)
+    first = []
+    for query, path, name in QUERIES:
+        hits = index.search(query, 3)
+        assert all(hit.model_rank is not None for hit in hits)
+        first.append((hits[0].path, hits[0].name) == (path, name))
+    assert sum(first) >= 10, first
+    everything = index.search("parse the config file", 50)
+    assert len(everything) > DEPTH  # only the best few are re-ranked; the rest keep the fused order below them
+    assert [hit.model_rank is not None for hit in everything] == [True] * DEPTH + [False] * (len(everything) - DEPTH)
+    assert min(hit.score for hit in everything[:DEPTH]) > max(hit.score for hit in everything[DEPTH:])
+
+
+@pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
+def test_keywords_answer_while_the_vectors_are_pending(repo: Path):
+    index = CodeIndex.open(repo.resolve())
+    stats = index.refresh(embed_budget=0)  # chunked, not embedded: what a search meets on a new big repository
+    assert stats.pending_chunks == stats.chunks > 0 and index.embedded == 0
+    hits = index.search("retry failed HTTP requests with exponential wait", 3)
+    assert hits[0].name == "fetch_with_backoff" and all(hit.dense_rank is None for hit in hits)
+    from codetether.tool.codesearch import _ranking
+
+    assert "keywords (BM25), the best 20 re-ranked" in _ranking(index, stats.chunks, stats.pending_chunks)
 
 
 def test_result_format_and_filters(repo: Path):

@@ -96,24 +96,28 @@ class Embedder:
                 "out_ln": (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
             })
 
-    def embed(self, texts: list[str], batch_size: int = 8) -> Any:
-        """Unit-length float32 vectors, one row per text."""
+    def embed(self, texts: list[str], batch_size: int = 8, max_tokens: int | None = None) -> Any:
+        """Unit-length float32 vectors, one row per text; `max_tokens` cuts texts shorter than the model's limit
+        (as its tokenizer would: the closing [SEP] kept)."""
         np = self.np
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
-        encodings = self.tokenizer.encode_batch(texts)
+        encodings = [e.ids for e in self.tokenizer.encode_batch(texts)]
+        if max_tokens is not None and max_tokens < self.max_tokens:
+            encodings = [ids if len(ids) <= max_tokens else ids[:max_tokens - 1] + [self.sep_id]
+                         for ids in encodings]
         # Small batches keep the temporaries in cache and out of fresh mmap pages: measured fastest here.
         # Similar lengths share a batch so little work goes to padding.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i]))
         for start in range(0, len(order), batch_size):
             batch = order[start:start + batch_size]
-            width = max(len(encodings[i].ids) for i in batch)
+            width = max(len(encodings[i]) for i in batch)
             ids = np.zeros((len(batch), width), dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.float32)
             for row, i in enumerate(batch):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
+                n = len(encodings[i])
+                ids[row, :n] = encodings[i]
                 mask[row, :n] = 1.0
             out[batch] = self._forward(ids, mask)
         return out

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codetether.codesearch.bm25 import BM25, document_tokens
+from codetether.codesearch.bm25 import document_tokens
 from codetether.codesearch.chunker import Chunk, chunk_file
 from codetether.codesearch.embed import unavailable_reason
+from codetether.codesearch.rerank import DEPTH, rerank
 from codetether.codesearch.static import MODEL_NAME
 from codetether.config.paths import data_dir
 from codetether.sandbox import beneath
@@ -71,6 +72,7 @@ class Hit:
     score: float
     bm25_rank: int | None
     dense_rank: int | None
+    model_rank: int | None = None  # among the re-ranked best few, by the transformer (None: not re-ranked)
 
 
 @dataclass
@@ -236,14 +238,17 @@ class CodeIndex:
         return entry.texts
 
     def search(self, query: str, limit: int, prefix: str = "", pattern: Any = None) -> list[Hit]:
-        """The best chunks for a query: BM25 and cosine ranks fused by reciprocal rank fusion."""
-        from codetether.codesearch.bm25 import tokenize
+        """The best chunks for a query: BM25 and cosine ranks fused by reciprocal rank fusion, then the best
+        few re-ranked by the transformer (when the model is installed)."""
+        from codetether.codesearch.bm25 import shared, tokenize
 
         entries = [(rel, chunk, i) for rel, f in sorted(self.files.items())
                    if _in_scope(rel, prefix, pattern) for i, chunk in enumerate(f.chunks)]
         if not entries:
             return []
-        bm25 = BM25(chunk["tokens"] for _, chunk, _ in entries).scores(tokenize(query))
+        scope = (prefix, pattern and pattern.pattern, tuple((rel, f.sha1) for rel, f in sorted(self.files.items())))
+        bm25 = shared(str(self.root), scope, lambda: (chunk["tokens"] for _, chunk, _ in entries)).scores(
+            tokenize(query))
         bm25_order = sorted(bm25, key=lambda n: -bm25[n])
         ranks: dict[int, list[int | None]] = {n: [rank, None] for rank, n in enumerate(bm25_order, 1)}
         embedded = [n for n, (rel, _, _) in enumerate(entries) if self.files[rel].vectors is not None]
@@ -257,9 +262,19 @@ class CodeIndex:
             for rank, k in enumerate(np.argsort(-cosine, kind="stable")[: max(limit * 20, 200)], 1):
                 ranks.setdefault(embedded[int(k)], [None, None])[1] = rank
         fused = {n: sum(1.0 / (RRF_K + r) for r in pair if r is not None) for n, pair in ranks.items()}
-        best = sorted(fused, key=lambda n: (-fused[n], n))[:limit]
+        best = sorted(fused, key=lambda n: (-fused[n], n))[:max(limit, DEPTH)]
+        model_ranks: dict[int, int] = {}
+        if self.model and best:  # the transformer reads the best few in context; the rest keep their order
+            top = [entries[n] for n in best[:DEPTH]]
+            order = rerank(query, [chunk.get("h") or f"{rel}:{i}" for rel, chunk, i in top],
+                           lambda k: self._texts(self.files[top[k][0]], top[k][0])[top[k][2]])
+            top = best[:DEPTH]
+            best = [top[i] for i, _, _ in order] + best[DEPTH:]
+            for i, score, rank in order:  # above every first-stage score (at most 2 / (RRF_K + 1))
+                fused[top[i]], model_ranks[top[i]] = score, rank
         return [Hit(entries[n][0], entries[n][1]["name"], entries[n][1]["kind"], entries[n][1]["start"],
-                    entries[n][1]["end"], fused[n], ranks[n][0], ranks[n][1]) for n in best]
+                    entries[n][1]["end"], fused[n], ranks[n][0], ranks[n][1], model_ranks.get(n))
+                for n in best[:limit]]
 
     # persistence: meta.json holds files and chunks; vectors-*.npy every chunk's vector in file order (zero rows
     # for files still pending); weights.npy the per-token weights

@@ -70,21 +70,25 @@ def _search(ctx: ToolContext, root: Path, query: str, limit: int, prefix: str, p
         "matches": len(hits), "files": stats.files, "chunks": stats.chunks, "reindexed_files": stats.changed_files,
         "embedded_chunks": stats.embedded_chunks, "reused_chunks": stats.reused_chunks,
         "pending_chunks": stats.pending_chunks, "semantic": index.model is not None,
-        "ranking": "bm25" if index.model is None or stats.pending_chunks == stats.chunks else
-        "bm25+embeddings" if not stats.pending_chunks else "bm25+partial-embeddings"})
+        "ranking": "bm25" if index.model is None else
+        ("bm25" if stats.pending_chunks == stats.chunks else
+         "bm25+embeddings" if not stats.pending_chunks else "bm25+partial-embeddings") + "+rerank"})
 
 
 def _ranking(index: Any, chunks: int, pending: int) -> str:
     """Which ranking this answer used, in words for the model."""
     if index.model is None:
         return f"keywords only (BM25); {index.dense_note}"
+    from codetether.codesearch.rerank import DEPTH
+
+    reranked = f"the best {DEPTH} re-ranked by the transformer model"
     if not pending:
-        return "keywords (BM25) + meaning (embeddings)"
+        return f"keywords (BM25) + meaning (embeddings), {reranked}"
     if pending == chunks:
-        return ("keywords only (BM25) for now: the embedding index is still being built in the background; "
-                "search again shortly for ranking by meaning")
-    return (f"keywords (BM25) + meaning (embeddings) for {chunks - pending:,} of {chunks:,} chunks; the rest are "
-            "still being embedded in the background")
+        return (f"keywords (BM25), {reranked}, for now: the embedding index is still being built in the "
+                "background; search again shortly for ranking by meaning over every chunk")
+    return (f"keywords (BM25) + meaning (embeddings) for {chunks - pending:,} of {chunks:,} chunks (the rest are "
+            f"still being embedded in the background), {reranked}")
 
 
 def _snippet(root: Path, path: Path, start: int, end: int) -> str:
