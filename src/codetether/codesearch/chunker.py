@@ -169,3 +169,15 @@ def _windows(path: str, lines: list[str], first: int, last: int, kind: str) -> l
         if body.strip():
             chunks.append(Chunk(path, name, kind, start, end, body[:MAX_CHUNK_CHARS]))
     return chunks
+
+
+def embedding_text(path: str, name: str, kind: str, text: str) -> str:
+    """What the model reads for a chunk: its name as words, where it lives, then the code."""
+    words = " ".join(document_words(name))
+    return f"{kind} {words} ({path})\n{text}"
+
+
+def document_words(name: str) -> list[str]:
+    from codetether.codesearch.bm25 import _PART
+
+    return [p.lower() for piece in name.split("_") for p in _PART.findall(piece)]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from codetether.codesearch.bm25 import document_tokens
-from codetether.codesearch.chunker import Chunk, chunk_file
+from codetether.codesearch.chunker import Chunk, chunk_file, embedding_text
 from codetether.codesearch.embed import unavailable_reason
 from codetether.codesearch.rerank import DEPTH, rerank
 from codetether.codesearch.static import MODEL_NAME
@@ -238,8 +238,8 @@ class CodeIndex:
         return entry.texts
 
     def search(self, query: str, limit: int, prefix: str = "", pattern: Any = None) -> list[Hit]:
-        """The best chunks for a query: BM25 and cosine ranks fused by reciprocal rank fusion, then the best
-        few re-ranked by the transformer (when the model is installed)."""
+        """The best chunks for a query: BM25 and cosine ranks fused by reciprocal rank fusion, the best few
+        then re-ranked by the transformer."""
         from codetether.codesearch.bm25 import shared, tokenize
 
         entries = [(rel, chunk, i) for rel, f in sorted(self.files.items())
@@ -247,8 +247,7 @@ class CodeIndex:
         if not entries:
             return []
         scope = (prefix, pattern and pattern.pattern, tuple((rel, f.sha1) for rel, f in sorted(self.files.items())))
-        bm25 = shared(str(self.root), scope, lambda: (chunk["tokens"] for _, chunk, _ in entries)).scores(
-            tokenize(query))
+        bm25 = shared(str(self.root), scope, lambda: (c["tokens"] for _, c, _ in entries)).scores(tokenize(query))
         bm25_order = sorted(bm25, key=lambda n: -bm25[n])
         ranks: dict[int, list[int | None]] = {n: [rank, None] for rank, n in enumerate(bm25_order, 1)}
         embedded = [n for n, (rel, _, _) in enumerate(entries) if self.files[rel].vectors is not None]
@@ -265,10 +264,10 @@ class CodeIndex:
         best = sorted(fused, key=lambda n: (-fused[n], n))[:max(limit, DEPTH)]
         model_ranks: dict[int, int] = {}
         if self.model and best:  # the transformer reads the best few in context; the rest keep their order
-            top = [entries[n] for n in best[:DEPTH]]
-            order = rerank(query, [chunk.get("h") or f"{rel}:{i}" for rel, chunk, i in top],
-                           lambda k: self._texts(self.files[top[k][0]], top[k][0])[top[k][2]])
             top = best[:DEPTH]
+            texts = [(entries[n][0], entries[n][2]) for n in top]
+            order = rerank(query, [entries[n][1]["h"] for n in top],
+                           lambda k: self._texts(self.files[texts[k][0]], texts[k][0])[texts[k][1]])
             best = [top[i] for i, _, _ in order] + best[DEPTH:]
             for i, score, rank in order:  # above every first-stage score (at most 2 / (RRF_K + 1))
                 fused[top[i]], model_ranks[top[i]] = score, rank
@@ -353,18 +352,6 @@ def _take_reused(files: dict[str, _File], reuse: dict[str, Any]) -> int:
             f.vectors, f.texts = np.stack([reuse[c["h"]] for c in f.chunks]), None
             taken += len(f.chunks)
     return taken
-
-
-def embedding_text(path: str, name: str, kind: str, text: str) -> str:
-    """What the model reads for a chunk: its name as words, where it lives, then the code."""
-    words = " ".join(document_words(name))
-    return f"{kind} {words} ({path})\n{text}"
-
-
-def document_words(name: str) -> list[str]:
-    from codetether.codesearch.bm25 import _PART
-
-    return [p.lower() for piece in name.split("_") for p in _PART.findall(piece)]
 
 
 def _in_scope(rel: str, prefix: str, pattern: Any) -> bool:

@@ -1,8 +1,8 @@
 """Re-ranking a search's best few chunks with the MiniLM transformer itself: the static vectors that rank the whole
 index average tokens seen alone, while the transformer reads each token in its context. Running it over every
-chunk is what made indexing slow (~40 ms a chunk); over the top ten at query time it costs a few tens of
-milliseconds each, and on bench/codesearch.py it found more answers than the transformer over every chunk fused
-with BM25, the ranking the index used before static vectors.
+chunk is what made indexing slow (~40 ms a chunk at 128 tokens); over the best twenty, 48 tokens each, it costs
+~0.1 s a search, and it lifts bench/codesearch.py's recall@5 above the transformer over every chunk fused with
+BM25 (the ranking the index used before static vectors; see bench/RESULTS.md).
 
 Vectors computed here are kept in memory (by chunk text hash) for later searches of the same process."""
 
@@ -33,7 +33,7 @@ def rerank(query: str, keys: list[str], text_of: Callable[[int], str]) -> list[t
         known = {i: _cache[key] for i, key in enumerate(keys) if key in _cache}
     missing = [i for i in range(len(keys)) if i not in known]
     if missing:
-        # One batch: sorted-length batching buys nothing for ten short texts, two batches cost a second pass.
+        # One batch: the texts are cut to the same few tokens, so sorting by length saves no padding.
         fresh = embedder.embed([text_of(i) for i in missing], batch_size=len(missing), max_tokens=TOKENS)
         with _cache_lock:
             for i, vector in zip(missing, fresh):
