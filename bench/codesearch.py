@@ -64,7 +64,7 @@ QUESTIONS = [
     ("apply the hunks of a unified diff to a file's lines", "tool/support/patch.py", "apply_hunks"),
     ("store conversation messages in SQLite", "session/store.py", "append_message"),
 ]
-# Held out: written before the ranking was tuned on QUESTIONS, and never looked at while tuning; reported apart so
+# Held out: written before the ranking was tuned on QUESTIONS, and never tuned on; reported apart so
 # a gain that only fits the first set shows.
 HELD_OUT = [
     ("read a model's cut-off or broken argument object without guessing", "lenient_json.py", "parse_object"),
@@ -304,7 +304,7 @@ def run(work: Path, args: argparse.Namespace) -> int:
     _table(["measure", "value"], rows)
     tuned = len(QUESTIONS)
     print(f"\nrecall@5 over questions about this repository: {tuned} the ranking was tuned on, {len(HELD_OUT)} held "
-          "out (written before the tuning, not looked at during it), all together\n")
+          "out (written before the tuning, never tuned on), all together\n")
     _table(["ranking", f"tuned-on {tuned}", f"held-out {len(HELD_OUT)}", f"all {tuned + len(HELD_OUT)}"],
            [(name, share(found[:tuned]), share(found[tuned:]), share(found)) for name, found in scores.items()])
     if BEFORE in scores:
