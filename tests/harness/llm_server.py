@@ -59,6 +59,7 @@ class RecordedRequest:
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # socketserver's 5 drops connections a burst opens at once (a 1 s SYN retry each)
     llm: LLMServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -163,14 +163,11 @@ class CodetetherExecutor(AgentExecutor):
                     run = await SessionRun.open(s.config, cwd=s.workspace, model_id=s.model, agent_name=s.agent,
                                                 session_ref=conversation.session_id, sink=reporter,
                                                 max_steps=s.max_steps, approvals=Approvals(assume_yes=s.assume_yes),
-                                                kit=s.kit)
+                                                kit=s.kit, state={CONTEXT_KEY: context_id})  # outlives a restart
                     while True:
                         try:
                             result = await run.turn(prompt)
                         finally:  # a cancelled turn still leaves its session for the context to go on in
-                            if run.session_id and run.session_id != conversation.session_id:
-                                await asyncio.to_thread(run.store.set_state, run.session_id, CONTEXT_KEY,
-                                                        context_id)  # outlives a restart
                             conversation.session_id = run.session_id or conversation.session_id
                         if not running.inbox:  # finish() stops accepting with no await since this check
                             await running.finish(*_outcome(result))

@@ -16,8 +16,8 @@ from a2a.utils.errors import A2AError, InvalidParamsError, UnsupportedOperationE
 from a2a.utils.task import apply_history_length, validate_history_length
 
 from codetether.a2a.executor import CodetetherExecutor, FollowUp
+from codetether.a2a.task_store import WatchedTaskStore
 
-POLL_SECS = 0.05
 RECORD_SECS = 2.0  # how long a follow-up's reply waits for the message to show in the task's history
 # A task is done waiting for once it ends or needs something from the client.
 SETTLED = {TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED,
@@ -92,16 +92,24 @@ class BoundedWaitHandler(DefaultRequestHandler):
 
     async def _wait(self, task_id: str, params: SendMessageRequest, context: ServerCallContext, deadline: float,
                     message_id: str = "") -> Task:
-        """Poll the task until it settles or `deadline` passes (and, for a follow-up, until it shows the message)."""
+        """Wait until the task settles or `deadline` passes (and, for a follow-up, until it shows the message),
+        looking again each time the store saves the task."""
+        store: WatchedTaskStore = self.task_store  # type: ignore[assignment]  # build_app gives it one
         recorded_by = time.monotonic() + RECORD_SECS
         while True:
-            task = await self.on_get_task(GetTaskRequest(id=task_id), context)
-            assert task is not None  # the SDK raises TaskNotFoundError instead
-            now = time.monotonic()
-            recorded = not message_id or now >= recorded_by or _has_message(task, message_id)
-            if recorded and (task.status.state in SETTLED or now >= deadline):
-                return apply_history_length(task, params.configuration)
-            await asyncio.sleep(POLL_SECS)
+            saved = store.next_save(task_id)
+            try:
+                task = await self.on_get_task(GetTaskRequest(id=task_id), context)
+                assert task is not None  # the SDK raises TaskNotFoundError instead
+                now = time.monotonic()
+                recorded = not message_id or now >= recorded_by or _has_message(task, message_id)
+                if recorded and (task.status.state in SETTLED or now >= deadline):
+                    return apply_history_length(task, params.configuration)
+                until = deadline if recorded else recorded_by
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(saved, max(0.0, until - now))
+            finally:
+                store.forget(task_id, saved)
 
     async def _infer_context(self, params: SendMessageRequest, context: ServerCallContext) -> None:
         """A follow-up naming only its task belongs to that task's context (the SDK would invent a new one)."""
@@ -114,4 +122,5 @@ class BoundedWaitHandler(DefaultRequestHandler):
 
 
 def _has_message(task: Task, message_id: str) -> bool:
-    return task.status.message.message_id == message_id or any(m.message_id == message_id for m in task.history)
+    """In the history: the status after the follow-up's own (TaskReporter.received) has moved it there."""
+    return any(m.message_id == message_id for m in task.history)

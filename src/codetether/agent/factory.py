@@ -20,7 +20,7 @@ from codetether.gitinfo import Project, project_for
 from codetether.provider.model import Message
 from codetether.provider.registry import ResolvedModel, resolve_model
 from codetether.sandbox import sandbox_for
-from codetether.sandbox.probe import backend
+from codetether.sandbox.probe import backend, probed
 from codetether.tool.base import Tool
 from codetether.tool.registry import CORE_TOOLS, load_tool
 from codetether.tool.support.permission import Approvals
@@ -70,15 +70,16 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
     # Secrets come over the network while the prompt is read from disk and git, and the sandbox is probed.
     if kit is not None and project is None:
         project = await kit.project(cwd)
-    prompt_task = asyncio.create_task(asyncio.to_thread(_prompt_and_project, spec, cwd, project))
-    probe_task = asyncio.create_task(asyncio.to_thread(backend)) if spec.tools else None
+    prompt_task = asyncio.ensure_future(_prompt_and_project(spec, cwd, project, kit))
+    probe_task = asyncio.ensure_future(asyncio.to_thread(backend)) if spec.tools and not probed() else None
     try:
         resolved = await (kit.model(model_id) if kit is not None else resolve_model(model_id, config))
     finally:
         system_prompt, project = await prompt_task
-    sandbox = sandbox_for(config, project.root, spec.name)
-    if probe_task is not None:
-        await probe_task
+    sandbox = sandbox_for(config, project.root, spec.name, await kit.protected(project.root) if kit else None)
+    if spec.tools:
+        if probe_task is not None:
+            await probe_task
         if notice := sandbox.problem() or sandbox.unsandboxed_warning():
             wiring.sink(ev.Notice(notice if notice.startswith("warning") else f"warning: {notice}"))
     names = spec.tools if tool_names is None else known_tools(tool_names)
@@ -88,7 +89,7 @@ async def prepare_agent(config: Config, *, model_id: str | None, agent_name: str
     parts = Parts(resolved.provider, resolved.model, window, project.root, cwd, system_prompt,
                   tools + (mcp.tools if mcp else []), sandbox, spec.name,
                   max_steps=max_steps or config.get("session.max_steps") or spec.max_steps, stream=stream,
-                  kernel_read_only=probe_task is not None and sandbox.read_only_enforced,
+                  kernel_read_only=bool(spec.tools) and sandbox.read_only_enforced,
                   on_demand=config.get("tools.on_demand"), rlm=bool(tools), router=tool_router(),
                   history=history or [])
     agent = assemble_agent(config, parts, wiring)
@@ -113,6 +114,14 @@ def known_tools(names: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _prompt_and_project(spec: AgentSpec, cwd: Path, project: Project | None) -> tuple[str, Project]:
-    project = project or project_for(cwd)
-    return build_system_prompt(spec, cwd, project), project
+async def _prompt_and_project(spec: AgentSpec, cwd: Path, project: Project | None,
+                              kit: AgentKit | None) -> tuple[str, Project]:
+    """The system prompt (the kit's, when there is one: AGENTS.md read at most every PROJECT_TTL) and the project."""
+    if kit is not None and project is not None:
+        return await kit.prompt(spec, cwd, project), project
+
+    def build() -> tuple[str, Project]:
+        known = project or project_for(cwd)
+        return build_system_prompt(spec, cwd, known), known
+
+    return await asyncio.to_thread(build)

@@ -2,25 +2,28 @@
 
 A one-shot `run` builds one agent and needs none of this; `serve` and the worker build one per task, and each
 would otherwise open its own database (and writer thread), read Vault, open a provider's HTTP pool and run git.
-Every cache here has a lifetime: a provider is re-read from Vault after MODEL_TTL (keys rotate), project facts
-after PROJECT_TTL (branches change)."""
+Every cache here has a lifetime: a provider is re-read from Vault after MODEL_TTL (keys rotate); project facts,
+system prompts (AGENTS.md) and the paths a sandbox protects after PROJECT_TTL (branches and files change)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from codetether.gitinfo import Project, project_for
 
 if TYPE_CHECKING:
+    from codetether.agent.agents import AgentSpec
     from codetether.config.load import Config
     from codetether.provider.registry import ResolvedModel
     from codetether.session.store import SessionStore
 
 MODEL_TTL = 60.0
 PROJECT_TTL = 2.0
+T = TypeVar("T")
 
 
 class AgentKit:
@@ -29,6 +32,8 @@ class AgentKit:
         self._store: SessionStore | None = None
         self._models: dict[str | None, tuple[float, asyncio.Future[ResolvedModel]]] = {}
         self._projects: dict[Path, tuple[float, asyncio.Future[Project]]] = {}
+        self._prompts: dict[tuple[str, Path], tuple[float, asyncio.Future[str]]] = {}
+        self._protected: dict[Path, tuple[float, asyncio.Future[tuple[Path, ...]]]] = {}
         self._retired: list[ResolvedModel] = []  # replaced providers, closed with the kit (tasks may still use them)
 
     @property
@@ -55,11 +60,20 @@ class AgentKit:
 
     async def project(self, cwd: Path) -> Project:
         """Where `cwd` belongs (repository, branch, whether it is dirty), looked up at most every PROJECT_TTL."""
-        entry = self._projects.get(cwd)
-        if entry is None or time.monotonic() - entry[0] >= PROJECT_TTL or _failed(entry[1]):
-            entry = (time.monotonic(), asyncio.ensure_future(asyncio.to_thread(project_for, cwd)))
-            self._projects[cwd] = entry
-        return await asyncio.shield(entry[1])
+        return await _fresh(self._projects, cwd, lambda: asyncio.to_thread(project_for, cwd))
+
+    async def prompt(self, spec: AgentSpec, cwd: Path, project: Project) -> str:
+        """The system prompt of `spec` agents in `cwd`, built at most every PROJECT_TTL."""
+        from codetether.agent.prompt import build_system_prompt
+
+        return await _fresh(self._prompts, (spec.name, cwd),
+                            lambda: asyncio.to_thread(build_system_prompt, spec, cwd, project))
+
+    async def protected(self, root: Path) -> tuple[Path, ...]:
+        """The project config paths a sandbox in `root` keeps read-only (sandbox.settings.protected_for)."""
+        from codetether.sandbox.settings import protected_for
+
+        return await _fresh(self._protected, root, lambda: asyncio.to_thread(protected_for, root))
 
     def forget_model(self, model_id: str | None) -> None:
         """A provider refused its key: the next task reads Vault again."""
@@ -72,6 +86,16 @@ class AgentKit:
         if self._store is not None:
             await asyncio.to_thread(self._store.close)
             self._store = None
+
+
+async def _fresh(table: dict[Any, tuple[float, asyncio.Future[T]]], key: Any,
+                 make: Callable[[], Awaitable[T]]) -> T:
+    """The value `make` gave for `key` less than PROJECT_TTL ago (concurrent askers share one), or a new one."""
+    entry = table.get(key)
+    if entry is None or time.monotonic() - entry[0] >= PROJECT_TTL or _failed(entry[1]):
+        entry = (time.monotonic(), asyncio.ensure_future(make()))
+        table[key] = entry
+    return await asyncio.shield(entry[1])
 
 
 def _failed(future: asyncio.Future[object]) -> bool:

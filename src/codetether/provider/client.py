@@ -49,6 +49,9 @@ class _Retry(Exception):
         self.reason, self.after = reason, after
 
 
+KEEP_CONNECTIONS = 100
+
+
 class Provider:
     """A configured provider: spec + secret + an HTTP client, speaking one dialect."""
 
@@ -68,7 +71,10 @@ class Provider:
         self.max_attempts = max_attempts or int(env_number("CODETETHER_PROVIDER_MAX_ATTEMPTS", 4, integer=True))
         self.backoff_base, self.backoff_max = backoff_base, backoff_max
         self.step_timeout = step_timeout()  # also bounds the wait for each WebSocket event (responses_ws)
-        self._http = async_client(self.url, timeout=httpx.Timeout(self.step_timeout, connect=10.0))
+        # A server runs many tasks on one provider: keep their connections for the next request (httpx keeps 20).
+        self._http = async_client(self.url, timeout=httpx.Timeout(self.step_timeout, connect=10.0),
+                                  limits=httpx.Limits(max_connections=KEEP_CONNECTIONS,
+                                                      max_keepalive_connections=KEEP_CONNECTIONS))
         self._headers = {**spec.headers, **self.dialect.headers(secret, base), **secret.headers,
                          "Content-Type": "application/json"}
         # Credentials that are computed per request (SigV4 signatures, Copilot session tokens), or None.

@@ -26,6 +26,11 @@ class Backend:
         return self.problem is None
 
 
+def probed() -> bool:
+    """Whether backend() has run: its answer then costs nothing to ask for again."""
+    return backend.cache_info().currsize > 0
+
+
 @functools.cache
 def backend() -> Backend:
     """Probe once: a missing or broken bubblewrap is a clear reason, never a crash."""

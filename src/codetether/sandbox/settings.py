@@ -13,15 +13,17 @@ if TYPE_CHECKING:
     from codetether.config.load import Config
 
 
-def sandbox_for(config: Config | None, root: Path, agent: str = "build") -> Sandbox:
-    """The sandbox an agent of kind `agent` gets in `root` (defaults when there is no config)."""
+def sandbox_for(config: Config | None, root: Path, agent: str = "build",
+                protected: tuple[Path, ...] | None = None) -> Sandbox:
+    """The sandbox an agent of kind `agent` gets in `root` (defaults when there is no config); `protected`, the
+    project config paths it keeps read-only when the caller already has them (protected_for)."""
     get = config.get if config is not None else _default
     access_mode = get("sandbox.access_mode")
     policy = SandboxPolicy(
         fs=fs_access_for(access_mode, agent), root=root,
         writable_roots=tuple(_paths(get("sandbox.writable_roots"))), network=bool(get("sandbox.network")),
         hidden=(*secret_paths(), *_paths(get("sandbox.hidden_paths"))),
-        required=bool(get("sandbox.required")), protected=protected_for(root),
+        required=bool(get("sandbox.required")), protected=protected_for(root) if protected is None else protected,
         unix_sockets=bool(get("sandbox.unix_sockets")))
     return Sandbox(policy, tuple(get("sandbox.env_keep")), access_mode)
 

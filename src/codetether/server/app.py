@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from a2a.server.request_handlers.response_helpers import agent_card_to_dict
 from a2a.server.routes import create_jsonrpc_routes
-from a2a.server.tasks import InMemoryTaskStore
 from a2a.types import AgentCard
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -19,6 +18,7 @@ from starlette.routing import Route
 from codetether.a2a.card import build_card
 from codetether.a2a.executor import CodetetherExecutor, TaskSettings
 from codetether.a2a.handler import BoundedWaitHandler
+from codetether.a2a.task_store import WatchedTaskStore
 from codetether.server.auth import BearerAuth
 from codetether.server.guard import DEFAULT_MAX_BODY, RequestGuard
 
@@ -37,7 +37,7 @@ def build_app(settings: TaskSettings, url: str, token: str | None, max_wait: flo
     a blocking SendMessage returns after `max_wait` seconds even if the task is still working.
     `cognition` adds the /v1/cognition and /v1/swarm routes, and auto-starts the loop if its settings say so."""
     card = build_card(url, bearer=token is not None)
-    handler = BoundedWaitHandler(agent_executor=CodetetherExecutor(settings), task_store=InMemoryTaskStore(),
+    handler = BoundedWaitHandler(agent_executor=CodetetherExecutor(settings), task_store=WatchedTaskStore(),
                                  agent_card=card, max_wait=max_wait)
     card_json = _card_json(card)
 

@@ -43,9 +43,12 @@ class Recording:
 
 
 def record_start(store: SessionStore, session_id: str, project: Project, access_mode: str | None) -> None:
-    """Remember the commit a new session starts from, whether tracked files had changed, and its access mode."""
-    store.set_state(session_id, START_STATE, {"commit": project.head, "clean": not project.dirty,
-                                              "access_mode": access_mode})
+    store.set_state(session_id, START_STATE, start_state(project, access_mode))
+
+
+def start_state(project: Project, access_mode: str | None) -> dict[str, Any]:
+    """What a new session starts from: the commit, whether tracked files had changed, and its access mode."""
+    return {"commit": project.head, "clean": not project.dirty, "access_mode": access_mode}
 
 
 def from_store(store: SessionStore, session_id: str) -> Recording:

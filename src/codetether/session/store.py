@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from codetether.config.paths import data_dir
 from codetether.errors import CodetetherError
 from codetether.provider.model import Message
 from codetether.secrets.redact import redact
+from codetether.session.failure import storage_error
 from codetether.session.writer import SessionWriter, WriteError
 
 SCHEMA = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
@@ -53,7 +56,8 @@ class Snapshot:
     mode: int | None
 
 
-_SESSION_COLUMNS = ", ".join(SessionInfo.__dataclass_fields__)
+_FIELDS = tuple(SessionInfo.__dataclass_fields__)
+_SESSION_COLUMNS = ", ".join(_FIELDS)
 
 
 def default_db_path() -> Path:
@@ -119,10 +123,28 @@ class SessionStore:
         except WriteError as exc:
             raise storage_error(self.path, exc) from None
 
+    async def aflush(self) -> None:
+        """flush, awaited without holding a thread while the writer commits."""
+        await self._committed(self.writer.submit([], waited=True))
+        try:
+            self.writer.raise_refused()
+        except WriteError as exc:
+            raise storage_error(self.path, exc) from None
+
     def _tx(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
         """Statements committed together, waited for (a turn boundary, a snapshot before a file changes)."""
+        self._result(self.writer.submit(statements, waited=True))
+
+    def _result(self, write: Future[Any]) -> Any:
         try:
-            self.writer.submit(statements, waited=True).result()
+            return write.result()
+        except WriteError as exc:
+            raise storage_error(self.path, exc) from None
+
+    async def _committed(self, write: Future[Any]) -> Any:
+        """A write's result, awaited on the event loop: no thread waits while the writer commits."""
+        try:
+            return await asyncio.wrap_future(write)
         except WriteError as exc:
             raise storage_error(self.path, exc) from None
 
@@ -133,10 +155,28 @@ class SessionStore:
     # --- sessions -------------------------------------------------------------------------------------------
     def create(self, project_root: str, project_id: str, model: str, agent: str, title: str = "") -> SessionInfo:
         now = time.time()
-        sid = _uuid4()
+        sid = new_session_id()
         self._tx([("INSERT INTO sessions (id, title, project_root, project_id, model, agent, created_at, updated_at)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (sid, title, project_root, project_id, model, agent, now, now))])
         return self.get(sid)
+
+    async def start(self, session_id: str, project_root: str, project_id: str, model: str, agent: str, title: str,
+                    branch: str | None, state: dict[str, Any]) -> SessionInfo:
+        """A new session with its first turn begun and its starting state, committed together."""
+        now = time.time()
+        info = SessionInfo(session_id, title[:120], project_root, project_id, model, agent, now, now, 0, 1, 0, 0, 0.0)
+
+        def write(db: sqlite3.Connection) -> SessionInfo:
+            db.execute(f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES ({', '.join('?' * len(_FIELDS))})",
+                       tuple(getattr(info, f) for f in _FIELDS))
+            db.execute("INSERT INTO turns (session_id, turn, started_at, branch, model, agent) VALUES (?, 1, ?, ?, ?, ?)",
+                       (session_id, now, branch, model, agent))
+            db.executemany("INSERT OR REPLACE INTO session_state VALUES (?, ?, ?, ?)",
+                           [(session_id, key, redact(json.dumps(value, ensure_ascii=False)), now)
+                            for key, value in state.items()])
+            return info
+
+        return await self._committed(self.writer.run(write))
 
     def get(self, session_id: str) -> SessionInfo:
         row = self.db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
@@ -178,6 +218,12 @@ class SessionStore:
 
     # --- turns and messages ---------------------------------------------------------------------------------
     def begin_turn(self, session_id: str, model: str, agent: str, branch: str | None) -> int:
+        return self._result(self._begin_turn(session_id, model, agent, branch))
+
+    async def abegin_turn(self, session_id: str, model: str, agent: str, branch: str | None) -> int:
+        return await self._committed(self._begin_turn(session_id, model, agent, branch))
+
+    def _begin_turn(self, session_id: str, model: str, agent: str, branch: str | None) -> Future[int]:
         """The next turn's number, read and taken in one transaction (no other writer can take the same)."""
         def take(db: sqlite3.Connection) -> int:
             turn = db.execute("SELECT turn_count FROM sessions WHERE id = ?", (session_id,)).fetchone()[0] + 1
@@ -188,20 +234,34 @@ class SessionStore:
                        (turn, model, agent, now, session_id))
             return turn
 
-        try:
-            return self.writer.run(take).result()
-        except WriteError as exc:
-            raise storage_error(self.path, exc) from None
+        return self.writer.run(take)
 
     def end_turn(self, session_id: str, turn: int, prompt_tokens: int, completion_tokens: int, cost_usd: float,
-                 exit_reason: str) -> None:
+                 exit_reason: str) -> int:
+        return self._result(self._end_turn(session_id, turn, prompt_tokens, completion_tokens, cost_usd, exit_reason))
+
+    async def aend_turn(self, session_id: str, turn: int, prompt_tokens: int, completion_tokens: int,
+                        cost_usd: float, exit_reason: str) -> int:
+        return await self._committed(self._end_turn(session_id, turn, prompt_tokens, completion_tokens, cost_usd,
+                                                    exit_reason))
+
+    def _end_turn(self, session_id: str, turn: int, prompt_tokens: int, completion_tokens: int, cost_usd: float,
+                  exit_reason: str) -> Future[int]:
+        """Close the turn with its usage; the result is the session's message count once it is committed."""
         now = time.time()
-        self._tx([("UPDATE turns SET ended_at = ?, prompt_tokens = ?, completion_tokens = ?, cost_usd = ?, "
-                   "exit_reason = ? WHERE session_id = ? AND turn = ?",
-                   (now, prompt_tokens, completion_tokens, cost_usd, exit_reason, session_id, turn)),
-                  ("UPDATE sessions SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, "
-                   "cost_usd = cost_usd + ?, updated_at = ? WHERE id = ?",
-                   (prompt_tokens, completion_tokens, cost_usd, now, session_id))])
+        statements = [("UPDATE turns SET ended_at = ?, prompt_tokens = ?, completion_tokens = ?, cost_usd = ?, "
+                       "exit_reason = ? WHERE session_id = ? AND turn = ?",
+                       (now, prompt_tokens, completion_tokens, cost_usd, exit_reason, session_id, turn)),
+                      ("UPDATE sessions SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, "
+                       "cost_usd = cost_usd + ?, updated_at = ? WHERE id = ?",
+                       (prompt_tokens, completion_tokens, cost_usd, now, session_id))]
+
+        def write(db: sqlite3.Connection) -> int:
+            for sql, params in statements:
+                db.execute(sql, params)
+            return db.execute("SELECT message_count FROM sessions WHERE id = ?", (session_id,)).fetchone()[0]
+
+        return self.writer.run(write)
 
     def append_message(self, session_id: str, turn: int, message: Message) -> None:
         now = time.time()
@@ -311,38 +371,9 @@ def _project_filter(project_ids: str | tuple[str, ...]) -> tuple[str, tuple[str,
     return f"project_id IN ({', '.join('?' * len(ids))})", ids
 
 
-def _uuid4() -> str:
+def new_session_id() -> str:
     """A random (version 4) UUID, without the uuid module, which imports `platform` on every start."""
     raw = bytearray(os.urandom(16))
     raw[6], raw[8] = raw[6] & 0x0F | 0x40, raw[8] & 0x3F | 0x80
     h = raw.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def storage_error(path: Path, exc: BaseException, opening: bool = False) -> CodetetherError:
-    """What went wrong with the session database, where, and what the user can do; the sessions so far are kept."""
-    text = str(exc)
-    folder = path.parent
-    if "full" in text or getattr(exc, "errno", None) == 28 or _nearly_full(folder):
-        why, hint = "the disk is full", f"Free space on the disk holding {folder}, or set CODETETHER_DATA_DIR elsewhere."
-    elif "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
-        why, hint = "it is read-only", f"Make {folder} writable, or set CODETETHER_DATA_DIR to a writable directory."
-    elif "locked" in text or "busy" in text:
-        why, hint = "another process holds it locked", "Wait for the other codetether process, then try again."
-    elif "malformed" in text or "not a database" in text or "corrupt" in text:
-        why, hint = "it is damaged", f"Move {path} aside to start a fresh one; earlier sessions stay in the moved file."
-    else:
-        why, hint = text, f"Check {folder} (CODETETHER_DATA_DIR), or move {path} aside to start a fresh one."
-    verb = "opened" if opening else "written"
-    return CodetetherError(f"the session database {path} cannot be {verb}: {why} ({text})",
-                           hint + (" The session so far is kept." if not opening else ""))
-
-
-def _nearly_full(folder: Path) -> bool:
-    """SQLite often reports a full disk as a plain I/O error: look at the disk itself."""
-    import shutil
-
-    try:
-        return shutil.disk_usage(folder).free < 256 * 1024
-    except OSError:
-        return False

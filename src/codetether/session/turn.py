@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from codetether.agent import events as ev
 from codetether.agent.assembly import Wiring
@@ -22,8 +23,8 @@ from codetether.provider.pricing import cost_usd
 from codetether.session.binding import StoredSession, TurnRelay
 from codetether.session.lock import lock_path, session_turn
 from codetether.session.recorder import CONTEXT_WINDOW_STATE, TurnRecorder
-from codetether.session.recording import record_start
-from codetether.session.store import SessionInfo, SessionStore
+from codetether.session.recording import START_STATE, record_start, start_state
+from codetether.session.store import SessionInfo, SessionStore, new_session_id
 from codetether.session.undo import snapshot_hook
 from codetether.tool.base import AskUser, Tool
 from codetether.tool.support.files import Files
@@ -45,7 +46,8 @@ class SessionRun:
     relay: TurnRelay | None = None  # where the agent reports: the front end's sink and the turn's recorder
     binding: StoredSession | None = None  # the session the agent's tools see
     _new: bool = False  # created by this run: its starting commit is recorded before its first turn (replay)
-    _ending: asyncio.Future[None] | None = None  # the last turn's end being recorded (in a thread)
+    _ending: asyncio.Future[None] | None = None  # the last turn's end being recorded
+    state: dict[str, Any] = field(default_factory=dict)  # what a session this run creates starts with
 
     @classmethod
     async def open(cls, config: Config, *, cwd: Path, model_id: str | None, agent_name: str | None,
@@ -54,11 +56,11 @@ class SessionRun:
                    approvals: Approvals | None = None, kit: AgentKit | None = None,
                    ask_user: AskUser | None = None, files: Files | None = None,
                    without_tools: frozenset[str] = frozenset(), tool_names: Sequence[str] | None = None,
-                   extra_tools: Sequence[Tool] = ()) -> SessionRun:
+                   extra_tools: Sequence[Tool] = (), state: dict[str, Any] | None = None) -> SessionRun:
         """Start a new session, or resume one: session_ref is 'latest' (this project's newest) or an id.
         With a `kit`, the store, the provider and project facts are the process's shared ones; `ask_user` is
         the question tool's way to the user, `files` the editor's buffers (ACP); `tool_names` and `extra_tools`
-        choose its tools (prepare_agent)."""
+        choose its tools (prepare_agent); `state`, what a session this run creates starts with (A2A: its context)."""
         owns_store = store is None and kit is None
         store = store or (kit.store if kit is not None else SessionStore())
         # Finding a session to resume needs the project first; a new one lets git run beside the Vault fetch.
@@ -83,7 +85,8 @@ class SessionRun:
         if info and agent_name is None and (store.get_state(info.id, "plan") or {}).get("active"):
             prepared.agent.switch_agent("plan")  # plan_enter's mode lasts until plan_exit, across resumes
         _reload_schemas(prepared, history)
-        run = cls(store, prepared, prepared.project, info, sink, owns_store=owns_store, relay=relay, binding=binding)
+        run = cls(store, prepared, prepared.project, info, sink, owns_store=owns_store, relay=relay, binding=binding,
+                  state=dict(state or {}))
         run._seen = store.message_count(info.id) if info else None
         return run
 
@@ -109,37 +112,51 @@ class SessionRun:
             check_provider_takes_images(self.prepared.resolved.provider, self.prepared.resolved.id)
         title = message.strip().splitlines()[0][:80] if message.strip() else "(image)"
         if self.info is None:
-            await asyncio.to_thread(self.ensure_recorded, title)
-        elif not self.info.title:
+            return await self._first_turn(message, images, title)
+        if not self.info.title:
             await asyncio.to_thread(self.store.set_title, self.info.id, title)
             self.info.title = title
-        assert self.info is not None
-        if self._new:  # before anything changes the workspace: where `sessions replay` starts from
+        if self._new:  # created before its first turn (ACP); before anything changes the workspace
             self._new = False
-            sandbox = self.prepared.agent.ctx.sandbox
-            await asyncio.to_thread(record_start, self.store, self.info.id, self.project,
-                                    sandbox.access_mode if sandbox is not None else None)
+            await asyncio.to_thread(record_start, self.store, self.info.id, self.project, self._access_mode())
         async with session_turn(lock_path(data_dir(), self.info.id), self._waiting):
-            return await self._locked_turn(message, images, title)
+            await asyncio.to_thread(self._catch_up)
+            # The branch was read when the run opened; later turns (chat) look again, it may have changed.
+            branch = self.project.branch if self._turns == 0 else await asyncio.to_thread(current_branch, self.project.root)
+            number = await self.store.abegin_turn(self.info.id, self.prepared.resolved.id,
+                                                  self.prepared.agent.settings.agent, branch)
+            return await self._run(number, message, images)
+
+    async def _first_turn(self, message: str, images: list[ImagePart] | None, title: str) -> AgentResult:
+        """A new session: its record, where it starts from (`sessions replay`), its first turn and the state it
+        was opened with are committed together, under its lock from the start (no other process gets in between)."""
+        session_id = new_session_id()
+        async with session_turn(lock_path(data_dir(), session_id), self._waiting):
+            state = {START_STATE: start_state(self.project, self._access_mode()), **self.state}
+            self.info = await self.store.start(session_id, str(self.project.root), self.project.id,
+                                               self.prepared.resolved.id, self.prepared.agent.settings.agent, title,
+                                               self.project.branch, state)
+            if self.binding is not None:
+                self.binding.id = session_id  # the agent's tools keep their state here from now on
+            self._seen = 0
+            return await self._run(1, message, images)
+
+    def _access_mode(self) -> str | None:
+        sandbox = self.prepared.agent.ctx.sandbox
+        return sandbox.access_mode if sandbox is not None else None
 
     def _waiting(self, holder: str) -> None:
         self.sink(ev.Notice(f"session {self.info.id[:8] if self.info else ''} is in use by {holder}; "
                             "this turn starts when that one ends", kind="info"))
 
-    async def _locked_turn(self, message: str, images: list[ImagePart] | None, title: str) -> AgentResult:
+    async def _run(self, number: int, message: str, images: list[ImagePart] | None) -> AgentResult:
+        """Turn `number`, taken: the agent answers, its messages and tool calls recorded as they come."""
         agent = self.prepared.agent
-        assert self.info is not None
-        await asyncio.to_thread(self._catch_up)
-        # The branch was read when the run opened; later turns (chat) look again, it may have changed.
-        branch = self.project.branch if self._turns == 0 else await asyncio.to_thread(current_branch, self.project.root)
+        assert self.info is not None and self.relay is not None
         self._turns += 1
-        agent_name = agent.settings.agent  # plan_enter/plan_exit may have switched it
-        number = await asyncio.to_thread(self.store.begin_turn, self.info.id, self.prepared.resolved.id, agent_name,
-                                         branch)
-        assert self.relay is not None
         self.relay.recorder = TurnRecorder(self.store, self.info.id, number)
         self.relay.snapshot = snapshot_hook(self.store, self.info.id, number, agent.ctx.root)  # `sessions undo`
-        self.sink(ev.RunStarted(self.info.id, self.prepared.resolved.id, agent_name))
+        self.sink(ev.RunStarted(self.info.id, self.prepared.resolved.id, agent.settings.agent))
         try:
             result = await agent.run(Message("user", [TextPart(message), *images]) if images else message)
         except asyncio.CancelledError:
@@ -151,16 +168,16 @@ class SessionRun:
         return result
 
     async def _ended(self, number: int, usage: Usage, exit_reason: str) -> None:
-        """The turn's end recorded in a thread that finishes even if the turn is cancelled meanwhile: aclose waits
-        for it before it closes the store (a store closed under a running query crashes SQLite)."""
-        self._ending = asyncio.ensure_future(asyncio.to_thread(self._end, number, usage, exit_reason))
+        """The turn's end is recorded even if the turn is cancelled meanwhile; aclose waits for it before it
+        closes the store."""
+        self._ending = asyncio.ensure_future(self._end(number, usage, exit_reason))
         await asyncio.shield(self._ending)
 
-    def _end(self, number: int, usage: Usage, exit_reason: str) -> None:
+    async def _end(self, number: int, usage: Usage, exit_reason: str) -> None:
         assert self.info is not None
         cost = cost_usd(self.prepared.resolved.model, usage)
-        self.store.end_turn(self.info.id, number, usage.prompt_tokens, usage.completion_tokens, cost, exit_reason)
-        self._seen = self.store.message_count(self.info.id)
+        self._seen = await self.store.aend_turn(self.info.id, number, usage.prompt_tokens, usage.completion_tokens,
+                                                cost, exit_reason)
 
     def _catch_up(self) -> None:
         """Another process took turns in this session since we last did (a `run -c` beside the TUI): carry on
@@ -190,7 +207,7 @@ class SessionRun:
         if self.owns_store:
             await asyncio.to_thread(self.store.close)
         else:
-            await asyncio.to_thread(self.store.flush)  # this run's writes are in before it says it is done
+            await self.store.aflush()  # this run's writes are in before it says it is done
 
 
 def _reload_schemas(prepared: PreparedAgent, history: list) -> None:

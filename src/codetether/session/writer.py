@@ -49,6 +49,10 @@ class SessionWriter:
     def flush(self) -> None:
         """Block until everything queued so far is committed; raise the first write the database refused."""
         self._put([]).result()
+        self.raise_refused()
+
+    def raise_refused(self) -> None:
+        """Raise (once) the first write nobody waited for that the database refused."""
         failed, self._failed = self._failed, None
         if failed is not None:
             raise failed
