@@ -40,17 +40,22 @@ MAX_ENDED = 1000  # ended tasks remembered, so a follow-up that just missed its 
 CONTEXT_KEY = "a2a_context_id"  # session state naming the A2A context a session belongs to
 
 
-def _stored_session(context_id: str, kit: AgentKit | None) -> str | None:
-    """The session a context had before serve (re)started, from the shared store (or a store of its own)."""
+async def _stored_session(context_id: str, kit: AgentKit | None) -> str | None:
+    """The session a context had before serve (re)started, from the shared store (an indexed read, as SessionRun.open
+    makes; a thread hop would cost more than it) or a store of its own."""
     if kit is not None:
         return kit.store.session_with_state(CONTEXT_KEY, context_id)
-    from codetether.session.store import SessionStore
 
-    store = SessionStore()
-    try:
-        return store.session_with_state(CONTEXT_KEY, context_id)
-    finally:
-        store.close()
+    def look() -> str | None:
+        from codetether.session.store import SessionStore
+
+        store = SessionStore()
+        try:
+            return store.session_with_state(CONTEXT_KEY, context_id)
+        finally:
+            store.close()
+
+    return await asyncio.to_thread(look)
 
 
 @dataclass
@@ -159,7 +164,7 @@ class CodetetherExecutor(AgentExecutor):
             async with self.conversations.hold(context_id) as conversation:
                 try:
                     if conversation.session_id is None:  # not seen since serve started: look in the store
-                        conversation.session_id = await asyncio.to_thread(_stored_session, context_id, s.kit)
+                        conversation.session_id = await _stored_session(context_id, s.kit)
                     run = await SessionRun.open(s.config, cwd=s.workspace, model_id=s.model, agent_name=s.agent,
                                                 session_ref=conversation.session_id, sink=reporter,
                                                 max_steps=s.max_steps, approvals=Approvals(assume_yes=s.assume_yes),

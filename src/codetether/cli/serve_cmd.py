@@ -14,8 +14,11 @@ def execute(args: argparse.Namespace) -> int:
     # so they go nowhere; whoever exports traces says so with OTEL_INSTRUMENTATION_A2A_SDK_ENABLED=true.
     os.environ.setdefault("OTEL_INSTRUMENTATION_A2A_SDK_ENABLED", "false")
     from codetether.a2a.executor import TaskSettings  # the a2a-sdk is heavy: only this command pays for it
+    from codetether.a2a.queues import use_asyncio_queues
     from codetether.agent.kit import AgentKit
     from codetether.server.serve import serve
+
+    use_asyncio_queues()
 
     config = load()
     settings = TaskSettings(config, Path.cwd(), model=args.model, agent=args.agent, assume_yes=args.yes, kit=AgentKit(config),

@@ -84,3 +84,5 @@ CREATE TABLE IF NOT EXISTS session_state (
     updated_at REAL NOT NULL,
     PRIMARY KEY (session_id, key)
 ) WITHOUT ROWID;
+-- The session that stored a value (an A2A contextId): found without reading every session's state.
+CREATE INDEX IF NOT EXISTS session_state_by_value ON session_state (key, value, updated_at);

@@ -126,6 +126,10 @@ class SessionStore:
     async def aflush(self) -> None:
         """flush, awaited without holding a thread while the writer commits."""
         await self._committed(self.writer.submit([], waited=True))
+        self.raise_refused()
+
+    def raise_refused(self) -> None:
+        """The clear error for a write nobody waited for that the database refused, if there was one."""
         try:
             self.writer.raise_refused()
         except WriteError as exc:

@@ -206,8 +206,10 @@ class SessionRun:
         await self.prepared.aclose()
         if self.owns_store:
             await asyncio.to_thread(self.store.close)
-        else:
+        elif self._ending is None:
             await self.store.aflush()  # this run's writes are in before it says it is done
+        else:  # they are: its last turn's end, awaited above, was committed after everything the run queued
+            self.store.raise_refused()
 
 
 def _reload_schemas(prepared: PreparedAgent, history: list) -> None:
