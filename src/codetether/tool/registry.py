@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Iterable
 
@@ -116,6 +117,7 @@ def load_tool_loader() -> Tool:
     return TOOL
 
 
+@functools.lru_cache(maxsize=256)  # asked for every deferred tool at every model request
 def _first_sentence(text: str) -> str:
     line = " ".join(text.strip().split("\n\n", 1)[0].split())
     end = line.find(". ")
