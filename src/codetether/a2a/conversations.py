@@ -47,6 +47,8 @@ class Conversations:
         return conversation.session_id if conversation else None
 
     def _forget_idle(self) -> None:
+        if len(self._known) <= self.limit:
+            return
         for context_id in list(self._known):
             if len(self._known) <= self.limit:
                 return
