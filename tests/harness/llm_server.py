@@ -69,6 +69,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # as real APIs do: a body written after its headers goes out at once, not 40 ms later
     server: _HTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet

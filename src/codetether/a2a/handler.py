@@ -93,11 +93,12 @@ class BoundedWaitHandler(DefaultRequestHandler):
     async def _wait(self, task_id: str, params: SendMessageRequest, context: ServerCallContext, deadline: float,
                     message_id: str = "") -> Task:
         """Wait until the task settles or `deadline` passes (and, for a follow-up, until it shows the message),
-        looking again each time the store saves the task."""
+        looking again when the store saves it settled (or showing the message)."""
         store: WatchedTaskStore = self.task_store  # type: ignore[assignment]  # build_app gives it one
         recorded_by = time.monotonic() + RECORD_SECS
         while True:
-            saved = store.next_save(task_id)
+            saved = store.saved(task_id, lambda t: t.status.state in SETTLED or bool(message_id)
+                                and _has_message(t, message_id))
             try:
                 task = await self.on_get_task(GetTaskRequest(id=task_id), context)
                 assert task is not None  # the SDK raises TaskNotFoundError instead
