@@ -118,10 +118,8 @@ class SessionStore:
 
     def flush(self) -> None:
         """Wait until every queued write is committed; a refused one is a clear error naming the data dir."""
-        try:
-            self.writer.flush()
-        except WriteError as exc:
-            raise storage_error(self.path, exc) from None
+        self._result(self.writer.submit([], waited=True))
+        self.raise_refused()
 
     async def aflush(self) -> None:
         """flush, awaited without holding a thread while the writer commits."""

@@ -20,7 +20,8 @@ class WriteError(Exception):
 
 
 class SessionWriter:
-    """The write connection and the thread that owns it. `submit` queues; `flush` waits until all is committed."""
+    """The write connection and the thread that owns it. `submit` queues; waiting for an empty submission waits
+    until everything before it is committed."""
 
     def __init__(self, path: Path, connect: Callable[[Path], sqlite3.Connection]):
         self.path, self._connect = path, connect
@@ -45,11 +46,6 @@ class SessionWriter:
     def run(self, work: Reader) -> Future[Any]:
         """A read-modify-write that must see the writes queued before it (the next turn number): on the writer."""
         return self._put(work)
-
-    def flush(self) -> None:
-        """Block until everything queued so far is committed; raise the first write the database refused."""
-        self._put([]).result()
-        self.raise_refused()
 
     def raise_refused(self) -> None:
         """Raise (once) the first write nobody waited for that the database refused."""
