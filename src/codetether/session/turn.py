@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,13 +134,23 @@ class SessionRun:
         session_id = new_session_id()
         async with session_turn(lock_path(data_dir(), session_id), self._waiting):
             state = {START_STATE: start_state(self.project, self._access_mode()), **self.state}
-            self.info = await self.store.start(session_id, str(self.project.root), self.project.id,
-                                               self.prepared.resolved.id, self.prepared.agent.settings.agent, title,
-                                               self.project.branch, state)
-            if self.binding is not None:
-                self.binding.id = session_id  # the agent's tools keep their state here from now on
-            self._seen = 0
+            start = asyncio.ensure_future(self.store.start(session_id, str(self.project.root), self.project.id,
+                                                           self.prepared.resolved.id,
+                                                           self.prepared.agent.settings.agent, title,
+                                                           self.project.branch, state))
+            try:
+                self._started(await asyncio.shield(start))
+            except asyncio.CancelledError:  # the write goes on: its turn 1 must not stay open for ever
+                with contextlib.suppress(Exception):  # refused: there is no session to end a turn in
+                    self._started(await start)
+                    await self._ended(1, Usage(), ev.ExitReason.CANCELLED)
+                raise
             return await self._run(1, message, images)
+
+    def _started(self, info: SessionInfo) -> None:
+        self.info, self._seen = info, 0
+        if self.binding is not None:
+            self.binding.id = info.id  # the agent's tools keep their state here from now on
 
     def _access_mode(self) -> str | None:
         sandbox = self.prepared.agent.ctx.sandbox
