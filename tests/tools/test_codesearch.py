@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from codetether.codesearch.bm25 import tokenize
-from codetether.codesearch.chunker import chunk_file
+from codetether.codesearch.chunker import chunk_file, reading_text
 from codetether.codesearch.embed import get_embedder, unavailable_reason
 from codetether.codesearch.index import CodeIndex
 from codetether.codesearch.rerank import DEPTH
@@ -211,6 +211,25 @@ def test_chunks_are_functions_classes_and_methods():
 
 
 @pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
+def test_the_transformer_reads_a_definition_docstring_first():
+    """The re-rank reads 48 tokens of a chunk: what it does (name, docstring or leading comment) must come before
+    the path and the annotated signature that used to fill them."""
+    python = reading_text("src/pkg/net/fetch_util.py", "fetch_with_backoff", "function", (
+        "def fetch_with_backoff(url: str, attempts: int = 5, *, timeout: float | None = None) -> bytes:\n"
+        '    """Download a URL, waiting longer after each failure."""\n'
+        "    return urlopen(url).read()"))
+    assert python == ("function fetch with backoff (net fetch util): Download a URL, waiting longer after each "
+                      "failure.\ndef fetch_with_backoff(url, attempts= 5, *, timeout= None):\n\n"
+                      "    return urlopen(url).read()")
+    go = reading_text("cmd/server/main.go", "Serve", "function", (
+        "func Serve(addr string) error {\n\t// Listen on addr and answer health checks\n"
+        "\t// until the context ends.\n\treturn http.ListenAndServe(addr, nil)\n}"))
+    assert go.startswith("function serve (server main): Listen on addr and answer health checks until the "
+                         "context ends.\nfunc Serve(addr string) error {\n\treturn http.ListenAndServe")
+    block = reading_text("lib/a.js", "add", "function", "// Sum of two numbers\nfunction add(a, b) {\n  return a + b\n}")
+    assert block.startswith("function add (lib a): Sum of two numbers\nfunction add(a, b) {\n")
+
+
 def test_embeddings_put_similar_sentences_closer():
     vectors = get_embedder().embed(["A man is eating food.", "A man is eating a piece of bread.",
                                     "A man is riding a horse.", "Read the TOML settings file"])
@@ -236,7 +255,7 @@ def test_queries_find_the_function_that_does_it(repo: Path):
 
 
 @pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
-def test_the_transformer_reranks_the_best_candidates(repo: Path):
+def test_the_transformer_reranks_the_best_candidates(repo: Path, monkeypatch: pytest.MonkeyPatch):
     """The fused list's best chunks are re-ranked by the transformer reading each in context: on this fixture it
     puts the answer first for 11 of 12 queries, where the fused list alone does for 6."""
     index = CodeIndex.open(repo.resolve())
@@ -247,10 +266,12 @@ def test_the_transformer_reranks_the_best_candidates(repo: Path):
         assert all(hit.model_rank is not None for hit in hits)
         first.append((hits[0].path, hits[0].name) == (path, name))
     assert sum(first) >= 10, first
+    depth = 10  # the fixture has fewer chunks than DEPTH
+    monkeypatch.setattr("codetether.codesearch.index.DEPTH", depth)
     everything = index.search("parse the config file", 50)
-    assert len(everything) > DEPTH  # only the best few are re-ranked; the rest keep the fused order below them
-    assert [hit.model_rank is not None for hit in everything] == [True] * DEPTH + [False] * (len(everything) - DEPTH)
-    assert min(hit.score for hit in everything[:DEPTH]) > max(hit.score for hit in everything[DEPTH:])
+    assert len(everything) > depth  # only the best few are re-ranked; the rest keep the fused order below them
+    assert [hit.model_rank is not None for hit in everything] == [True] * depth + [False] * (len(everything) - depth)
+    assert min(hit.score for hit in everything[:depth]) > max(hit.score for hit in everything[depth:])
 
 
 @pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
@@ -262,7 +283,7 @@ def test_keywords_answer_while_the_vectors_are_pending(repo: Path):
     assert hits[0].name == "fetch_with_backoff" and all(hit.dense_rank is None for hit in hits)
     from codetether.tool.codesearch import _ranking
 
-    assert "keywords (BM25), the best 20 re-ranked" in _ranking(index, stats.chunks, stats.pending_chunks)
+    assert f"keywords (BM25), the best {DEPTH} re-ranked" in _ranking(index, stats.chunks, stats.pending_chunks)
 
 
 def test_result_format_and_filters(repo: Path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -181,3 +182,46 @@ def document_words(name: str) -> list[str]:
     from codetether.codesearch.bm25 import _PART
 
     return [p.lower() for piece in name.split("_") for p in _PART.findall(piece)]
+
+
+# What the re-ranking transformer reads of a chunk (rerank.py): it reads only its first few dozen tokens, so the
+# words that say what a definition does come first. With the file's path and a type-annotated signature first,
+# 48 tokens seldom reached the docstring: recall@5 on bench/codesearch.py's 64 questions went from 44 to 48. Line
+# windows (modules, markdown) get the same layout: their leading comments or headings come first.
+SIGNATURE_LINES = 12  # a definition's header ends within this many lines, else its first line is taken
+_HEADER_END = (":", "{", "=>")
+_DOCSTRING = re.compile(r'\s*[rRbBuU]?("""|\'\'\')(.*?)(\1|$)', re.S)
+_COMMENT = re.compile(r"\s*(#|//+|/\*+|\*+|--)\s?")
+_ANNOTATION = re.compile(r"(\w)\s*:\s*[^,=)]+")  # `name: type` -> `name`, in the signature only
+_RETURNS = re.compile(r"\)\s*->[^:]*:")
+
+
+def reading_text(path: str, name: str, kind: str, text: str) -> str:
+    """A chunk for the transformer to read: its name as words, its file's folder and name, its docstring (or the
+    comment that opens it), then its signature without type annotations, then the rest of the code."""
+    parts = path.rsplit(".", 1)[0].split("/")[-2:]
+    head = f"{kind} {' '.join(document_words(name))} ({' '.join(p.replace('_', ' ') for p in parts)}):"
+    signature, doc, body = _split_definition(text)
+    signature = _RETURNS.sub("):", _ANNOTATION.sub(r"\1", signature))
+    return f"{head} {doc}\n{signature}\n{body}"
+
+
+def _split_definition(text: str) -> tuple[str, str, str]:
+    """(signature, docstring or leading comment on one line, the rest) of a definition's text."""
+    lines = text.split("\n")
+    end = next((n + 1 for n, line in enumerate(lines[:SIGNATURE_LINES]) if line.rstrip().endswith(_HEADER_END)),
+               1)
+    above = [line for line in lines[:end] if _COMMENT.match(line)]  # a comment block or decorator-side comments
+    signature = "\n".join(line for line in lines[:end] if not _COMMENT.match(line))
+    rest = lines[end:]
+    doc_lines = []
+    docstring = _DOCSTRING.match("\n".join(rest))
+    if docstring:
+        doc_lines, body = [docstring.group(2)], "\n".join(rest)[docstring.end():]
+    else:
+        taken = 0
+        while taken < len(rest) and _COMMENT.match(rest[taken]):
+            taken += 1
+        doc_lines, body = rest[:taken], "\n".join(rest[taken:])
+    doc = " ".join(_COMMENT.sub("", line, count=1) for line in [*above, *doc_lines])
+    return signature, " ".join(doc.split()), body

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from codetether.codesearch.bm25 import document_tokens
-from codetether.codesearch.chunker import Chunk, chunk_file, embedding_text
+from codetether.codesearch.chunker import Chunk, chunk_file, embedding_text, reading_text
 from codetether.codesearch.embed import unavailable_reason
 from codetether.codesearch.rerank import DEPTH, rerank
 from codetether.codesearch.static import MODEL_NAME
@@ -265,15 +265,18 @@ class CodeIndex:
         model_ranks: dict[int, int] = {}
         if self.model and best:  # the transformer reads the best few in context; the rest keep their order
             top = best[:DEPTH]
-            texts = [(entries[n][0], entries[n][2]) for n in top]
-            order = rerank(query, [entries[n][1]["h"] for n in top],
-                           lambda k: self._texts(self.files[texts[k][0]], texts[k][0])[texts[k][1]])
+            order = rerank(query, [entries[n][1]["h"] for n in top], lambda k: self._reading(*entries[top[k]]))
             best = [top[i] for i, _, _ in order] + best[DEPTH:]
-            for i, score, rank in order:  # above every first-stage score (at most 2 / (RRF_K + 1))
+            for i, score, rank in order:
                 fused[top[i]], model_ranks[top[i]] = score, rank
         return [Hit(entries[n][0], entries[n][1]["name"], entries[n][1]["kind"], entries[n][1]["start"],
                     entries[n][1]["end"], fused[n], ranks[n][0], ranks[n][1], model_ranks.get(n))
                 for n in best[:limit]]
+
+    def _reading(self, rel: str, chunk: dict[str, Any], number: int) -> str:
+        """What the transformer reads of a chunk: its code (from the embedding text) laid out by reading_text."""
+        code = self._texts(self.files[rel], rel)[number].partition("\n")[2]
+        return reading_text(rel, chunk["name"], chunk["kind"], code)
 
     # persistence: meta.json holds files and chunks; vectors-*.npy every chunk's vector in file order (zero rows
     # for files still pending); weights.npy the per-token weights

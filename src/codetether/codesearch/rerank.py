@@ -1,9 +1,9 @@
 """Re-ranking a search's best few chunks with the MiniLM transformer itself: the static vectors that rank the whole
 index average tokens seen alone, while the transformer reads each token in its context. Running it over every
-chunk is what made indexing slow (~40 ms a chunk at 128 tokens); over the best twenty, 48 tokens each, it costs
-~0.1 s a search. Over all of bench/codesearch.py's questions it lifts recall@5 from 0.547 to 0.688, past the
-transformer over every chunk fused with BM25 (0.672, the ranking before static vectors), though not on the
-held-out questions alone: it can only lift answers the first stage puts in its top 20 (see bench/RESULTS.md).
+chunk is what made indexing slow (~40 ms a chunk at 128 tokens); over the best thirty, the first 48 tokens of each
+as chunker.reading_text lays it out (name, docstring, bare signature), it costs ~0.15 s a search. The first stage
+alone finds 34 of bench/codesearch.py's 64 tuned-on and held-out answers in its top 5; re-ranked, 48, where the
+transformer over every chunk fused with BM25 (the ranking before static vectors) found 43 (see bench/RESULTS.md).
 
 Vectors computed here are kept in memory (by chunk text hash) for later searches of the same process."""
 
@@ -14,9 +14,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-DEPTH = 20  # candidates re-ranked: the first stage has ~3 in 36 more answers in its top 20 than its top 10
-TOKENS = 48  # of a chunk's text (kind, name, path, signature, docstring): the head says what it does, cheaply
+DEPTH = 30  # candidates re-ranked: the first stage's top 30 holds 51 of 64 bench answers, its top 20 49
+TOKENS = 48  # of chunker.reading_text (name, docstring, bare signature): the head says what it does, cheaply
 RRF_K = 10  # fusing first-stage and transformer ranks: an exact keyword hit the transformer misreads stays near
+FIRST_WEIGHT = 0.25  # the first stage's say against the transformer's (1): 0.25-0.5 best on the 64 questions
 CACHE_SIZE = 4096  # chunk vectors kept between searches (1.5 KiB each)
 
 _cache: OrderedDict[str, Any] = OrderedDict()
@@ -46,5 +47,6 @@ def rerank(query: str, keys: list[str], text_of: Callable[[int], str]) -> list[t
         return []
     similarity = np.stack([known[i] for i in range(len(keys))]) @ embedder.embed([query])[0]
     model_rank = {int(i): rank for rank, i in enumerate(np.argsort(-similarity, kind="stable"), 1)}
-    fused = {i: 1.0 / (RRF_K + i + 1) + 1.0 / (RRF_K + model_rank[i]) for i in range(len(keys))}
+    # 1 + : above every first-stage score (at most 2 / (index.RRF_K + 1)), as the candidates come first.
+    fused = {i: 1.0 + FIRST_WEIGHT / (RRF_K + i + 1) + 1.0 / (RRF_K + model_rank[i]) for i in range(len(keys))}
     return [(i, fused[i], model_rank[i]) for i in sorted(fused, key=lambda i: (-fused[i], model_rank[i]))]
