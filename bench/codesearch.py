@@ -249,12 +249,12 @@ def quality(root: Path, minilm: bool) -> tuple[dict[str, list[bool]], dict[str, 
     def dense_rank(matrix, encode):
         return lambda q: [int(n) for n in np.argsort(-(matrix @ encode(q)), kind="stable")]
 
-    def fused(dense):
+    def fused(dense, dense_weight: float = 1.0):
         def rank(q: str) -> list[int]:
             score: dict[int, float] = {}
-            for order in (bm25_rank(q), dense(q)[:200]):
+            for order, weight in ((bm25_rank(q), 1.0), (dense(q)[:200], dense_weight)):
                 for r, n in enumerate(order, 1):
-                    score[n] = score.get(n, 0.0) + 1.0 / (ix.RRF_K + r)
+                    score[n] = score.get(n, 0.0) + weight / (ix.RRF_K + r)
             return sorted(score, key=lambda n: (-score[n], n))
         return rank
 
@@ -266,7 +266,7 @@ def quality(root: Path, minilm: bool) -> tuple[dict[str, list[bool]], dict[str, 
     static_rank = dense_rank(static, lambda q: encoder.encode([q])[0])
     tool = [[(h.path, h.start, h.end) for h in index.search(q, 5)] for q, _, _ in questions]
     scores = {"BM25 alone": rate(bm25_rank), "static embeddings alone": rate(static_rank),
-              "static embeddings + BM25 (the first stage, not re-ranked)": rate(fused(static_rank)),
+              "static embeddings + BM25 (the first stage, not re-ranked)": rate(fused(static_rank, ix.STATIC_WEIGHT)),
               TOOL: hits(tool, truth)}
     cost: dict[str, float] = {}
     if minilm:
