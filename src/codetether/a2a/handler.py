@@ -12,7 +12,7 @@ from a2a.server.context import ServerCallContext
 from a2a.server.events import Event
 from a2a.server.request_handlers import DefaultRequestHandler
 from a2a.types import GetTaskRequest, Message, SendMessageRequest, SubscribeToTaskRequest, Task, TaskState
-from a2a.utils.errors import A2AError, InvalidParamsError, UnsupportedOperationError
+from a2a.utils.errors import A2AError, InvalidParamsError, TaskNotFoundError, UnsupportedOperationError
 from a2a.utils.task import apply_history_length, validate_history_length
 
 from codetether.a2a.executor import CodetetherExecutor, FollowUp
@@ -100,8 +100,9 @@ class BoundedWaitHandler(DefaultRequestHandler):
             saved = store.saved(task_id, lambda t: t.status.state in SETTLED or bool(message_id)
                                 and _has_message(t, message_id))
             try:
-                task = await self.on_get_task(GetTaskRequest(id=task_id), context)
-                assert task is not None  # the SDK raises TaskNotFoundError instead
+                task = await store.get(task_id, context)  # the store itself: the request was validated on arrival
+                if task is None:
+                    raise TaskNotFoundError
                 now = time.monotonic()
                 recorded = not message_id or now >= recorded_by or _has_message(task, message_id)
                 if recorded and (task.status.state in SETTLED or now >= deadline):

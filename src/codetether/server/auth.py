@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import json
@@ -15,6 +16,7 @@ from codetether.secrets import sealed
 TOKEN_ENV = "CODETETHER_AUTH_TOKEN"
 
 
+@functools.lru_cache(maxsize=64)  # asked for every request's Host header
 def is_loopback(host: str) -> bool:
     """True only for names and addresses that cannot be reached from another machine."""
     if host.lower() == "localhost":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import sys
 from collections.abc import Iterable
 
 from codetether.provider.model import ToolDefinition
@@ -49,7 +50,8 @@ LOADER = "tool_load"
 
 
 def load_tool(name: str) -> Tool:
-    module = importlib.import_module(f"codetether.tool.{CORE_TOOLS[name]}")
+    path = f"codetether.tool.{CORE_TOOLS[name]}"
+    module = sys.modules.get(path) or importlib.import_module(path)  # every agent asks for ~20: skip the machinery
     return module.TOOL
 
 
