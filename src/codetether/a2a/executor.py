@@ -21,6 +21,7 @@ from a2a.server.tasks import TaskUpdater
 from a2a.types import Message, TaskState
 from a2a.utils.errors import InvalidParamsError
 
+from codetether.a2a.admission import Admission
 from codetether.a2a.conversations import Conversations
 from codetether.a2a.reporter import TaskReporter
 from codetether.agent.events import ExitReason
@@ -100,6 +101,7 @@ class CodetetherExecutor(AgentExecutor):
     def __init__(self, settings: TaskSettings):
         self.settings = settings
         self.conversations = Conversations()
+        self.admission = Admission()
         self._running: dict[str, _Running] = {}
         self._ended: OrderedDict[str, None] = OrderedDict()
 
@@ -161,7 +163,7 @@ class CodetetherExecutor(AgentExecutor):
         reporter.start()
         run: SessionRun | None = None
         try:
-            async with self.conversations.hold(context_id) as conversation:
+            async with self.admission.admitted(), self.conversations.hold(context_id) as conversation:
                 try:
                     if conversation.session_id is None:  # not seen since serve started: look in the store
                         conversation.session_id = await _stored_session(context_id, s.kit)
