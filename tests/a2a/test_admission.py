@@ -4,6 +4,7 @@ come first served (SLOTS at a time) while it is busy, and a cancelled waiter giv
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -67,3 +68,31 @@ def test_a_cancelled_waiter_gives_its_place_to_the_next():
         return log
 
     assert asyncio.run(scenario()) == ["start a", "end a", "start c", "end c"]
+
+
+def test_the_queue_moves_while_something_else_keeps_the_loop_busy():
+    """A flood of requests that are not tasks keeps the thread busy while the running task waits on its model:
+    a new task still gets in (found by a hostile review: it used to wait for the flood to end)."""
+    async def scenario() -> float:
+        admission, stalled, log = Admission(slots=1), asyncio.Event(), []
+        holder = asyncio.create_task(_task(admission, "holder", stalled, log))  # its model never answers here
+        stop = time.monotonic() + 1.5
+
+        async def flood() -> None:
+            while time.monotonic() < stop:
+                end = time.monotonic() + 0.004
+                while time.monotonic() < end:
+                    pass
+                await asyncio.sleep(0)
+
+        burner = asyncio.create_task(flood())
+        await asyncio.sleep(0.05)
+        started, go = time.monotonic(), asyncio.Event()
+        go.set()
+        await asyncio.wait_for(_task(admission, "victim", go, log), 1.2)
+        waited = time.monotonic() - started
+        stalled.set()
+        await asyncio.gather(holder, burner)
+        return waited
+
+    assert asyncio.run(scenario()) < 1.0

@@ -4,7 +4,9 @@ The event loop runs every started task a step at a time, so while the loop's thr
 is the limit, e.g. 50 tasks against a fast model) each new task only slows the others down, and all of them finish
 late together. While that thread is that busy, a new task waits for one of SLOTS running tasks to end, in order of
 arrival, and the earliest finish first. A server waiting on models and commands is not busy: tasks start at once,
-however many there are. Busy is measured, not guessed: the thread's CPU time over the last TICK of wall time."""
+however many there are. Busy is measured, not guessed: the thread's CPU time over the last TICK of wall time. The
+queue never stands still longer than MAX_STALL: requests that are not tasks (a flood of GetTask) can keep the thread
+busy while the running tasks wait on their models."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from collections.abc import AsyncIterator
 SLOTS = 4  # tasks running at once while the loop's thread is busy; once it is not, SLOTS more each TICK
 TICK = 0.01  # seconds between looks at the thread's CPU time
 BUSY, IDLE = 0.8, 0.5  # share of a TICK the thread spent computing: busy from BUSY on, until below IDLE
+MAX_STALL = 0.1  # seconds the queue may stand still: something other than its tasks may keep the thread busy
 
 
 class Admission:
@@ -28,6 +31,7 @@ class Admission:
         self._waiting: deque[asyncio.Future[None]] = deque()
         self._timer: asyncio.TimerHandle | None = None
         self._last = (0.0, 0.0)  # (wall, thread CPU) at the last look
+        self._moved = 0.0  # when a task last got its place, or the queue last started to form
 
     @contextlib.asynccontextmanager
     async def admitted(self) -> AsyncIterator[None]:
@@ -35,6 +39,8 @@ class Admission:
         self._watch()
         if self._waiting or (self.busy and self._active >= self._limit):
             turn = asyncio.get_running_loop().create_future()
+            if not self._waiting:
+                self._moved = time.monotonic()
             self._waiting.append(turn)
             try:
                 await turn  # _admit_next counted this task in before waking it
@@ -61,6 +67,7 @@ class Admission:
             turn = self._waiting.popleft()
             if not turn.done():
                 self._active += 1
+                self._moved = time.monotonic()
                 turn.set_result(None)
 
     def _watch(self) -> None:
@@ -76,6 +83,8 @@ class Admission:
         self.busy = spent >= BUSY or (self.busy and spent >= IDLE)
         # A thread that is not busy takes SLOTS more: the queue drains a few at a time, not all at once together.
         self._limit = self.slots if self.busy else self._active + self.slots
+        if self._waiting and wall - self._moved > MAX_STALL:  # busy, but not with the tasks it let in: go on
+            self._limit = max(self._limit, self._active + 1)
         self._admit_next()
         if self._active or self._waiting:
             self._timer = asyncio.get_running_loop().call_later(self.tick, self._look)

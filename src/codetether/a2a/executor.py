@@ -163,7 +163,8 @@ class CodetetherExecutor(AgentExecutor):
         reporter.start()
         run: SessionRun | None = None
         try:
-            async with self.admission.admitted(), self.conversations.hold(context_id) as conversation:
+            # The conversation first: a task waiting for an earlier one in its context must not hold a place.
+            async with self.conversations.hold(context_id) as conversation, self.admission.admitted():
                 try:
                     if conversation.session_id is None:  # not seen since serve started: look in the store
                         conversation.session_id = await _stored_session(context_id, s.kit)
