@@ -31,9 +31,6 @@ class ShutdownQueue:
         self._finished.set()
         self._is_shutdown = False
 
-    def qsize(self) -> int:
-        return len(self._items)
-
     def empty(self) -> bool:
         return not self._items
 

@@ -18,14 +18,16 @@ class WatchedTaskStore(InMemoryTaskStore):
 
     async def save(self, task: Task, context: ServerCallContext) -> None:
         await super().save(task, context)
-        waiters = self._waiters.get(task.id)
-        for entry in list(waiters or ()):
-            wanted, waiter = entry
-            if not waiter.done() and wanted(task):
+        still: list[tuple[Callable[[Task], bool], asyncio.Future[None]]] = []
+        for wanted, waiter in self._waiters.pop(task.id, ()):
+            if waiter.done():
+                continue
+            if wanted(task):
                 waiter.set_result(None)
-                waiters.remove(entry)  # type: ignore[union-attr]
-        if waiters == []:
-            del self._waiters[task.id]
+            else:
+                still.append((wanted, waiter))
+        if still:
+            self._waiters[task.id] = still
 
     def saved(self, task_id: str, wanted: Callable[[Task], bool]) -> asyncio.Future[None]:
         """A future that completes when the task is next saved in a state `wanted` accepts; ask for it before

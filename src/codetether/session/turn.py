@@ -98,11 +98,10 @@ class SessionRun:
     def ensure_recorded(self, title: str = "") -> SessionInfo:
         """Create the stored session now, for front ends that name it before the first turn (ACP)."""
         if self.info is None:
-            self.info = self.store.create(str(self.project.root), self.project.id, self.prepared.resolved.id,
-                                          self.prepared.agent_name, title=title)
-            if self.binding is not None:
-                self.binding.id = self.info.id  # the agent's tools keep their state here from now on
+            self._started(self.store.create(str(self.project.root), self.project.id, self.prepared.resolved.id,
+                                            self.prepared.agent_name, title=title))
             self._new = True
+        assert self.info is not None
         return self.info
 
     async def turn(self, message: str, images: list[ImagePart] | None = None) -> AgentResult:
