@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,38 +49,42 @@ def git_command(args: Sequence[str], cwd: Path, writable: Sequence[Path] = ()) -
 HARDENED = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null")
 
 
-def git_lines(cwd: Path, *commands: tuple[str, ...]) -> list[str | None]:
-    """Run several read-only git commands at once; each gives its stripped stdout, or None on failure."""
-    procs: list[subprocess.Popen[str] | None] = []
-    for args in commands:
-        try:
-            wrapped = git_command(args, cwd)
-            procs.append(subprocess.Popen(wrapped.argv, cwd=cwd, stdout=subprocess.PIPE, env=wrapped.env,
-                                          pass_fds=wrapped.pass_fds, stderr=subprocess.DEVNULL,
-                                          stdin=subprocess.DEVNULL, text=True))
-        except OSError:
-            procs.append(None)
+def git_lines(cwd: Path, *commands: tuple[str, ...], timeout: float = 5) -> list[str | None]:
+    """Run read-only git commands one after another in one sandbox (a sandbox costs more than git itself): each
+    gives its stripped stdout, or None on failure or when `timeout` ran out before it finished."""
+    from codetether.sandbox.own import own_command
+
+    # Each command's output is followed by its exit status behind a token nothing in the repository can know.
+    token = os.urandom(12).hex()
+    script = "; ".join(f"{shlex.join(('git', *HARDENED, *args))}; printf '\\n{token} %d\\n' $?" for args in commands)
+    try:
+        wrapped = own_command(["sh", "-c", script], cwd)
+        out = subprocess.run(wrapped.argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             env=wrapped.env, pass_fds=wrapped.pass_fds, stdin=subprocess.DEVNULL, timeout=timeout,
+                             check=False).stdout
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout or b""  # what finished in time still counts
+    except OSError:
+        out = b""
     results: list[str | None] = []
-    for proc in procs:
-        if proc is None:
-            results.append(None)
-            continue
-        try:
-            out, _ = proc.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            results.append(None)
-            continue
-        results.append(out.strip() if proc.returncode == 0 else None)
+    rest = out.decode(errors="replace")
+    for _ in commands:
+        text, found, rest = rest.partition(f"\n{token} ")
+        status, _, rest = rest.partition("\n")
+        results.append(text.strip() if found and status == "0" else None)
     return results
 
 
 def project_for(cwd: Path) -> Project:
-    top, branch, roots, status, head = git_lines(
+    from codetether.sandbox.own import enclosing_repository
+
+    if enclosing_repository(cwd) is None:  # git finds a repository only through a .git (GIT_DIR is not passed)
+        return Project(cwd.resolve(), f"path:{cwd.resolve()}", None)
+    # The slow ones last: a timeout costs only what had not finished.
+    top, branch, head, roots, status = git_lines(
         cwd, ("rev-parse", "--show-toplevel"), ("symbolic-ref", "--short", "-q", "HEAD"),
-        ("rev-list", "--max-parents=0", "HEAD"), ("status", "--porcelain", "--untracked-files=no"),
-        ("rev-parse", "--verify", "-q", "HEAD"))
+        ("rev-parse", "--verify", "-q", "HEAD"), ("rev-list", "--max-parents=0", "HEAD"),
+        ("status", "--porcelain", "--untracked-files=no"))
     if top is None:
         return Project(cwd.resolve(), f"path:{cwd.resolve()}", None)
     root = Path(top).resolve()

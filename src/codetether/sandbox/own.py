@@ -46,9 +46,14 @@ def _configured_hidden() -> tuple[Path, ...]:
 
 
 def _repository(cwd: Path) -> Path:
-    """The enclosing repository's top (the nearest directory holding .git), so git can see all of it from a
-    subdirectory; else `cwd` itself."""
-    for folder in (cwd, *cwd.parents):
-        if (folder / ".git").exists():
+    """The enclosing repository's top, so git can see all of it from a subdirectory; else `cwd` itself."""
+    return enclosing_repository(cwd) or cwd
+
+
+def enclosing_repository(cwd: Path) -> Path | None:
+    """The nearest directory at or above `cwd` (symlinks resolved, as git sees it) holding a .git, else None."""
+    real = Path(os.path.realpath(cwd))
+    for folder in (real, *real.parents):
+        if os.path.exists(folder / ".git"):  # what git can't stat, it passes by too
             return folder
-    return cwd
+    return None

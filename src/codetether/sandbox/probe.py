@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 
 INSTALL_HINT = ("Install bubblewrap (Debian/Ubuntu: `apt install bubblewrap`; Fedora: `dnf install bubblewrap`; "
@@ -28,28 +29,43 @@ class Backend:
 
 def probed() -> bool:
     """Whether backend() has run: its answer then costs nothing to ask for again."""
-    return backend.cache_info().currsize > 0
+    return _probe.cache_info().currsize > 0
+
+
+def backend() -> Backend:
+    """Probe once per process, even when threads ask at the same time (each would start its own bwrap)."""
+    with _lock:
+        return _probe()
+
+
+_lock = threading.Lock()
+# The trial asks for what bwrap >= 0.8 offers; an older build names the option it doesn't know, and is tried again.
+_TRIAL = ("--unshare-user", "--unshare-pid", "--unshare-net", "--cap-drop", "ALL", "--ro-bind", "/", "/", "--proc",
+          "/proc", "--dev", "/dev", "--die-with-parent")
 
 
 @functools.cache
-def backend() -> Backend:
-    """Probe once: a missing or broken bubblewrap is a clear reason, never a crash."""
+def _probe() -> Backend:
+    """A missing or broken bubblewrap is a clear reason, never a crash."""
     if not sys.platform.startswith("linux"):
         return Backend(None, f"the sandbox needs Linux (bubblewrap); this is {sys.platform}")
     bwrap = os.environ.get("CODETETHER_BWRAP") or shutil.which("bwrap")
     if not bwrap or not os.access(bwrap, os.X_OK):
         return Backend(None, f"bubblewrap (bwrap) is not installed. {INSTALL_HINT}")
     try:
-        help_text = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=10,
-                                   stdin=subprocess.DEVNULL, check=False).stdout
-        trial = subprocess.run([bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--cap-drop", "ALL",
-                                "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--die-with-parent",
-                                "true"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL,
-                               check=False)
+        trial = _trial(bwrap, "--disable-userns")
+        disable_userns = "Unknown option --disable-userns" not in trial.stderr
+        if not disable_userns:
+            trial = _trial(bwrap)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Backend(None, f"bubblewrap at {bwrap} could not be run ({exc})")
     if trial.returncode != 0:
         why = (trial.stderr.strip().splitlines() or ["no message"])[-1]
         return Backend(None, f"bubblewrap at {bwrap} cannot create a sandbox here ({why}); user namespaces may be "
                              "disabled (sysctl kernel.unprivileged_userns_clone=1, or an AppArmor profile for bwrap)")
-    return Backend(bwrap, None, disable_userns="--disable-userns" in help_text)
+    return Backend(bwrap, None, disable_userns=disable_userns)
+
+
+def _trial(bwrap: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([bwrap, *_TRIAL, *extra, "true"], capture_output=True, text=True, timeout=10,
+                          stdin=subprocess.DEVNULL, check=False)
