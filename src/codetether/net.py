@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import sys
 from typing import Any
 
 import httpx
@@ -21,4 +22,19 @@ def verify_for(url: str) -> ssl.SSLContext | bool:
 
 
 def async_client(url: str, **kwargs: Any) -> httpx.AsyncClient:
+    _load_httpcore()
     return httpx.AsyncClient(verify=verify_for(url), **kwargs)
+
+
+def _load_httpcore() -> None:
+    """httpcore, without the HTTP/2 stack (h2, hpack, hyperframe: ~1.3 MB, ~5 ms at every start) its package
+    imports whenever h2 is installed. Its connections import that stack themselves once HTTP/2 is negotiated,
+    so a client that asks for HTTP/2 still gets it; ours never do."""
+    if "httpcore" in sys.modules or "h2" in sys.modules:
+        return
+    sys.modules["h2"] = None  # type: ignore[assignment]  # `import h2` fails: httpcore's optional import is skipped
+    try:
+        import httpcore  # noqa: F401
+    finally:
+        if "h2" in sys.modules and sys.modules["h2"] is None:
+            del sys.modules["h2"]

@@ -9,7 +9,6 @@ import re
 from dataclasses import replace
 
 from codetether.provider.model import CompletionResponse, Message, TextPart
-from codetether.provider.text_tools import parse_reply
 
 _MARKERS = ("<tool_call", "\\<tool\\_call", "&lt;tool_call", "<function=")
 NOTE = "tool call written as text in the reply, read as a call"
@@ -40,6 +39,9 @@ def salvage_text_calls(response: CompletionResponse) -> CompletionResponse:
         return response
     if text.lstrip().startswith("<function=") and not any(marker in text for marker in _MARKERS[:3]):
         text = f"<tool_call>{text}</tool_call>"  # Qwen3-Coder sometimes leaves out the wrapper
+    # The text protocol's parser, loaded only for a reply that needs it.
+    from codetether.provider.text_tools import parse_reply
+
     parsed = parse_reply(text)
     if not parsed.calls:
         return response

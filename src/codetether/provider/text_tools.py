@@ -9,8 +9,8 @@ arguments are as far as they came, which the agent refuses as cut off. Anything 
 from __future__ import annotations
 
 import json
+import os
 import re
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,7 +52,7 @@ Available tools:"""
 
 
 def new_call_id() -> str:
-    return f"call_{uuid.uuid4().hex[:24]}"
+    return f"call_{os.urandom(12).hex()}"  # not uuid: it imports `platform` on every start
 
 
 def tool_instructions(tools: Iterable[ToolDefinition]) -> str:
