@@ -19,9 +19,12 @@ from tests.harness.llm_server import Reply
 ENTRY = ("import atexit, sys; atexit.register(lambda: open(sys.argv.pop(1), 'w').write("
          "'\\n'.join(k for k, v in sys.modules.items() if v is not None))); "
          "from codetether.cli import main; sys.exit(main(sys.argv[2:]))")
-# Packages a one-shot `run` has no use for: server, TUI, MCP, embeddings, AWS, local-model and validation stacks.
+# Packages a one-shot `run` has no use for: server, TUI, MCP, embeddings, AWS, local-model and validation stacks,
+# and HTTP/2 (httpcore loads it only once a connection asks for it).
 NOT_FOR_ONE_SHOT = {"textual", "a2a", "starlette", "uvicorn", "mcp", "numpy", "tree_sitter", "tokenizers",
-                    "botocore", "pydantic", "llama_cpp", "acp"}
+                    "botocore", "pydantic", "llama_cpp", "acp", "h2"}
+# Kept out of `run` too: `platform` (uuid imports it; the ids `run` makes are random hex without either).
+NOT_FOR_RUN = NOT_FOR_ONE_SHOT | {"platform", "uuid"}
 
 
 def imported(tmp: Path, args: list[str], env: dict[str, str] | None = None, cwd: str | None = None,
@@ -53,7 +56,7 @@ def test_one_shot_run_imports_no_heavy_stack(tmp_path, cli, vault_clean, llm_ser
     modules = imported(tmp_path, ["run", "--model", "openai/fake", *agent, "say hi"], env=cli.env, cwd=str(cli.cwd))
     assert len(llm_server.requests) == 1  # the run really reached the model
     assert {"codetether.cli.run_cmd", "httpx"} <= modules
-    heavy = sorted({m.split(".", 1)[0] for m in modules} & NOT_FOR_ONE_SHOT)
+    heavy = sorted({m.split(".", 1)[0] for m in modules} & NOT_FOR_RUN)
     assert not heavy, f"`codetether run {' '.join(agent)}` imports {heavy}"
 
 

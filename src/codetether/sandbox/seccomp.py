@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import platform
 import struct
 from functools import cache
 
@@ -27,19 +26,19 @@ _NR, _ARCH, _ARG0 = 0, 4, 16  # offsets in struct seccomp_data (args[0]'s low ha
 
 
 def supported() -> bool:
-    return platform.machine() in _NATIVE and os.uname().sysname == "Linux"
+    return os.uname().machine in _NATIVE and os.uname().sysname == "Linux"
 
 
 @cache
 def program() -> bytes:
     """The filter as struct sock_filter records, for bwrap --seccomp."""
-    arch, socket_nr, uring_nr = _NATIVE[platform.machine()]
+    arch, socket_nr, uring_nr = _NATIVE[os.uname().machine]
     ops: list[tuple] = [
         ("ld", _ARCH),
         ("jeq", arch, "native", "foreign"),
         ("label", "native"),
         ("ld", _NR),
-        *([("jge", _X32_SYSCALL_BIT, "deny", "next")] if platform.machine() == "x86_64" else []),
+        *([("jge", _X32_SYSCALL_BIT, "deny", "next")] if os.uname().machine == "x86_64" else []),
         ("jeq", socket_nr, "family", "next"),
         ("jeq", uring_nr, "deny", "next"),
         ("ret", _ALLOW),

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,7 +126,7 @@ async def _start(command: str, ctx: ToolContext) -> BackgroundTask:
         raise ToolError("bash is not installed on this machine")
     from codetether.config.paths import data_dir
 
-    task_id = uuid.uuid4().hex[:8]
+    task_id = os.urandom(4).hex()  # not uuid: it imports `platform`
     log = data_dir() / "tasks" / f"{task_id}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     _forget_old_logs(log.parent)
