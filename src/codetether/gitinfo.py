@@ -54,24 +54,27 @@ def git_lines(cwd: Path, *commands: tuple[str, ...], timeout: float = 5) -> list
     gives its stripped stdout, or None on failure or when `timeout` ran out before it finished."""
     from codetether.sandbox.own import own_command
 
-    # Each command's output is followed by its exit status behind a token nothing in the repository can know.
+    # Several: each one's output is followed by its exit status, behind a token nothing in the repository can know.
     token = os.urandom(12).hex()
     script = "; ".join(f"{shlex.join(('git', *HARDENED, *args))}; printf '\\n{token} %d\\n' $?" for args in commands)
+    argv = ["git", *HARDENED, *commands[0]] if len(commands) == 1 else ["sh", "-c", script]
     try:
-        wrapped = own_command(["sh", "-c", script], cwd)
-        out = subprocess.run(wrapped.argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                             env=wrapped.env, pass_fds=wrapped.pass_fds, stdin=subprocess.DEVNULL, timeout=timeout,
-                             check=False).stdout
+        wrapped = own_command(argv, cwd)
+        proc = subprocess.run(wrapped.argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              env=wrapped.env, pass_fds=wrapped.pass_fds, stdin=subprocess.DEVNULL, timeout=timeout,
+                              check=False)
+        rest, status = proc.stdout.decode(errors="replace"), proc.returncode
     except subprocess.TimeoutExpired as exc:
-        out = exc.stdout or b""  # what finished in time still counts
+        rest, status = (exc.stdout or b"").decode(errors="replace"), None  # what finished in time still counts
     except OSError:
-        out = b""
+        rest, status = "", None
+    if len(commands) == 1:
+        return [rest.strip() if status == 0 else None]
     results: list[str | None] = []
-    rest = out.decode(errors="replace")
     for _ in commands:
         text, found, rest = rest.partition(f"\n{token} ")
-        status, _, rest = rest.partition("\n")
-        results.append(text.strip() if found and status == "0" else None)
+        code, _, rest = rest.partition("\n")
+        results.append(text.strip() if found and code == "0" else None)
     return results
 
 
