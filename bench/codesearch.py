@@ -119,7 +119,7 @@ FRESH = [
     ("pull the JSON out of a model answer inside a markdown code fence", "swarm/decompose.py", "extract_json"),
     ("one combined report with a section for every subtask's outcome", "swarm/result.py", "aggregate"),
     ("find the full conversation id from its first few characters", "session/store.py", "resolve_id"),
-    ("tell a full disk apart from other database input/output errors", "session/store.py", "_nearly_full"),
+    ("tell a full disk apart from other database input/output errors", "session/failure.py", "_nearly_full"),
     ("clone the repository at the commit a recorded conversation started from", "session/replay.py", "checkout"),
     ("choose which user story to work on next", "ralph/prd.py", "next_story"),
     ("keep two runs from working on the same requirements document at once", "ralph/state.py", "run_lock"),
