@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
+
+from codetether.codesearch.memo import LastBuilt
 
 K1 = 1.2
 B = 0.75
@@ -71,18 +72,13 @@ class BM25:
         return result
 
 
-_built: dict[str, tuple[Hashable, BM25]] = {}  # owner -> (what it was built from, index): the last one only
-_built_lock = threading.Lock()
+_built: LastBuilt[BM25] = LastBuilt()
 
 
 def shared(owner: str, key: Hashable, documents: Callable[[], Iterable[dict[str, int]]]) -> BM25:
     """`owner`'s index, built again only when `key` (what its documents came from) changed: building it costs
     more than a query (~0.1 s for 5,000 chunks), and a session's searches mostly meet an unchanged tree."""
-    with _built_lock:
-        last = _built.get(owner)
-        if last is None or last[0] != key:
-            last = _built[owner] = (key, BM25(documents()))
-        return last[1]
+    return _built.get(owner, key, lambda: BM25(documents()))
 
 
 def document_tokens(path: str, name: str, text: str) -> dict[str, int]:
