@@ -328,3 +328,28 @@ def test_bad_arguments_name_the_field(repo: Path):
     assert "'query' is empty" in call("codesearch", {"query": "  "}, ctx).output
     missing = call("codesearch", {"query": "x", "path": "nope"}, ctx)
     assert not missing.success and "'path' 'nope' does not exist" in missing.output
+
+
+@pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
+def test_the_first_stage_takes_out_what_every_chunk_shares():
+    """Averaged token vectors share a direction whatever the text says; a big index's view takes it out (so the
+    rest decides), a small one's keeps its vectors, and a scoped ranking answers with positions in its rows."""
+    import numpy as np
+
+    from codetether.codesearch.dense import MIN_CHUNKS, build_view
+
+    rng = np.random.default_rng(7)
+    shared = rng.normal(size=64)
+    shared /= np.linalg.norm(shared)
+    topics = rng.normal(size=(MIN_CHUNKS + 44, 64)) * 0.2
+    vectors = topics + 3.0 * shared
+    raw = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert (raw @ shared).min() > 0.75  # before: every chunk mostly the shared direction
+    view = build_view(raw)
+    assert abs(view.matrix @ shared).max() < 0.2
+    query = topics[5] + 3.0 * shared  # the query shares it too: only its topic should find chunk 5
+    assert view.ranking(query, 1, np.arange(len(raw)))[0] == 5
+    rows = np.array([40, 5, 77])
+    assert view.ranking(query, 3, rows)[0] == 1  # position of row 5 among the scoped rows
+    small = build_view(raw[:10])
+    assert small.mean is None and np.allclose(small.matrix, raw[:10])

@@ -38,7 +38,7 @@ class DenseView:
         first."""
         import numpy as np
 
-        cosine = self.matrix[rows] @ self.project(query_vector)
+        cosine = (self.matrix @ self.project(query_vector))[rows]  # no copy of the scoped rows
         return [int(n) for n in np.argsort(-cosine, kind="stable")[:depth]]
 
 

@@ -34,6 +34,7 @@ RRF_K = 60
 # the static query alone at 1: 100), and re-ranked the tool finds 95 in its top 5 (93).
 STATIC_WEIGHT = 0.5
 MODEL_QUERY_WEIGHT = 0.5
+DENSE_DEPTH = 200  # each meaning-based ranking's say ends here (whatever the limit, so a search ranks alike for any)
 EMBED_BUDGET_SECS = 1.0  # embedding done inside a search's refresh; the rest goes on in the background
 BACKGROUND_SLICE_SECS = 1.0  # how long one background pass holds the index lock
 EMBED_BATCH = 256  # chunks encoded together
@@ -260,7 +261,7 @@ class CodeIndex:
         if self.model:
             query_vector = read_query(query)
             if self.weights is not None:
-                self._add_dense(query, query_vector, entries, max(limit * 20, 200), ranks, fused)
+                self._add_dense(query, query_vector, entries, DENSE_DEPTH, ranks, fused)
         best = sorted(fused, key=lambda n: (-fused[n], n))[:max(limit, DEPTH)]
         model_ranks: dict[int, int] = {}
         if query_vector is not None and best:  # the transformer reads the best few in context; the rest keep order
