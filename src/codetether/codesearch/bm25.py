@@ -36,13 +36,27 @@ def stem(word: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Identifier parts, lower-cased and stemmed; a compound identifier is kept whole as well."""
     tokens: list[str] = []
-    for match in _WORD.finditer(text):
-        word = match.group()
-        parts = [p.lower() for piece in word.split("_") for p in _PART.findall(piece)]
-        if len(parts) > 1:
-            tokens.append(word.strip("_").lower())
-        tokens.extend(stem(p) for p in parts if p not in STOPWORDS and len(p) > 1)
+    known = _word_tokens
+    if len(known) > _WORDS_KEPT:
+        known.clear()
+    for word in _WORD.findall(text):
+        found = known.get(word)
+        if found is None:
+            found = known[word] = _split_word(word)
+        tokens += found
     return tokens
+
+
+# A word's tokens, remembered: code repeats its identifiers, and splitting and stemming each occurrence again was
+# most of the cost of chunking a repository.
+_word_tokens: dict[str, tuple[str, ...]] = {}
+_WORDS_KEPT = 200_000
+
+
+def _split_word(word: str) -> tuple[str, ...]:
+    parts = [p.lower() for piece in word.split("_") for p in _PART.findall(piece)]
+    whole = (word.strip("_").lower(),) if len(parts) > 1 else ()
+    return whole + tuple(stem(p) for p in parts if p not in STOPWORDS and len(p) > 1)
 
 
 class BM25:

@@ -192,30 +192,48 @@ class CodeIndex:
         """Vectors for pending files, a batch at a time, until the deadline (the first batch always runs)."""
         import numpy as np
 
-        from codetether.codesearch.static import StaticEncoder, count_tokens, token_table
+        from codetether.codesearch.static import StaticEncoder, count_tokens, flatten, token_table
 
         pending = [(rel, f) for rel, f in self.files.items() if f.vectors is None and f.chunks]
         if not pending:
             return
+        known_ids: dict[int, list[list[int]]] = {}  # file's place in `pending` -> its chunks' token ids
         if self.weights is None:  # a new index: weights from the token counts of all its chunks
             encoder = StaticEncoder(np.ones(1, dtype=np.float32))
-            texts = [t for rel, f in pending for t in self._texts(f, rel)]
-            self.weights = StaticEncoder.weights_for(count_tokens(encoder.token_ids(texts),
-                                                                  token_table().vectors.shape[0]))
+            texts = [self._texts(f, rel) for rel, f in pending]
+            ids = encoder.token_ids([t for file_texts in texts for t in file_texts])  # tokenized once, kept
+            self.weights = StaticEncoder.weights_for(count_tokens(ids, token_table().vectors.shape[0]))
             stats.dirty = True
+            start = 0
+            for number, file_texts in enumerate(texts):
+                known_ids[number] = ids[start:start + len(file_texts)]
+                start += len(file_texts)
+            # Every token this index needs, distilled in full batches before the first chunk batch needs them.
+            done, distilled = encoder.table.ensure(flatten(ids)[0], deadline)
+            stats.distilled_tokens += distilled
+            if not done:
+                return  # the model's vectors for new tokens take longer: the background goes on
         encoder = StaticEncoder(self.weights)
         batch: list[tuple[_File, list[Any]]] = []
         todo: list[str] = []
+        todo_ids: list[list[int] | None] = []
         for number, (rel, entry) in enumerate(pending):
             texts = self._texts(entry, rel)
             known = [self._reuse.get(c.get("h")) for c in entry.chunks]  # unchanged chunks of changed files
             batch.append((entry, known))
-            todo += [text for text, vector in zip(texts, known) if vector is None]
+            file_ids = known_ids.pop(number, None)
+            for n, (text, vector) in enumerate(zip(texts, known)):
+                if vector is None:
+                    todo.append(text)
+                    todo_ids.append(file_ids[n] if file_ids is not None else None)
             if len(todo) < EMBED_BATCH and number + 1 < len(pending):
                 continue
-            ids = encoder.token_ids(todo)
-            done, distilled = encoder.table.ensure(np.fromiter((t for row in ids for t in row), dtype=np.int64),
-                                                   deadline)
+            missing = [n for n, row in enumerate(todo_ids) if row is None]
+            if missing:
+                for n, row in zip(missing, encoder.token_ids([todo[n] for n in missing])):
+                    todo_ids[n] = row
+            ids = [row for row in todo_ids if row is not None]
+            done, distilled = encoder.table.ensure(flatten(ids)[0], deadline)
             stats.distilled_tokens += distilled
             if not done:
                 break  # the model's vectors for new tokens take longer: the background goes on
@@ -226,7 +244,7 @@ class CodeIndex:
                 stats.reused_chunks += sum(vector is not None for vector in known)
             stats.embedded_chunks += len(todo)
             stats.dirty = True
-            batch, todo = [], []
+            batch, todo, todo_ids = [], [], []
             if time.monotonic() > deadline:
                 break
 

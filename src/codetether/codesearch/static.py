@@ -12,6 +12,8 @@ import fcntl
 import functools
 import hashlib
 import io
+import itertools
+import re
 import threading
 import time
 from pathlib import Path
@@ -25,6 +27,11 @@ MODEL_NAME = "all-MiniLM-L6-v2/static-1"
 MAX_TOKENS = 128  # a chunk's head (kind, name, path, signature, docstring) says most; longer tails blur it
 SIF = 3e-3  # weight = SIF / (SIF + token frequency): the best of 3e-4..1e-2 on bench/codesearch.py's questions
 DISTILL_BATCH = 256  # single-token passes per forward call (~0.3-1 s)
+# A text's first MAX_TOKENS tokens almost always lie within its first HEAD_CHARS characters: the tokenizer reads a
+# head cut there (at a space, where BERT's tokens never straddle) instead of up to 6,000 characters, and reads
+# the whole text only when the head holds fewer tokens. Same ids, ~5x less tokenizing.
+HEAD_CHARS = 1024
+_CUT = re.compile(r"[ \n]")
 
 
 class TokenTable:
@@ -135,20 +142,29 @@ class StaticEncoder:
         return (SIF / (SIF + p)).astype(np.float32)
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
-        return [enc.ids[:MAX_TOKENS] for enc in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
+        """Each text's first MAX_TOKENS token ids (no special tokens)."""
+        heads = [_head(text) for text in texts]
+        ids = [enc.ids[:MAX_TOKENS] for enc in self.tokenizer.encode_batch(heads, add_special_tokens=False)]
+        short = [n for n, row in enumerate(ids) if len(row) < MAX_TOKENS and heads[n] is not texts[n]]
+        if short:
+            for n, enc in zip(short, self.tokenizer.encode_batch([texts[n] for n in short], add_special_tokens=False)):
+                ids[n] = enc.ids[:MAX_TOKENS]
+        return ids
 
     def encode_ids(self, ids: list[list[int]]) -> Any:
         """One unit vector per token list (zeros for an empty one); distils any token not known yet."""
         np = self.table.np
-        flat = np.fromiter((t for row in ids for t in row), dtype=np.int64)
+        flat, lengths = flatten(ids)
         self.table.ensure(flat)
         dimension = self.table.vectors.shape[1]
         out = np.zeros((len(ids), dimension), dtype=np.float32)
-        lengths = np.fromiter((len(row) for row in ids), dtype=np.int64, count=len(ids))
         rows = np.flatnonzero(lengths)
         if not len(rows):
             return out
-        weighted = self.table.vectors[flat].astype(np.float32) * self.weights[flat][:, None]
+        # float16 -> float32 once per distinct token, not once per occurrence (the same values either way)
+        distinct, where = np.unique(flat, return_inverse=True)
+        weighted = self.table.vectors[distinct].astype(np.float32)[where]
+        weighted *= self.weights[flat][:, None]
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[rows]
         out[rows] = np.add.reduceat(weighted, starts, axis=0)
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
@@ -161,5 +177,21 @@ class StaticEncoder:
 def count_tokens(ids: list[list[int]], size: int) -> Any:
     import numpy as np
 
-    flat = np.fromiter((t for row in ids for t in row), dtype=np.int64)
-    return np.bincount(flat, minlength=size).astype(np.float64)
+    return np.bincount(flatten(ids)[0], minlength=size).astype(np.float64)
+
+
+def flatten(ids: list[list[int]]) -> tuple[Any, Any]:
+    """(all ids in one int64 array, each list's length)."""
+    import numpy as np
+
+    lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+    flat = np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int64, count=int(lengths.sum()))
+    return flat, lengths
+
+
+def _head(text: str) -> str:
+    """`text` cut at the first space or newline from HEAD_CHARS on (all of it when shorter)."""
+    if len(text) <= HEAD_CHARS:
+        return text
+    cut = _CUT.search(text, HEAD_CHARS)
+    return text if cut is None else text[:cut.start()]
