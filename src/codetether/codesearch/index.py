@@ -107,6 +107,7 @@ class CodeIndex:
     dense_note: str | None = None  # why semantic ranking is off, when it is
     weights: Any = None  # per-token weights of this index's static embeddings (from its own token counts)
     _reuse: dict[str, Any] = field(default_factory=dict, repr=False)  # chunk hash -> vector, during a refresh
+    _stamp: Any = field(default=None, repr=False)  # meta.json as this object last read or wrote it
 
     @classmethod
     def open(cls, root: Path) -> CodeIndex:
@@ -125,7 +126,8 @@ class CodeIndex:
         self.directory.mkdir(parents=True, exist_ok=True)
         with open(self.directory / "lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # another process (or the background thread) waits its turn
-            self._load()
+            if self._stamp is None or self._stamp != self._meta_stamp():
+                self._load()  # another process (or thread) wrote the index since: read it again
             stats = self._scan()
             if self.model and (progress or time.monotonic() < started + embed_budget):
                 self._embed(stats, started + embed_budget)
@@ -329,7 +331,15 @@ class CodeIndex:
     # persistence: meta.json holds files and chunks; vectors-*.npy every chunk's vector in file order (zero rows
     # for files still pending); weights.npy the per-token weights
 
+    def _meta_stamp(self) -> Any:
+        try:
+            info = (self.directory / "meta.json").stat()
+        except OSError:
+            return None
+        return info.st_ino, info.st_mtime_ns, info.st_size
+
     def _load(self) -> None:
+        self._stamp = self._meta_stamp()  # before reading: a write in between only makes the next refresh read again
         try:
             meta = json.loads((self.directory / "meta.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -380,6 +390,7 @@ class CodeIndex:
                 "files": {rel: {"mtime_ns": f.mtime_ns, "size": f.size, "sha1": f.sha1, "chunks": f.chunks,
                                 "embedded": f.vectors is not None} for rel, f in self.files.items()}}
         atomic_write(self.directory / "meta.json", json.dumps(meta, separators=(",", ":")))
+        self._stamp = self._meta_stamp()  # written under the index's lock: nobody else wrote in between
         for old in [*self.directory.glob("vectors-*.npy"), *self.directory.glob("weights-*.npy")]:
             if old.name not in (vectors_name, weights_name):
                 old.unlink(missing_ok=True)
