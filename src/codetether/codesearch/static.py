@@ -230,13 +230,33 @@ class StaticEncoder:
         return (SIF / (SIF + p)).astype(np.float32)
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
-        """Each text's first MAX_TOKENS token ids (no special tokens)."""
-        heads = [_head(text) for text in texts]
-        ids = [enc.ids[:MAX_TOKENS] for enc in self.tokenizer.encode_batch(heads, add_special_tokens=False)]
-        short = [n for n, row in enumerate(ids) if len(row) < MAX_TOKENS and heads[n] is not texts[n]]
-        if short:
-            for n, enc in zip(short, self.tokenizer.encode_batch([texts[n] for n in short], add_special_tokens=False)):
-                ids[n] = enc.ids[:MAX_TOKENS]
+        """Each text's first MAX_TOKENS token ids (no special tokens), as the model's tokenizer gives them."""
+        ids: list[list[int]] = [[] for _ in texts]
+        words = [_ascii_words(text) for text in texts]
+        pieces = _word_pieces.setdefault(id(self.tokenizer), {})
+        if len(pieces) > _WORDS_KEPT:
+            pieces.clear()
+        new = sorted({word for row in words if row is not None for word in row if word not in pieces})
+        for word, enc in zip(new, self.tokenizer.encode_batch(new, add_special_tokens=False) if new else []):
+            pieces[word] = enc.ids
+        slow = []
+        for n, row in enumerate(words):
+            if row is None:
+                slow.append(n)
+                continue
+            found = ids[n]
+            for word in row:
+                found += pieces[word]
+                if len(found) >= MAX_TOKENS:
+                    del found[MAX_TOKENS:]
+                    break
+        heads = [_head(texts[n]) for n in slow]
+        for n, enc in zip(slow, self.tokenizer.encode_batch(heads, add_special_tokens=False) if slow else []):
+            ids[n] = enc.ids[:MAX_TOKENS]
+        short = [n for n, head in zip(slow, heads) if len(ids[n]) < MAX_TOKENS and head is not texts[n]]
+        for n, enc in zip(short, self.tokenizer.encode_batch([texts[n] for n in short], add_special_tokens=False)
+                          if short else []):
+            ids[n] = enc.ids[:MAX_TOKENS]
         return ids
 
     def encode_ids(self, ids: list[list[int]]) -> Any:
@@ -285,9 +305,31 @@ def flatten(ids: list[list[int]]) -> tuple[Any, Any]:
     return flat, lengths
 
 
-def _head(text: str) -> str:
-    """`text` cut at the first space or newline from HEAD_CHARS on (all of it when shorter)."""
-    if len(text) <= HEAD_CHARS:
+def _head(text: str, size: int = HEAD_CHARS) -> str:
+    """`text` cut at the first space or newline from `size` on (all of it when shorter)."""
+    if len(text) <= size:
         return text
-    cut = _CUT.search(text, HEAD_CHARS)
+    cut = _CUT.search(text, size)
     return text if cut is None else text[:cut.start()]
+
+
+# Plain ASCII text (most code) is tokenized here the way BERT's tokenizer does it: lower-cased, split at white
+# space and at each punctuation character; a word's word pieces come from the model's tokenizer once and are
+# remembered, as code repeats its words. Text with anything else (other characters, control characters, a
+# special token such as [SEP] written out) goes to the tokenizer whole.
+_ASCII_WORD = re.compile(r"[a-z0-9]+|[!-/:-@\[-`{-~]")
+_AWKWARD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\[(?:PAD|UNK|CLS|SEP|MASK)\]")
+_word_pieces: dict[int, dict[str, list[int]]] = {}  # id(tokenizer) -> word -> its token ids
+_WORDS_KEPT = 500_000
+
+
+def _ascii_words(text: str) -> list[str] | None:
+    """The first MAX_TOKENS words and punctuation marks of an ASCII text as BERT's pre-tokenizer splits it (each
+    gives one token at least), or None when the text needs the tokenizer itself."""
+    if not text.isascii() or _AWKWARD.search(text):
+        return None
+    head = _head(text, 2 * HEAD_CHARS)
+    words = _ASCII_WORD.findall(head.lower())
+    if len(words) < MAX_TOKENS and head is not text:
+        words = _ASCII_WORD.findall(text.lower())
+    return words[:MAX_TOKENS]
