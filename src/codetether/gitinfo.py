@@ -56,13 +56,16 @@ def git_lines(cwd: Path, *commands: tuple[str, ...], timeout: float = 5) -> list
 
     # Several: each one's output is followed by its exit status, behind a token nothing in the repository can know.
     token = os.urandom(12).hex()
-    script = "; ".join(f"{shlex.join(('git', *HARDENED, *args))}; printf '\\n{token} %d\\n' $?" for args in commands)
-    argv = ["git", *HARDENED, *commands[0]] if len(commands) == 1 else ["sh", "-c", script]
+    script = "".join(f"{shlex.join(('git', *HARDENED, *args))} </dev/null; printf '\\n{token} %d\\n' $?\n"
+                     for args in commands)
+    # The script goes in on stdin, read whole before anything runs: in sh's argv, or left in its stdin, a program
+    # git starts could read the token (printf is sh's own, so the token is in no process's argv either).
+    argv = ["git", *HARDENED, *commands[0]] if len(commands) == 1 else ["sh", "-c", 'eval "$(cat)"']
     try:
         wrapped = own_command(argv, cwd)
         proc = subprocess.run(wrapped.argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              env=wrapped.env, pass_fds=wrapped.pass_fds, stdin=subprocess.DEVNULL, timeout=timeout,
-                              check=False)
+                              env=wrapped.env, pass_fds=wrapped.pass_fds, timeout=timeout, check=False,
+                              input=b"" if len(commands) == 1 else script.encode())
         rest, status = proc.stdout.decode(errors="replace"), proc.returncode
     except subprocess.TimeoutExpired as exc:
         rest, status = (exc.stdout or b"").decode(errors="replace"), None  # what finished in time still counts
@@ -81,7 +84,8 @@ def git_lines(cwd: Path, *commands: tuple[str, ...], timeout: float = 5) -> list
 def project_for(cwd: Path) -> Project:
     from codetether.sandbox.own import enclosing_repository
 
-    if enclosing_repository(cwd) is None:  # git finds a repository only through a .git (GIT_DIR is not passed)
+    repository = enclosing_repository(cwd)
+    if repository is None:  # git finds a repository only through a .git (GIT_DIR is not passed)
         return Project(cwd.resolve(), f"path:{cwd.resolve()}", None)
     # The slow ones last: a timeout costs only what had not finished.
     top, branch, head, roots, status = git_lines(
@@ -90,7 +94,9 @@ def project_for(cwd: Path) -> Project:
         ("status", "--porcelain", "--untracked-files=no"))
     if top is None:
         return Project(cwd.resolve(), f"path:{cwd.resolve()}", None)
-    root = Path(top).resolve()
+    # Not git's top: the repository's config (core.worktree) decides that, and the root is where the agent's
+    # commands may write. The folder holding .git is the top whenever the config says nothing odd.
+    root = repository
     first = sorted(roots.split())[0] if roots else None
     return Project(root, f"git:{first}" if first else f"path:{root}", branch or "HEAD (detached)", bool(status),
                    head or None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 import sys
+import threading
 from typing import Any
 
 import httpx
@@ -30,8 +31,8 @@ def _load_httpcore() -> None:
     """httpcore, without the HTTP/2 stack (h2, hpack, hyperframe: ~1.3 MB, ~5 ms at every start) its package
     imports whenever h2 is installed. Its connections import that stack themselves once HTTP/2 is negotiated,
     so a client that asks for HTTP/2 still gets it; ours never do."""
-    if "httpcore" in sys.modules or "h2" in sys.modules:
-        return
+    if "httpcore" in sys.modules or "h2" in sys.modules or threading.active_count() > 1:
+        return  # with other threads about, one of them could be importing h2 while it is hidden
     sys.modules["h2"] = None  # type: ignore[assignment]  # `import h2` fails: httpcore's optional import is skipped
     try:
         import httpcore  # noqa: F401

@@ -39,7 +39,10 @@ def repo_root(path: Path) -> Path:
     if proc.returncode != 0:
         raise GitError(f"{path} is not inside a git repository; Ralph commits each passing story",
                        "Run `git init` there (and commit your starting point) first.")
-    return Path(proc.stdout.strip()).resolve()
+    from codetether.sandbox.own import enclosing_repository
+
+    # The folder holding .git, not git's top: a repository's core.worktree could point that anywhere.
+    return enclosing_repository(path) or Path(proc.stdout.strip()).resolve()
 
 
 def current_branch(root: Path) -> str | None:

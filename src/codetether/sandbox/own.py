@@ -11,17 +11,29 @@ from pathlib import Path
 from codetether.sandbox.env import tool_environment
 from codetether.sandbox.policy import FsAccess, SandboxPolicy, secret_paths
 from codetether.sandbox.probe import backend
-from codetether.sandbox.runner import Sandbox, Wrapped
+from codetether.sandbox.runner import Sandbox, SandboxUnavailable, Wrapped
+
+
+class OwnCommandRefused(SandboxUnavailable, OSError):
+    """The agent's own command may not run: no sandbox here, and the user has not opted out of needing one."""
 
 
 def own_command(argv: list[str], cwd: Path, writable: Sequence[Path] = ()) -> Wrapped:
     """`argv` read-only in `cwd`, or able to write `writable` (and their repositories' .git) only.
 
-    Where the kernel can't sandbox, it runs as it is (the user was told once when the agent started)."""
+    Where the kernel can't sandbox, it runs as it is only if the user opted in (`[sandbox] required = false` or
+    --access-mode full), as for the model's commands: a repository's filters would otherwise run on the host.
+    Else OwnCommandRefused (an OSError, which callers already meet when git can't start)."""
     env = {**tool_environment(), **({} if writable else {"GIT_OPTIONAL_LOCKS": "0"})}
-    if not backend().available:
-        return Wrapped(argv, env)
-    return _sandbox(Path(os.path.realpath(cwd)), tuple(Path(os.path.realpath(p)) for p in writable)).wrap(argv, cwd)
+    found = backend()
+    if not found.available:
+        if _unsandboxed_allowed():
+            return Wrapped(argv, env)
+        raise OwnCommandRefused(f"{argv[0]} can't run: the sandbox is unavailable ({found.problem}). To run it "
+                                "without a sandbox, the user must opt in: --access-mode full, or `[sandbox] required "
+                                "= false` in the config")
+    real = Path(os.path.realpath(cwd))  # a relative cwd would be read inside the sandbox, where it means nothing
+    return _sandbox(real, tuple(Path(os.path.realpath(p)) for p in writable)).wrap(argv, real)
 
 
 @functools.lru_cache(maxsize=64)
@@ -30,6 +42,18 @@ def _sandbox(cwd: Path, writable: tuple[Path, ...]) -> Sandbox:
     policy = SandboxPolicy(fs=FsAccess.WORKSPACE_WRITE if writable else FsAccess.READ_ONLY, root=roots[0],
                            writable_roots=roots[1:], hidden=(*secret_paths(), *_configured_hidden()), required=False)
     return Sandbox(policy)
+
+
+def _unsandboxed_allowed() -> bool:
+    """Whether the config (the command line's --access-mode included) lets commands run without a sandbox."""
+    from codetether.config.load import load
+    from codetether.errors import ConfigError
+
+    try:
+        config = load()
+        return config.get("sandbox.access_mode") == "full" or not config.get("sandbox.required")
+    except ConfigError:
+        return False  # the command reports a broken config itself
 
 
 @functools.cache

@@ -39,7 +39,8 @@ def backend() -> Backend:
 
 
 _lock = threading.Lock()
-# The trial asks for what bwrap >= 0.8 offers; an older build names the option it doesn't know, and is tried again.
+TRIALS = 2  # sandboxes tried without --disable-userns before the answer is "unavailable" for this process
+# The trial asks for what bwrap >= 0.8 offers; one that fails is tried again without it.
 _TRIAL = ("--unshare-user", "--unshare-pid", "--unshare-net", "--cap-drop", "ALL", "--ro-bind", "/", "/", "--proc",
           "/proc", "--dev", "/dev", "--die-with-parent")
 
@@ -53,9 +54,13 @@ def _probe() -> Backend:
     if not bwrap or not os.access(bwrap, os.X_OK):
         return Backend(None, f"bubblewrap (bwrap) is not installed. {INSTALL_HINT}")
     try:
+        # A bwrap that knows --disable-userns may still fail to apply it (setuid builds, a kernel that refuses):
+        # then commands run without it, as on an older bwrap, rather than failing inside every sandbox.
         trial = _trial(bwrap, "--disable-userns")
-        disable_userns = "Unknown option --disable-userns" not in trial.stderr
-        if not disable_userns:
+        disable_userns = trial.returncode == 0
+        for _ in range(TRIALS):  # a failure can be passing (EAGAIN while another sandbox forks): tried again
+            if trial.returncode == 0:
+                break
             trial = _trial(bwrap)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Backend(None, f"bubblewrap at {bwrap} could not be run ({exc})")
