@@ -54,12 +54,14 @@ def git_lines(cwd: Path, *commands: tuple[str, ...], timeout: float = 5) -> list
     gives its stripped stdout, or None on failure or when `timeout` ran out before it finished."""
     from codetether.sandbox.own import own_command
 
-    # Several: each one's output is followed by its exit status, behind a token nothing in the repository can know.
+    # Several: each one's output is followed by its exit status, behind a random token.
     token = os.urandom(12).hex()
     script = "".join(f"{shlex.join(('git', *HARDENED, *args))} </dev/null; printf '\\n{token} %d\\n' $?\n"
                      for args in commands)
-    # The script goes in on stdin, read whole before anything runs: in sh's argv, or left in its stdin, a program
-    # git starts could read the token (printf is sh's own, so the token is in no process's argv either).
+    # The script goes in on stdin, read whole before anything runs, so the token is in no process's argv (printf
+    # is sh's own) and not left in a pipe. A program git starts (a filter) could still read sh's memory where the
+    # kernel allows it and forge what follows: these answers name and describe the project, and nothing that
+    # guards anything trusts them.
     argv = ["git", *HARDENED, *commands[0]] if len(commands) == 1 else ["sh", "-c", 'eval "$(cat)"']
     try:
         wrapped = own_command(argv, cwd)

@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from tests.harness.llm_server import Reply, ToolCall
 from tests.sandbox.conftest import requires_sandbox
 
@@ -86,3 +88,59 @@ def test_the_token_framing_gits_answers_is_in_no_argv(repo: Path):
     assert seen is not None and "peek" in seen  # it did see the command lines
     assert "printf" not in seen and "symbolic-ref" not in seen  # not the script, so not its token
     assert branch in ("main", "master")
+
+
+def test_replay_reads_a_hostile_repository_inside_the_sandbox(tmp_path, outside):
+    """A partial clone whose promisor remote is a program: looking for a missing commit runs it, as the agent's
+    own git does anywhere, so it runs where it can't write (it used to run on the host, Vault token in reach)."""
+    from codetether.errors import CodetetherError
+    from codetether.session.replay import checkout
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run([*GIT, "init", "-q"], cwd=repo, check=True)
+    subprocess.run([*GIT, "commit", "-q", "--allow-empty", "-m", "root"], cwd=repo, check=True)
+    subprocess.run([*GIT, "commit", "-q", "--allow-empty", "-m", "gone"], cwd=repo, check=True)
+    gone = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    subprocess.run(["git", "reset", "-q", "--hard", "HEAD~1"], cwd=repo, check=True)
+    (repo / ".git" / "objects" / gone[:2] / gone[2:]).unlink()
+    marker, helper = outside / "fetched", repo / "fetch.sh"
+    helper.write_text(f"#!/bin/sh\necho ran > {marker}\n")
+    helper.chmod(0o755)
+    for key, value in (("core.repositoryformatversion", "1"), ("extensions.partialClone", "origin"),
+                       ("remote.origin.promisor", "true"), ("remote.origin.url", f"ext::{helper}"),
+                       ("protocol.ext.allow", "always")):
+        subprocess.run(["git", "config", key, value], cwd=repo, check=True)
+    with pytest.raises(CodetetherError, match="is not in the repository"):
+        checkout(repo, gone, tmp_path / "dest")
+    assert not marker.exists()
+
+
+def test_the_users_config_is_out_of_reach_when_the_workspace_holds_it(agent_cli, llm_server):
+    """Run in $HOME, the workspace holds the user's config, which names the MCP servers the next run starts."""
+    config = agent_cli.cwd / ".config" / "codetether-agent" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("# mine\n")
+    llm_server.script(Reply(tool_calls=[
+        ToolCall("bash", {"command": f"echo '[mcp.servers.x]' >> {config}; echo ok > here"}),
+        ToolCall("write", {"path": str(config), "content": "[mcp.servers.x]\n"})]), Reply(text="done"))
+    env = {**agent_cli.env, "XDG_CONFIG_HOME": str(agent_cli.cwd / ".config")}
+    proc = agent_cli("run", "--agent", "build", "--model", "openai/m", "--yes", "go", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert config.read_text() == "# mine\n"
+    assert (agent_cli.cwd / "here").read_text() == "ok\n"  # the rest of the workspace stays writable
+    results = [m["content"] for m in llm_server.requests[-1].body["messages"] if m["role"] == "tool"]
+    assert "your codetether configuration" in results[1], results
+
+
+def test_a_passing_probe_failure_keeps_the_sandbox_whole(tmp_path):
+    """bwrap failing once (EAGAIN while another sandbox forks) must not cost the sandbox --disable-userns."""
+    count, script = tmp_path / "count", tmp_path / "bwrap"
+    script.write_text(f"#!/bin/sh\nif [ ! -e {count} ]; then touch {count}; "
+                      "echo 'bwrap: Creating new namespace failed: Resource temporarily unavailable' >&2; exit 1; fi\n"
+                      f"exec {shutil.which('bwrap')} \"$@\"\n")
+    script.chmod(0o755)
+    probe = "from codetether.sandbox.probe import backend; b = backend(); print(b.available, b.disable_userns)"
+    out = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "CODETETHER_BWRAP": str(script)},
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "True"]

@@ -43,9 +43,14 @@ def project_files(start: Path) -> list[Path]:
 
 
 def protected_paths(*folders: Path) -> list[Path]:
-    """Where project config lives in these folders (and their repository root): what the agent must not write."""
+    """Where project config lives in these folders (and their repository root), and the user's config folder:
+    what the agent must not write."""
+    from codetether.config.paths import config_dir
+
     bases = dict.fromkeys(p for f in folders for p in (f.resolve(), project_root(f)))
-    paths = [base / name for base in bases for name in PROTECTED]
+    # And the user's own config folder, should a workspace hold it (a run in $HOME): it names the MCP servers the
+    # next run starts, unsandboxed.
+    paths = [*(base / name for base in bases for name in PROTECTED), config_dir()]
     return list(dict.fromkeys([*paths, *(Path(os.path.realpath(p)) for p in paths)]))  # and where links lead
 
 

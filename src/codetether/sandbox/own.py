@@ -24,7 +24,8 @@ def own_command(argv: list[str], cwd: Path, writable: Sequence[Path] = ()) -> Wr
     Where the kernel can't sandbox, it runs as it is only if the user opted in (`[sandbox] required = false` or
     --access-mode full), as for the model's commands: a repository's filters would otherwise run on the host.
     Else OwnCommandRefused (an OSError, which callers already meet when git can't start)."""
-    env = {**tool_environment(), **({} if writable else {"GIT_OPTIONAL_LOCKS": "0"})}
+    # No lazy fetch of missing objects: a partial clone's promisor remote names a program (ext::, a helper).
+    env = {**tool_environment(), "GIT_NO_LAZY_FETCH": "1", **({} if writable else {"GIT_OPTIONAL_LOCKS": "0"})}
     found = backend()
     if not found.available:
         if _unsandboxed_allowed():

@@ -39,7 +39,7 @@ def backend() -> Backend:
 
 
 _lock = threading.Lock()
-TRIALS = 2  # sandboxes tried without --disable-userns before the answer is "unavailable" for this process
+TRIALS = 2  # rounds of trials (with --disable-userns, then without) before an answer for this process
 # The trial asks for what bwrap >= 0.8 offers; one that fails is tried again without it.
 _TRIAL = ("--unshare-user", "--unshare-pid", "--unshare-net", "--cap-drop", "ALL", "--ro-bind", "/", "/", "--proc",
           "/proc", "--dev", "/dev", "--die-with-parent")
@@ -55,20 +55,23 @@ def _probe() -> Backend:
         return Backend(None, f"bubblewrap (bwrap) is not installed. {INSTALL_HINT}")
     try:
         # A bwrap that knows --disable-userns may still fail to apply it (setuid builds, a kernel that refuses):
-        # then commands run without it, as on an older bwrap, rather than failing inside every sandbox.
-        trial = _trial(bwrap, "--disable-userns")
-        disable_userns = trial.returncode == 0
-        for _ in range(TRIALS):  # a failure can be passing (EAGAIN while another sandbox forks): tried again
-            if trial.returncode == 0:
-                break
+        # commands then run without it, as on an older bwrap, rather than failing inside every sandbox. A failure
+        # can also be passing (EAGAIN while another sandbox forks), so the option is dropped only when it failed
+        # every time while a sandbox without it worked.
+        for _ in range(TRIALS):
+            with_option = _trial(bwrap, "--disable-userns")
+            if with_option.returncode == 0:
+                return Backend(bwrap, None, disable_userns=True)
             trial = _trial(bwrap)
+            if trial.returncode == 0 and "Unknown option --disable-userns" in with_option.stderr:
+                break  # an older bwrap: asking again changes nothing
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Backend(None, f"bubblewrap at {bwrap} could not be run ({exc})")
     if trial.returncode != 0:
         why = (trial.stderr.strip().splitlines() or ["no message"])[-1]
         return Backend(None, f"bubblewrap at {bwrap} cannot create a sandbox here ({why}); user namespaces may be "
                              "disabled (sysctl kernel.unprivileged_userns_clone=1, or an AppArmor profile for bwrap)")
-    return Backend(bwrap, None, disable_userns=disable_userns)
+    return Backend(bwrap, None, disable_userns=False)
 
 
 def _trial(bwrap: str, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -17,7 +17,6 @@ from codetether.agent.agents import get_agent
 from codetether.agent.assembly import Parts, Wiring, assemble_agent
 from codetether.config.load import Config
 from codetether.errors import CodetetherError
-from codetether.gitinfo import HARDENED
 from codetether.provider.model import CompletionRequest, CompletionResponse, Message, Usage
 from codetether.sandbox import sandbox_for
 from codetether.sandbox.policy import ACCESS_MODES
@@ -196,14 +195,21 @@ def checkout(repository: Path, commit: str, dest: Path) -> None:
     if _git(["cat-file", "-e", f"{commit}^{{commit}}"], repository, check=False):
         raise CodetetherError(f"commit {commit} (where the session started) is not in the repository {repository}",
                               "Fetch it (git fetch), or name a clone that has it with --against DIR.")
-    _git(["clone", "--quiet", "--shared", "--no-checkout", str(repository), str(dest)], repository)
-    _git(["checkout", "--quiet", "--detach", commit], dest)
+    dest.mkdir(parents=True, exist_ok=True)  # the sandbox lets git write only a folder that is there
+    # Objects linked or copied, not borrowed (--shared): the checkout's sandbox shows it `dest` alone.
+    _git(["clone", "--quiet", "--no-checkout", str(repository), str(dest)], repository, writable=(dest,))
+    _git(["checkout", "--quiet", "--detach", commit], dest, writable=(dest,))
 
 
-def _git(args: list[str], cwd: Path, check: bool = True) -> str:
-    """git's complaint ('' when it succeeded); with `check`, a failure is a clear error."""
-    proc = subprocess.run(["git", *HARDENED, *args], cwd=cwd, capture_output=True, text=True, check=False,
-                          stdin=subprocess.DEVNULL, timeout=300)
+def _git(args: list[str], cwd: Path, check: bool = True, writable: tuple[Path, ...] = ()) -> str:
+    """git's complaint ('' when it succeeded); with `check`, a failure is a clear error. Sandboxed like all the
+    agent's own git: the repository is the model's work, and its config can make git run programs."""
+    from codetether.gitinfo import run_git
+
+    try:
+        proc = run_git(cwd, *args, timeout=300, writable=writable)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        proc = subprocess.CompletedProcess(args, 1, "", str(exc))
     if proc.returncode == 0:
         return ""
     problem = proc.stderr.strip() or f"exit {proc.returncode}"

@@ -128,13 +128,16 @@ class ToolContext:
     def before_write(self, path: Path) -> None:
         """Refuse the project's own config (codetether.toml, .codetether/): the agent must not plant settings or
         skills for the next run. Then let the snapshot hook see the file."""
+        from codetether.config.paths import config_dir
         from codetether.config.project import protected_paths
 
         real = Path(os.path.realpath(path))
         for guarded in protected_paths(self.root, self.cwd or self.root):
             if real == guarded or guarded in real.parents:
-                raise PermissionDenied(f"'{self.display(real)}' is codetether's project configuration "
-                                       f"({guarded.name}); the agent may not write it, only the user can")
+                what = "your codetether configuration" if guarded == config_dir() else \
+                    "codetether's project configuration"
+                raise PermissionDenied(f"'{self.display(real)}' is {what} ({guarded.name}); the agent may not "
+                                       "write it, only the user can")
         if self.on_file_change is not None:
             self.on_file_change(path)
 
