@@ -1,9 +1,8 @@
 """Re-ranking a search's best few chunks with the MiniLM transformer itself: the static vectors that rank the whole
 index average tokens seen alone, while the transformer reads each token in its context. Running it over every
-chunk is what made indexing slow (~40 ms a chunk at 128 tokens); over the best thirty, the first 48 tokens of each
-as chunker.reading_text lays it out (name, docstring, bare signature), it costs ~0.15 s a search. The first stage
-alone finds 36 of bench/codesearch.py's 64 tuned-on and held-out answers in its top 5; re-ranked, 49, where the
-transformer over every chunk fused with BM25 (the ranking before static vectors) found 43 (see bench/RESULTS.md).
+chunk is what made indexing slow (~20-40 ms a chunk at 128 tokens); over the best thirty, the first 48 tokens of
+each as chunker.reading_text lays it out (name, docstring, bare signature), it costs ~0.15 s a search.
+bench/codesearch.py measures what each stage finds (figures in bench/RESULTS.md).
 
 Vectors computed here are kept in memory (by chunk text hash) for later searches of the same process."""
 
