@@ -626,6 +626,13 @@ def run(work: Path, args: argparse.Namespace) -> int:
              f"{p.get('token_ms', float('nan')):.2f}") for core, p in probes.items()])
     emit("codesearch cold build, token table cached (s)", [warm["total_s"]], "s", key="codesearch_cold_s")
     emit("codesearch cold build, first ever (s)", [first["total_s"]], "s", key="codesearch_first_s")
+    if cost:
+        emit("codesearch: MiniLM over every chunk / first-ever build (x)", [cost["minilm_wall_s"] / first["total_s"]],
+             "x", 10.0, higher_is_better=True, key="codesearch_speedup")
+        untuned = [q for name, found in zip(SETS, split(scores[TOOL])) if name[0] in NEVER_TUNED for q in found]
+        before = [q for name, found in zip(SETS, split(scores[BEFORE])) if name[0] in NEVER_TUNED for q in found]
+        emit("codesearch recall@5, never-tuned questions (found)", [sum(untuned)], "found", float(sum(before)),
+             higher_is_better=True, key="codesearch_recall")
     return 0
 
 

@@ -34,7 +34,8 @@ ROWS = [("python_ms", "{:.1f}"), ("version_ms", "{:.1f}"), ("help_ms", "{:.1f}")
         ("req_bytes_full", "{:,.0f}"), ("req_tokens_full", "{:,.0f}"), ("step_ms", "{:.1f}"),
         ("steps_wall_s", "{:.3f}"), ("tui_mb", "{:.1f}"), ("tui_paint_ms", "{:.1f}"), ("tui_key_p99_ms", "{:.1f}"),
         ("tui_key_max_ms", "{:.1f}"), ("swarm_mb", "{:.0f}"), ("swarm_spawn_ms", "{:.3f}"),
-        ("codesearch_cold_s", "{:.2f}"), ("codesearch_first_s", "{:.2f}"), ("repair_score", "{:.0f}"), ("repair_score_off", "{:.0f}"), ("repair_requests", "{:.0f}"),
+        ("codesearch_cold_s", "{:.2f}"), ("codesearch_first_s", "{:.2f}"), ("codesearch_speedup", "{:.1f}"),
+        ("codesearch_recall", "{:.0f}"), ("repair_score", "{:.0f}"), ("repair_score_off", "{:.0f}"), ("repair_requests", "{:.0f}"),
         ("repair_requests_off", "{:.0f}"), ("acp_first_chunk_s", "{:.3f}"), ("acp_prompt_chunk_s", "{:.3f}"),
         ("sandbox_ms", "{:.1f}"), ("serve_p50_s", "{:.3f}")]
 
