@@ -9,7 +9,6 @@ import hashlib
 import io
 import json
 import os
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,15 +18,14 @@ from codetether.codesearch.bm25 import document_tokens
 from codetether.codesearch.chunker import Chunk, chunk_file, embedding_text, reading_text
 from codetether.codesearch.embed import unavailable_reason
 from codetether.codesearch.rerank import DEPTH, read_query, rerank
+from codetether.codesearch.sources import candidates
 from codetether.codesearch.static import MODEL_NAME
 from codetether.config.paths import data_dir
 from codetether.sandbox import beneath
 from codetether.tool.support.fsutil import atomic_write, is_binary
-from codetether.tool.support.ignore import IgnoreMatcher, walk_files
 
 INDEX_VERSION = 2
 MAX_FILES = 10_000
-MAX_FILE_BYTES = 512 * 1024
 RRF_K = 60
 # The static vectors' say in the first stage against BM25's (1), read with the query's static vector and with
 # its transformer vector: at half weight each, the top 30 holds 102 of bench/codesearch.py's 114 answers (BM25 and
@@ -38,16 +36,6 @@ DENSE_DEPTH = 200  # each meaning-based ranking's say ends here (whatever the li
 EMBED_BUDGET_SECS = 1.0  # embedding done inside a search's refresh; the rest goes on in the background
 BACKGROUND_SLICE_SECS = 1.0  # how long one background pass holds the index lock
 EMBED_BATCH = 256  # chunks encoded together
-CODE_SUFFIXES = frozenset("""
-.py .pyi .js .jsx .mjs .cjs .ts .tsx .mts .go .rs .java .kt .kts .scala .rb .php .c .h .cc .cpp .cxx .hpp .cs
-.swift .m .sh .bash .zsh .lua .pl .r .jl .ex .exs .erl .hs .ml .clj .dart .sql .proto .graphql .vue .svelte
-.html .css .scss .md .rst .txt .toml .yaml .yml .ini .cfg .json .tf .nix .zig
-""".split())
-SKIP_NAMES = frozenset({"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "Cargo.lock", "poetry.lock",
-                        "uv.lock", "go.sum", "composer.lock", "Gemfile.lock"})
-SKIP_DIRS = frozenset({"node_modules", ".venv", "venv", "__pycache__", ".mypy_cache", ".pytest_cache",
-                       ".ruff_cache", ".tox", ".nox", ".idea", ".vscode"})
-
 
 def index_directory(root: Path) -> Path:
     digest = hashlib.sha256(str(root).encode()).hexdigest()[:16]
@@ -89,13 +77,6 @@ class _File:
     chunks: list[dict[str, Any]]  # name, kind, start, end, tokens (BM25 counts), h (hash of the embedded text)
     vectors: Any = None  # numpy rows, one per chunk; None while pending or without embeddings
     texts: list[str] | None = field(default=None, repr=False)  # what to embed, while pending (memory only)
-
-
-class _Matcher(IgnoreMatcher):
-    def ignored(self, path: Path, is_dir: bool) -> bool:
-        if is_dir and (path.name in SKIP_DIRS or (path / "pyvenv.cfg").exists()):
-            return True  # dependencies and virtualenvs, even when no .gitignore names them
-        return super().ignored(path, is_dir)
 
 
 @dataclass
@@ -146,18 +127,10 @@ class CodeIndex:
         stats = RefreshStats()
         current: dict[str, _File] = {}
         reuse: dict[str, Any] = {}  # chunk text hash -> vector, from files that changed
-        for path in walk_files(self.root, _Matcher(self.root)):
-            if path.suffix.lower() not in CODE_SUFFIXES or path.name in SKIP_NAMES:
-                continue
+        for path, info in candidates(self.root):
             if len(current) >= MAX_FILES:
                 stats.capped = True
                 break
-            try:
-                info = path.stat()
-            except OSError:
-                continue
-            if info.st_size > MAX_FILE_BYTES:
-                continue
             rel = path.relative_to(self.root).as_posix()
             old = self.files.get(rel)
             if old and old.mtime_ns == info.st_mtime_ns and old.size == info.st_size:
@@ -420,37 +393,3 @@ def _in_scope(rel: str, prefix: str, pattern: Any) -> bool:
     if prefix and rel != prefix and not rel.startswith(prefix.rstrip("/") + "/"):
         return False
     return pattern is None or bool(pattern.fullmatch(rel))
-
-
-# ----- background filling: a search returns at once; the vectors it lacked are computed in this process
-
-
-_builders: dict[str, threading.Thread] = {}
-_builders_lock = threading.Lock()
-
-
-def fill_in_background(root: Path) -> None:
-    """Embed what is pending for `root` in a daemon thread (one per root), saving as it goes: a process that
-    ends early leaves the rest to the next search."""
-    key = str(root)
-    with _builders_lock:
-        running = _builders.get(key)
-        if running is not None and running.is_alive():
-            return
-        thread = threading.Thread(target=_fill, args=(root,), name="codesearch-embed", daemon=True)
-        _builders[key] = thread
-        thread.start()
-
-
-def _fill(root: Path) -> None:
-    index = CodeIndex.open(root)
-    while True:
-        stats = index.refresh(embed_budget=BACKGROUND_SLICE_SECS, progress=True)
-        progress = stats.embedded_chunks or stats.distilled_tokens or stats.changed_files
-        if not stats.pending_chunks or index.model is None or not progress:
-            return
-
-
-def background_running(root: Path) -> bool:
-    thread = _builders.get(str(root))
-    return thread is not None and thread.is_alive()

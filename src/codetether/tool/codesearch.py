@@ -45,7 +45,8 @@ async def run(args: dict[str, Any], ctx: ToolContext) -> ToolResult:
 
 
 def _search(ctx: ToolContext, root: Path, query: str, limit: int, prefix: str, pattern: Any) -> ToolResult:
-    from codetether.codesearch.index import CodeIndex, fill_in_background
+    from codetether.codesearch.background import fill_in_background
+    from codetether.codesearch.index import CodeIndex
 
     index = CodeIndex.open(root)
     stats = index.refresh()
