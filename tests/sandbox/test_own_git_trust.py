@@ -144,3 +144,16 @@ def test_a_passing_probe_failure_keeps_the_sandbox_whole(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "CODETETHER_BWRAP": str(script)},
                          capture_output=True, text=True, check=True).stdout.split()
     assert out == ["True", "True"]
+
+
+def test_a_missing_user_config_folder_cannot_be_created_in_the_workspace(agent_cli, llm_server):
+    folder = agent_cli.cwd / ".config" / "codetether-agent"
+    folder.parent.mkdir()
+    llm_server.script(Reply(tool_calls=[ToolCall("bash", {
+        "command": f"mkdir -p {folder}; echo '[mcp.servers.x]' > {folder}/config.toml; echo ok > here"})]),
+        Reply(text="done"))
+    env = {**agent_cli.env, "XDG_CONFIG_HOME": str(folder.parent)}
+    proc = agent_cli("run", "--agent", "build", "--model", "openai/m", "go", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert not (folder / "config.toml").exists()
+    assert (agent_cli.cwd / "here").read_text() == "ok\n"

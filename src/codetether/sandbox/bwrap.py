@@ -107,11 +107,16 @@ def _no_sockets(network: bool) -> list[str]:
     return argv
 
 
+# Protected folders that, when missing, get an empty read-only one so that no command creates them: a project's
+# .codetether and the user's config folder (in a workspace that holds it, a run in $HOME).
+_GUARDED_FOLDERS = (".codetether", "codetether-agent")
+
+
 def _protect(policy: SandboxPolicy) -> list[str]:
-    """codetether's project config read-only over the writable workspace. A missing .codetether directory gets an
-    empty read-only one (bwrap leaves its empty mount point behind, which git does not list), so a command can't
-    create it either; a missing codetether.toml is left alone: no file appears in the project, and a project file
-    can't widen what the agent may do in any case."""
+    """codetether's project config and the user's config folder read-only over the writable workspace. A missing
+    guarded folder gets an empty read-only one (bwrap leaves its empty mount point behind, which git does not
+    list), so a command can't create it either; a missing codetether.toml is left alone: no file appears in the
+    project, and a project file can't widen what the agent may do in any case."""
     argv: list[str] = []
     writable = [w for w in map(_real, policy.writable) if w is not None]
     for path in dict.fromkeys(policy.protected):
@@ -121,7 +126,7 @@ def _protect(policy: SandboxPolicy) -> list[str]:
             continue
         parent = _real(path.parent)
         target = str(parent / path.name) if parent is not None else ""
-        if path.name == ".codetether" and not path.is_symlink() and parent is not None and target not in argv \
+        if path.name in _GUARDED_FOLDERS and not path.is_symlink() and parent is not None and target not in argv \
                 and any(parent == w or w in parent.parents for w in writable):
             argv += ["--tmpfs", target, "--remount-ro", target]
     return argv
