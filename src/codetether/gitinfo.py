@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,20 +53,25 @@ def git_lines(cwd: Path, *commands: tuple[str, ...], timeout: float = 5) -> list
     gives its stripped stdout, or None on failure or when `timeout` ran out before it finished."""
     from codetether.sandbox.own import own_command
 
-    # Several: each one's output is followed by its exit status, behind a random token.
-    token = os.urandom(12).hex()
-    script = "".join(f"{shlex.join(('git', *HARDENED, *args))} </dev/null; printf '\\n{token} %d\\n' $?\n"
-                     for args in commands)
-    # The script goes in on stdin, read whole before anything runs, so the token is in no process's argv (printf
-    # is sh's own) and not left in a pipe. A program git starts (a filter) could still read sh's memory where the
-    # kernel allows it and forge what follows: these answers name and describe the project, and nothing that
-    # guards anything trusts them.
-    argv = ["git", *HARDENED, *commands[0]] if len(commands) == 1 else ["sh", "-c", 'eval "$(cat)"']
+    if len(commands) == 1:
+        argv, script = None, b""
+    else:
+        # Several: each one's output is followed by its exit status, behind a random token. The script goes in on
+        # stdin, read whole before anything runs, so the token is in no process's argv (printf is sh's own) and
+        # not left in a pipe. A program git starts (a filter) could still read sh's memory where the kernel allows
+        # it and forge what follows: these answers name and describe the project, and nothing that guards
+        # anything trusts them.
+        import shlex
+
+        token = os.urandom(12).hex()
+        script = "".join(f"{shlex.join(('git', *HARDENED, *args))} </dev/null; printf '\\n{token} %d\\n' $?\n"
+                         for args in commands).encode()
+        argv = ["sh", "-c", 'eval "$(cat)"']
     try:
-        wrapped = own_command(argv, cwd)
+        wrapped = git_command(commands[0], cwd) if argv is None else own_command(argv, cwd)
         proc = subprocess.run(wrapped.argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                               env=wrapped.env, pass_fds=wrapped.pass_fds, timeout=timeout, check=False,
-                              input=b"" if len(commands) == 1 else script.encode())
+                              input=script)
         rest, status = proc.stdout.decode(errors="replace"), proc.returncode
     except subprocess.TimeoutExpired as exc:
         rest, status = (exc.stdout or b"").decode(errors="replace"), None  # what finished in time still counts

@@ -157,3 +157,9 @@ def test_a_missing_user_config_folder_cannot_be_created_in_the_workspace(agent_c
     assert proc.returncode == 0, proc.stderr
     assert not (folder / "config.toml").exists()
     assert (agent_cli.cwd / "here").read_text() == "ok\n"
+
+
+def test_the_agents_own_git_never_fetches_missing_objects(repo: Path):
+    """GIT_NO_LAZY_FETCH reaches git inside the sandbox (a partial clone's promisor remote names a program)."""
+    [seen] = git_lines(repo, ("-c", "alias.env=!env", "env"))
+    assert seen is not None and "GIT_NO_LAZY_FETCH=1" in seen.splitlines()

@@ -249,12 +249,12 @@ class CodeIndex:
         bm25 = shared(str(self.root), scope, lambda: (c["tokens"] for _, c, _ in entries)).scores(tokenize(query))
         ranks: dict[int, list[int | None]] = {n: [rank, None] for rank, n in
                                               enumerate(sorted(bm25, key=lambda n: -bm25[n]), 1)}
-        fused = {n: 1.0 / (RRF_K + pair[0]) for n, pair in ranks.items() if pair[0]}
+        fused = {n: 1.0 / (RRF_K + rank) for n, (rank, _) in ranks.items() if rank is not None}
         query_vector = None
         if self.model:
             query_vector = read_query(query)
             if self.weights is not None:
-                self._add_dense(query, query_vector, entries, DENSE_DEPTH, ranks, fused)
+                self._add_dense(query, query_vector, entries, ranks, fused)
         best = sorted(fused, key=lambda n: (-fused[n], n))[:max(limit, DEPTH)]
         model_ranks: dict[int, int] = {}
         if query_vector is not None and best:  # the transformer reads the best few in context; the rest keep order
@@ -269,7 +269,7 @@ class CodeIndex:
                 for n in best[:limit]]
 
     def _add_dense(self, query: str, query_vector: Any, entries: list[tuple[str, dict[str, Any], int]],
-                   depth: int, ranks: dict[int, list[int | None]], fused: dict[int, float]) -> None:
+                   ranks: dict[int, list[int | None]], fused: dict[int, float]) -> None:
         """Fuse in the static vectors' rankings of the embedded entries: for the query's static vector and for
         its transformer vector (`ranks` keeps the first's rank for the hit)."""
         import numpy as np
@@ -290,7 +290,7 @@ class CodeIndex:
                            count=len(numbers))
         static_query = StaticEncoder(self.weights).encode([query])[0]
         for weight, vector in ((STATIC_WEIGHT, static_query), (MODEL_QUERY_WEIGHT, query_vector)):
-            for rank, k in enumerate(view.ranking(vector, depth, rows), 1):
+            for rank, k in enumerate(view.ranking(vector, DENSE_DEPTH, rows), 1):
                 n = numbers[k]
                 if vector is static_query:
                     ranks.setdefault(n, [None, None])[1] = rank

@@ -233,9 +233,10 @@ class StaticEncoder:
         """Each text's first MAX_TOKENS token ids (no special tokens), as the model's tokenizer gives them."""
         ids: list[list[int]] = [[] for _ in texts]
         words = [_ascii_words(text) for text in texts]
-        pieces = _word_pieces.setdefault(id(self.tokenizer), {})
-        if len(pieces) > _WORDS_KEPT:
-            pieces.clear()
+        global _word_pieces
+        if len(_word_pieces) > _WORDS_KEPT:
+            _word_pieces = {}  # a new dict, not clear(): another thread may be reading the words it just added
+        pieces = _word_pieces
         new = sorted({word for row in words if row is not None for word in row if word not in pieces})
         for word, enc in zip(new, self.tokenizer.encode_batch(new, add_special_tokens=False) if new else []):
             pieces[word] = enc.ids
@@ -319,7 +320,7 @@ def _head(text: str, size: int = HEAD_CHARS) -> str:
 # special token such as [SEP] written out) goes to the tokenizer whole.
 _ASCII_WORD = re.compile(r"[a-z0-9]+|[!-/:-@\[-`{-~]")
 _AWKWARD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\[(?:PAD|UNK|CLS|SEP|MASK)\]")
-_word_pieces: dict[int, dict[str, list[int]]] = {}  # id(tokenizer) -> word -> its token ids
+_word_pieces: dict[str, list[int]] = {}  # word -> its token ids (the one packaged model's tokenizer)
 _WORDS_KEPT = 500_000
 
 

@@ -35,14 +35,14 @@ def _ok(root: Path, *args: str) -> str:
 
 
 def repo_root(path: Path) -> Path:
-    proc = _git(path, "rev-parse", "--show-toplevel")
-    if proc.returncode != 0:
-        raise GitError(f"{path} is not inside a git repository; Ralph commits each passing story",
-                       "Run `git init` there (and commit your starting point) first.")
+    """The folder holding .git, not git's top: a repository's core.worktree could point that anywhere."""
     from codetether.sandbox.own import enclosing_repository
 
-    # The folder holding .git, not git's top: a repository's core.worktree could point that anywhere.
-    return enclosing_repository(path) or Path(proc.stdout.strip()).resolve()
+    root = enclosing_repository(path)
+    if root is None or _git(path, "rev-parse", "--show-toplevel").returncode != 0:
+        raise GitError(f"{path} is not inside a git repository; Ralph commits each passing story",
+                       "Run `git init` there (and commit your starting point) first.")
+    return root
 
 
 def current_branch(root: Path) -> str | None:

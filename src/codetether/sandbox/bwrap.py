@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from codetether.config.paths import APP
 from codetether.sandbox.policy import FsAccess, SandboxPolicy
 from codetether.sandbox.probe import Backend
 
@@ -109,7 +110,7 @@ def _no_sockets(network: bool) -> list[str]:
 
 # Protected folders that, when missing, get an empty read-only one so that no command creates them: a project's
 # .codetether and the user's config folder (in a workspace that holds it, a run in $HOME).
-_GUARDED_FOLDERS = (".codetether", "codetether-agent")
+_GUARDED_FOLDERS = (".codetether", APP)
 
 
 def _protect(policy: SandboxPolicy) -> list[str]:

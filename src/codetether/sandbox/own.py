@@ -8,7 +8,6 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from codetether.sandbox.env import tool_environment
 from codetether.sandbox.policy import FsAccess, SandboxPolicy, secret_paths
 from codetether.sandbox.probe import backend
 from codetether.sandbox.runner import Sandbox, SandboxUnavailable, Wrapped
@@ -25,26 +24,26 @@ def own_command(argv: list[str], cwd: Path, writable: Sequence[Path] = ()) -> Wr
     --access-mode full), as for the model's commands: a repository's filters would otherwise run on the host.
     Else OwnCommandRefused (an OSError, which callers already meet when git can't start)."""
     # No lazy fetch of missing objects: a partial clone's promisor remote names a program (ext::, a helper).
-    env = {**tool_environment(), "GIT_NO_LAZY_FETCH": "1", **({} if writable else {"GIT_OPTIONAL_LOCKS": "0"})}
-    found = backend()
-    if not found.available:
-        if _unsandboxed_allowed():
-            return Wrapped(argv, env)
-        raise OwnCommandRefused(f"{argv[0]} can't run: the sandbox is unavailable ({found.problem}). To run it "
-                                "without a sandbox, the user must opt in: --access-mode full, or `[sandbox] required "
-                                "= false` in the config")
+    extra = {"GIT_NO_LAZY_FETCH": "1", **({} if writable else {"GIT_OPTIONAL_LOCKS": "0"})}
     real = Path(os.path.realpath(cwd))  # a relative cwd would be read inside the sandbox, where it means nothing
-    return _sandbox(real, tuple(Path(os.path.realpath(p)) for p in writable)).wrap(argv, real)
+    unsandboxed_ok = not backend().available and _unsandboxed_allowed()  # the config is read only where it counts
+    sandbox = _sandbox(real, tuple(Path(os.path.realpath(p)) for p in writable), unsandboxed_ok)
+    try:
+        return sandbox.wrap(argv, real, extra)
+    except SandboxUnavailable as exc:
+        raise OwnCommandRefused(str(exc)) from None
 
 
 @functools.lru_cache(maxsize=64)
-def _sandbox(cwd: Path, writable: tuple[Path, ...]) -> Sandbox:
+def _sandbox(cwd: Path, writable: tuple[Path, ...], unsandboxed_ok: bool) -> Sandbox:
     roots = writable or (_repository(cwd),)
     policy = SandboxPolicy(fs=FsAccess.WORKSPACE_WRITE if writable else FsAccess.READ_ONLY, root=roots[0],
-                           writable_roots=roots[1:], hidden=(*secret_paths(), *_configured_hidden()), required=False)
+                           writable_roots=roots[1:], hidden=(*secret_paths(), *_configured_hidden()),
+                           required=not unsandboxed_ok)
     return Sandbox(policy)
 
 
+@functools.cache
 def _unsandboxed_allowed() -> bool:
     """Whether the config (the command line's --access-mode included) lets commands run without a sandbox."""
     from codetether.config.load import load

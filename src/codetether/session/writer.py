@@ -27,12 +27,12 @@ class SessionWriter:
         self.path, self._connect = path, connect
         self._queue: queue.SimpleQueue[tuple[Statements | Reader, Future[Any]] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._failed: BaseException | None = None  # the first refused write, raised at the next flush
+        self._failed: BaseException | None = None  # the first refused write, raised by the next raise_refused
         self._lock = threading.Lock()
 
     def submit(self, statements: Statements, waited: bool = False) -> Future[Any]:
         """Queue one atomic group of statements; the future says when (and whether) it was committed. A write
-        nobody waits for (`waited` False) that fails is raised by the next flush instead."""
+        nobody waits for (`waited` False) that fails is raised by the next raise_refused instead."""
         future = self._put(statements)
         if not waited:
             future.add_done_callback(self._remember)

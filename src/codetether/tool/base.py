@@ -126,16 +126,16 @@ class ToolContext:
         return self.root if _within(path, self.root) else None
 
     def before_write(self, path: Path) -> None:
-        """Refuse the project's own config (codetether.toml, .codetether/): the agent must not plant settings or
-        skills for the next run. Then let the snapshot hook see the file."""
+        """Refuse codetether's config (the project's codetether.toml and .codetether/, the user's config folder):
+        the agent must not plant settings or skills for the next run. Then let the snapshot hook see the file."""
         from codetether.config.paths import config_dir
         from codetether.config.project import protected_paths
 
         real = Path(os.path.realpath(path))
         for guarded in protected_paths(self.root, self.cwd or self.root):
             if real == guarded or guarded in real.parents:
-                what = "your codetether configuration" if guarded == config_dir() else \
-                    "codetether's project configuration"
+                mine = guarded in (config_dir(), Path(os.path.realpath(config_dir())))  # or where its link leads
+                what = "your codetether configuration" if mine else "codetether's project configuration"
                 raise PermissionDenied(f"'{self.display(real)}' is {what} ({guarded.name}); the agent may not "
                                        "write it, only the user can")
         if self.on_file_change is not None:

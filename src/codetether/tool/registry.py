@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import sys
 from collections.abc import Iterable
 
 from codetether.provider.model import ToolDefinition
@@ -49,10 +48,9 @@ ON_DEMAND = frozenset({"a2a", "prd", "ralph", "rlm", "swarm", "task", "skill", "
 LOADER = "tool_load"
 
 
+@functools.cache  # every agent asks for ~20
 def load_tool(name: str) -> Tool:
-    path = f"codetether.tool.{CORE_TOOLS[name]}"
-    module = sys.modules.get(path) or importlib.import_module(path)  # every agent asks for ~20: skip the machinery
-    return module.TOOL
+    return importlib.import_module(f"codetether.tool.{CORE_TOOLS[name]}").TOOL
 
 
 class ToolSet:
