@@ -117,20 +117,53 @@ def _protect(policy: SandboxPolicy) -> list[str]:
     """codetether's project config and the user's config folder read-only over the writable workspace. A missing
     guarded folder gets an empty read-only one (bwrap leaves its empty mount point behind, which git does not
     list), so a command can't create it either; a missing codetether.toml is left alone: no file appears in the
-    project, and a project file can't widen what the agent may do in any case."""
+    project, and a project file can't widen what the agent may do in any case. Every folder between a writable
+    root and a guarded path is pinned (bound over itself, made first where missing): a mount point can't be
+    renamed or removed, so a command can't move `.config` away and make a new `.config/codetether-agent`."""
     argv: list[str] = []
     writable = [w for w in map(_real, policy.writable) if w is not None]
+    done: set[str] = set()
     for path in dict.fromkeys(policy.protected):
-        real = _real(path)
-        if real is not None:
-            argv += ["--ro-bind", str(real), str(real)]
+        target = _resolved(path)
+        if target is None or str(target) in done:
             continue
-        parent = _real(path.parent)
-        target = str(parent / path.name) if parent is not None else ""
-        if path.name in _GUARDED_FOLDERS and not path.is_symlink() and parent is not None and target not in argv \
-                and any(parent == w or w in parent.parents for w in writable):
-            argv += ["--tmpfs", target, "--remount-ro", target]
+        exists = target.exists()
+        if not exists and (path.name not in _GUARDED_FOLDERS or path.is_symlink()):
+            continue
+        root = next((w for w in writable if w in target.parents), None)
+        if not exists and root is None:
+            continue  # outside every writable root: no command can create it
+        for folder in reversed(target.parents if root is not None else ()):
+            if root in folder.parents and str(folder) not in done:
+                argv += _pinned(folder)
+                done.add(str(folder))
+        argv += ["--ro-bind", str(target), str(target)] if exists else \
+            ["--tmpfs", str(target), "--remount-ro", str(target)]
+        done.add(str(target))
     return argv
+
+
+def _pinned(folder: Path) -> list[str]:
+    """`folder` bound over itself, made first if missing (as bwrap makes a mount point: it could not bind what is
+    not there yet); where it can't be made, an empty throwaway one, a mount point all the same."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return ["--tmpfs", str(folder)]
+    return ["--bind", str(folder), str(folder)]
+
+
+def _resolved(path: Path) -> Path | None:
+    """`path` with the links of its existing part resolved and its missing part appended; None when a link on the
+    way leads nowhere."""
+    missing: list[str] = []
+    while not os.path.lexists(path):
+        if path.parent == path:
+            return None
+        missing.insert(0, path.name)
+        path = path.parent
+    real = _real(path)
+    return None if real is None else real.joinpath(*missing)
 
 
 def _hide(paths: list[Path]) -> list[str]:

@@ -39,8 +39,17 @@ def _sandbox(cwd: Path, writable: tuple[Path, ...], unsandboxed_ok: bool) -> San
     roots = writable or (_repository(cwd),)
     policy = SandboxPolicy(fs=FsAccess.WORKSPACE_WRITE if writable else FsAccess.READ_ONLY, root=roots[0],
                            writable_roots=roots[1:], hidden=(*secret_paths(), *_configured_hidden()),
-                           required=not unsandboxed_ok)
+                           required=not unsandboxed_ok, protected=_user_config() if writable else ())
     return Sandbox(policy)
+
+
+def _user_config() -> tuple[Path, ...]:
+    """The user's config folder, should a repository git may write hold it (a dotfiles repository in $HOME): it
+    names the MCP servers the next run starts unsandboxed, and a repository's filter would write it otherwise. (Not
+    the project's own config: a replay's checkout writes the .codetether a commit holds.)"""
+    from codetether.config.paths import config_dir
+
+    return tuple(dict.fromkeys((config_dir(), Path(os.path.realpath(config_dir())))))
 
 
 @functools.cache
