@@ -152,3 +152,36 @@ def test_without_a_sandbox_no_caller_runs_git_on_the_host(repo: Path, tmp_path: 
         assert not marker.exists()
     finally:
         marker.unlink(missing_ok=True)
+
+
+@requires_sandbox
+@pytest.mark.xfail(strict=True, reason="open: a mount can't pin a link; the config folder behind a linked .config "
+                                       "in a $HOME workspace can be re-pointed")
+def test_a_linked_config_parent_cannot_be_re_pointed(isolated_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from codetether.config.paths import config_file
+    from codetether.sandbox import sandbox_for
+
+    home = tmp_path / "home"
+    subprocess.run(["git", "init", "-q", str(home)], check=True)
+    (home / "dotfiles" / "config" / "codetether-agent").mkdir(parents=True)
+    (home / "dotfiles" / "config" / "codetether-agent" / "config.toml").write_text("# mine\n")
+    (home / ".config").symlink_to("dotfiles/config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    _run_in(sandbox_for(None, home), home, "rm .config && mkdir -p evil/codetether-agent && ln -s evil .config && "
+                                           f"printf '{PLANT}' > evil/codetether-agent/config.toml")
+    assert config_file().read_text() == "# mine\n"
+
+
+@requires_sandbox
+@pytest.mark.xfail(strict=True, reason="open: the agent's writable git does not keep the project's .codetether "
+                                       "read-only (a replay's checkout must write it; Ralph's and the swarm's should keep it)")
+def test_the_agents_writable_git_cannot_plant_project_skills(repo: Path, isolated_env):
+    """The model can't write .codetether, but its clean filter, run by Ralph's `git add -A`, can."""
+    from codetether.ralph import git as ralph
+    from codetether.sandbox import own
+
+    own._sandbox.cache_clear()
+    skill = repo / ".codetether" / "skills" / "x" / "SKILL.md"
+    _plant_clean_filter(repo, f"mkdir -p {skill.parent} && echo planted > {skill}")
+    ralph.commit_all(repo, "story")
+    assert not skill.exists()
