@@ -28,20 +28,21 @@ class Project:
         return (self.id,) if self.id == path_id else (self.id, path_id)
 
 
-def run_git(cwd: Path, *args: str, timeout: float = 60,
-            writable: Sequence[Path] = ()) -> subprocess.CompletedProcess[str]:
-    """One git command, sandboxed (read-only unless `writable` names what it may change), its output captured
-    and no stdin; OSError and TimeoutExpired are the caller's."""
-    wrapped = git_command(args, cwd, writable)
+def run_git(cwd: Path, *args: str, timeout: float = 60, writable: Sequence[Path] = (),
+            config_writable: bool = False) -> subprocess.CompletedProcess[str]:
+    """One git command, sandboxed (read-only unless `writable` names what it may change; own_command), its output
+    captured and no stdin; OSError and TimeoutExpired are the caller's."""
+    wrapped = git_command(args, cwd, writable, config_writable)
     return subprocess.run(wrapped.argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=wrapped.env,
                           pass_fds=wrapped.pass_fds, stdin=subprocess.DEVNULL, check=False)
 
 
-def git_command(args: Sequence[str], cwd: Path, writable: Sequence[Path] = ()) -> Wrapped:
+def git_command(args: Sequence[str], cwd: Path, writable: Sequence[Path] = (),
+                config_writable: bool = False) -> Wrapped:
     """git as the agent runs it: in the sandbox, with hooks and the fsmonitor off even where there is none."""
     from codetether.sandbox.own import own_command
 
-    return own_command(["git", *HARDENED, *args], cwd, writable)
+    return own_command(["git", *HARDENED, *args], cwd, writable, config_writable=config_writable)
 
 
 # Settings a repository's own config can't override from the command line's precedence.

@@ -155,28 +155,8 @@ def test_without_a_sandbox_no_caller_runs_git_on_the_host(repo: Path, tmp_path: 
 
 
 @requires_sandbox
-@pytest.mark.xfail(strict=True, reason="open: a mount can't pin a link; the config folder behind a linked .config "
-                                       "in a $HOME workspace can be re-pointed")
-def test_a_linked_config_parent_cannot_be_re_pointed(isolated_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from codetether.config.paths import config_file
-    from codetether.sandbox import sandbox_for
-
-    home = tmp_path / "home"
-    subprocess.run(["git", "init", "-q", str(home)], check=True)
-    (home / "dotfiles" / "config" / "codetether-agent").mkdir(parents=True)
-    (home / "dotfiles" / "config" / "codetether-agent" / "config.toml").write_text("# mine\n")
-    (home / ".config").symlink_to("dotfiles/config")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    _run_in(sandbox_for(None, home), home, "rm .config && mkdir -p evil/codetether-agent && ln -s evil .config && "
-                                           f"printf '{PLANT}' > evil/codetether-agent/config.toml")
-    assert config_file().read_text() == "# mine\n"
-
-
-@requires_sandbox
-@pytest.mark.xfail(strict=True, reason="open: the agent's writable git does not keep the project's .codetether "
-                                       "read-only (a replay's checkout must write it; Ralph's and the swarm's should keep it)")
 def test_the_agents_writable_git_cannot_plant_project_skills(repo: Path, isolated_env):
-    """The model can't write .codetether, but its clean filter, run by Ralph's `git add -A`, can."""
+    """The model can't write .codetether; its clean filter, run by Ralph's `git add -A`, can't either."""
     from codetether.ralph import git as ralph
     from codetether.sandbox import own
 
@@ -185,3 +165,19 @@ def test_the_agents_writable_git_cannot_plant_project_skills(repo: Path, isolate
     _plant_clean_filter(repo, f"mkdir -p {skill.parent} && echo planted > {skill}")
     ralph.commit_all(repo, "story")
     assert not skill.exists()
+
+
+@requires_sandbox
+def test_a_replay_checkout_still_writes_the_project_config_its_commit_holds(repo: Path, tmp_path: Path, isolated_env):
+    """The one writable git that may: a replay reproduces the commit, its .codetether and codetether.toml too."""
+    from codetether.session.replay import checkout
+
+    (repo / ".codetether" / "skills" / "s").mkdir(parents=True)
+    (repo / ".codetether" / "skills" / "s" / "SKILL.md").write_text("kept\n")
+    (repo / "codetether.toml").write_text("# project\n")
+    subprocess.run([*GIT, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "config"], cwd=repo, check=True)
+    dest = tmp_path / "replayed"
+    checkout(repo, "HEAD", dest)
+    assert (dest / ".codetether" / "skills" / "s" / "SKILL.md").read_text() == "kept\n"
+    assert (dest / "codetether.toml").read_text() == "# project\n"

@@ -17,8 +17,11 @@ class OwnCommandRefused(SandboxUnavailable, OSError):
     """The agent's own command may not run: no sandbox here, and the user has not opted out of needing one."""
 
 
-def own_command(argv: list[str], cwd: Path, writable: Sequence[Path] = ()) -> Wrapped:
-    """`argv` read-only in `cwd`, or able to write `writable` (and their repositories' .git) only.
+def own_command(argv: list[str], cwd: Path, writable: Sequence[Path] = (), *,
+                config_writable: bool = False) -> Wrapped:
+    """`argv` read-only in `cwd`, or able to write `writable` (and their repositories' .git) only, never the
+    project config there (`config_writable`: but a replay's checkout writes the one its commit holds) nor the
+    user's config folder.
 
     Where the kernel can't sandbox, it runs as it is only if the user opted in (`[sandbox] required = false` or
     --access-mode full), as for the model's commands: a repository's filters would otherwise run on the host.
@@ -27,7 +30,7 @@ def own_command(argv: list[str], cwd: Path, writable: Sequence[Path] = ()) -> Wr
     extra = {"GIT_NO_LAZY_FETCH": "1", **({} if writable else {"GIT_OPTIONAL_LOCKS": "0"})}
     real = Path(os.path.realpath(cwd))  # a relative cwd would be read inside the sandbox, where it means nothing
     unsandboxed_ok = not backend().available and _unsandboxed_allowed()  # the config is read only where it counts
-    sandbox = _sandbox(real, tuple(Path(os.path.realpath(p)) for p in writable), unsandboxed_ok)
+    sandbox = _sandbox(real, tuple(Path(os.path.realpath(p)) for p in writable), unsandboxed_ok, config_writable)
     try:
         return sandbox.wrap(argv, real, extra)
     except SandboxUnavailable as exc:
@@ -35,18 +38,21 @@ def own_command(argv: list[str], cwd: Path, writable: Sequence[Path] = ()) -> Wr
 
 
 @functools.lru_cache(maxsize=64)
-def _sandbox(cwd: Path, writable: tuple[Path, ...], unsandboxed_ok: bool) -> Sandbox:
+def _sandbox(cwd: Path, writable: tuple[Path, ...], unsandboxed_ok: bool, config_writable: bool) -> Sandbox:
+    from codetether.config.project import protected_paths
+
     roots = writable or (_repository(cwd),)
+    # What git may write, a repository's filter may too: it must not plant settings or skills for the next run.
+    protected = () if not writable else _user_config() if config_writable else tuple(protected_paths(*writable))
     policy = SandboxPolicy(fs=FsAccess.WORKSPACE_WRITE if writable else FsAccess.READ_ONLY, root=roots[0],
                            writable_roots=roots[1:], hidden=(*secret_paths(), *_configured_hidden()),
-                           required=not unsandboxed_ok, protected=_user_config() if writable else ())
+                           required=not unsandboxed_ok, protected=protected)
     return Sandbox(policy)
 
 
 def _user_config() -> tuple[Path, ...]:
     """The user's config folder, should a repository git may write hold it (a dotfiles repository in $HOME): it
-    names the MCP servers the next run starts unsandboxed, and a repository's filter would write it otherwise. (Not
-    the project's own config: a replay's checkout writes the .codetether a commit holds.)"""
+    names the MCP servers the next run starts unsandboxed."""
     from codetether.config.paths import config_dir
 
     return tuple(dict.fromkeys((config_dir(), Path(os.path.realpath(config_dir())))))

@@ -197,17 +197,21 @@ def checkout(repository: Path, commit: str, dest: Path) -> None:
                               "Fetch it (git fetch), or name a clone that has it with --against DIR.")
     dest.mkdir(parents=True, exist_ok=True)  # the sandbox lets git write only a folder that is there
     # Objects linked or copied, not borrowed (--shared): the checkout's sandbox shows it `dest` alone.
-    _git(["clone", "--quiet", "--no-checkout", str(repository), str(dest)], repository, writable=(dest,))
-    _git(["checkout", "--quiet", "--detach", commit], dest, writable=(dest,))
+    # The commit's own .codetether and codetether.toml are part of what a replay reproduces (and a guard folder
+    # mounted in `dest` would leave it not empty for the clone).
+    _git(["clone", "--quiet", "--no-checkout", str(repository), str(dest)], repository, writable=(dest,),
+         config_writable=True)
+    _git(["checkout", "--quiet", "--detach", commit], dest, writable=(dest,), config_writable=True)
 
 
-def _git(args: list[str], cwd: Path, check: bool = True, writable: tuple[Path, ...] = ()) -> str:
+def _git(args: list[str], cwd: Path, check: bool = True, writable: tuple[Path, ...] = (),
+         config_writable: bool = False) -> str:
     """git's complaint ('' when it succeeded); with `check`, a failure is a clear error. Sandboxed like all the
     agent's own git: the repository is the model's work, and its config can make git run programs."""
     from codetether.gitinfo import run_git
 
     try:
-        proc = run_git(cwd, *args, timeout=300, writable=writable)
+        proc = run_git(cwd, *args, timeout=300, writable=writable, config_writable=config_writable)
     except (OSError, subprocess.TimeoutExpired) as exc:
         proc = subprocess.CompletedProcess(args, 1, "", str(exc))
     if proc.returncode == 0:
