@@ -148,3 +148,33 @@ def test_a_committed_dangling_codetether_link_does_not_let_a_command_create_the_
                    "echo ok > here")
     assert (repo / "here").read_text() == "ok\n", proc.stderr
     assert not skill.exists(), proc.stderr
+
+
+@requires_sandbox
+def test_a_folder_pinned_on_the_way_to_a_linked_codetether_toml_cannot_be_swapped_for_a_way_out(
+        repo: Path, isolated_env, tmp_path: Path):
+    """A missing codetether.toml is not guarded, so a command makes it a link to a file of its own, x/y/z: from
+    the next command on, x and x/y are "pinned", bound WRITABLE over themselves, paths chosen when the agent
+    wraps the command. A background `task`, whose own mounts predate the link and pin nothing there, swaps x for
+    a relative link to a folder outside the workspace before bwrap binds it: bwrap follows it and binds that
+    folder read-write, and the command writes outside the workspace (the race window is forced here: the swap
+    happens between wrap() and the exec, as a looping background task would win it)."""
+    from codetether.sandbox import sandbox_for
+
+    outside = Path("/var/tmp") / f"attack28-{os.getpid()}-{tmp_path.name}"  # not /tmp: each sandbox has its own
+    (outside / "y").mkdir(parents=True)
+    (outside / "y" / "z").write_text("theirs\n")
+    try:
+        sandbox = sandbox_for(None, repo)
+        proc = _run_in(sandbox, repo, "mkdir -p x/y && echo mine > x/y/z && ln -s x/y/z codetether.toml")
+        assert (repo / "codetether.toml").is_symlink(), proc.stderr
+        wrapped = sandbox.wrap(["sh", "-c", f"echo escaped > {outside}/pwned"], repo)
+        (repo / "x").rename(repo / "x.old")  # the background task's swap
+        (repo / "x").symlink_to(os.path.relpath(outside, repo))
+        subprocess.run(wrapped.argv, cwd=repo, env=wrapped.env, pass_fds=wrapped.pass_fds, capture_output=True,
+                       check=False)
+        assert not (outside / "pwned").exists()
+    finally:
+        import shutil
+
+        shutil.rmtree(outside, ignore_errors=True)
