@@ -58,8 +58,23 @@ def checkout_branch(root: Path, branch: str) -> str:
     if current_branch(root) == branch:
         return "current"
     exists = _git(root, "rev-parse", "--verify", "-q", f"refs/heads/{branch}").returncode == 0
+    if exists:
+        _refuse_config_change(root, branch)
     _ok(root, "checkout", *([branch] if exists else ["-b", branch]))
     return "switched to" if exists else "created"
+
+
+def _refuse_config_change(root: Path, branch: str) -> None:
+    """The project config stays read-only to Ralph's git (a repository's filter must not plant it), and git's
+    checkout, unable to update it, still switches branches and exits 0: the PRD branch would go on with the other
+    branch's config in its work tree and commit it with the next story. Refused before anything moves."""
+    proc = _git(root, "diff", "--name-only", "HEAD", f"refs/heads/{branch}", "--", ":(top).codetether",
+                ":(top)codetether.toml")
+    changed = proc.stdout.split() if proc.returncode == 0 else []
+    if changed:
+        raise GitError(f"the PRD's branch '{branch}' holds another version of the project config "
+                       f"({', '.join(changed[:3])}), which Ralph's git may not change",
+                       f"Switch to it yourself first (git checkout {branch}), then run Ralph again.")
 
 
 def commit_all(root: Path, message: str) -> str:

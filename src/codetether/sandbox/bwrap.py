@@ -125,7 +125,10 @@ def _protect(policy: SandboxPolicy) -> list[str]:
     done: set[str] = set()
     for path in dict.fromkeys(policy.protected):
         target = _resolved(path)
-        if target is None or str(target) in done:
+        if target is None:
+            _guard_dangling(path, writable, done, argv)
+            continue
+        if str(target) in done:
             continue
         exists = target.exists()
         if not exists and (path.name not in _GUARDED_FOLDERS or path.is_symlink()):
@@ -133,7 +136,11 @@ def _protect(policy: SandboxPolicy) -> list[str]:
         root = next((w for w in writable if w in target.parents), None)
         if not exists and root is None:
             continue  # outside every writable root: no command can create it
-        for folder in reversed(target.parents if root is not None else ()):
+        # Only a path no link leads through is pinned: where a link led (one a command made, a codetether.toml
+        # missing a moment ago), a running command, whose own mounts never pinned those folders, could swap one
+        # for a link out of the workspace before bwrap binds it, writable. (A link can be re-pointed anyway.)
+        direct = target == Path(os.path.abspath(path))
+        for folder in reversed(target.parents if root is not None and direct else ()):
             if root in folder.parents and str(folder) not in done:
                 argv += _pinned(folder)
                 done.add(str(folder))
@@ -141,6 +148,23 @@ def _protect(policy: SandboxPolicy) -> list[str]:
             ["--tmpfs", str(target), "--remount-ro", str(target)]
         done.add(str(target))
     return argv
+
+
+def _guard_dangling(path: Path, writable: list[Path], done: set[str], argv: list[str]) -> None:
+    """A guarded folder that is a link leading nowhere (`.codetether -> .cache/ct`, shipped by a repository):
+    the first missing folder on the way gets the empty read-only mount, so no command can make where it leads.
+    bwrap makes that mount point itself, in the sandbox, never through a link out of a writable root."""
+    if path.name not in _GUARDED_FOLDERS or not path.is_symlink():
+        return
+    missing = Path(os.path.realpath(path))  # links followed as far as they go
+    while not os.path.lexists(missing.parent) and missing.parent != missing:
+        missing = missing.parent
+    parent = _real(missing.parent)
+    if parent is None or os.path.lexists(missing) or str(parent / missing.name) in done:
+        return
+    if any(parent == w or w in parent.parents for w in writable):
+        argv += ["--tmpfs", str(parent / missing.name), "--remount-ro", str(parent / missing.name)]
+        done.add(str(parent / missing.name))
 
 
 def _pinned(folder: Path) -> list[str]:

@@ -30,7 +30,8 @@ def own_command(argv: list[str], cwd: Path, writable: Sequence[Path] = (), *,
     extra = {"GIT_NO_LAZY_FETCH": "1", **({} if writable else {"GIT_OPTIONAL_LOCKS": "0"})}
     real = Path(os.path.realpath(cwd))  # a relative cwd would be read inside the sandbox, where it means nothing
     unsandboxed_ok = not backend().available and _unsandboxed_allowed()  # the config is read only where it counts
-    sandbox = _sandbox(real, tuple(Path(os.path.realpath(p)) for p in writable), unsandboxed_ok, config_writable)
+    sandbox = _sandbox(real, tuple(Path(os.path.realpath(p)) for p in writable), unsandboxed_ok, config_writable,
+                       _here())
     try:
         return sandbox.wrap(argv, real, extra)
     except SandboxUnavailable as exc:
@@ -38,16 +39,27 @@ def own_command(argv: list[str], cwd: Path, writable: Sequence[Path] = (), *,
 
 
 @functools.lru_cache(maxsize=64)
-def _sandbox(cwd: Path, writable: tuple[Path, ...], unsandboxed_ok: bool, config_writable: bool) -> Sandbox:
+def _sandbox(cwd: Path, writable: tuple[Path, ...], unsandboxed_ok: bool, config_writable: bool,
+             here: Path | None = None) -> Sandbox:
     from codetether.config.project import protected_paths
 
     roots = writable or (_repository(cwd),)
-    # What git may write, a repository's filter may too: it must not plant settings or skills for the next run.
-    protected = () if not writable else _user_config() if config_writable else tuple(protected_paths(*writable))
+    # What git may write, a repository's filter may too: it must not plant settings or skills for the next run,
+    # the project config of the folder the agent was started in (`here`, which a run there reads) included.
+    protected = () if not writable else _user_config() if config_writable else \
+        tuple(protected_paths(*writable, *((here,) if here is not None else ())))
     policy = SandboxPolicy(fs=FsAccess.WORKSPACE_WRITE if writable else FsAccess.READ_ONLY, root=roots[0],
                            writable_roots=roots[1:], hidden=(*secret_paths(), *_configured_hidden()),
                            required=not unsandboxed_ok, protected=protected)
     return Sandbox(policy)
+
+
+def _here() -> Path | None:
+    """The agent's current directory (the model's sandbox guards its project config too: protected_for)."""
+    try:
+        return Path.cwd()
+    except OSError:
+        return None
 
 
 def _user_config() -> tuple[Path, ...]:
