@@ -3,6 +3,8 @@ vectors (distilled on several threads), an index written by another process read
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -85,3 +87,25 @@ def test_a_refresh_reads_what_another_process_wrote(caches: Path):
     unchanged = mine._stamp
     mine.refresh(embed_budget=0)  # nothing written since: the index in memory is what is on disk
     assert mine._stamp == unchanged and mine.embedded == 2
+
+
+def test_a_searchs_new_tokens_are_written_off_its_path_and_before_the_process_ends(caches: Path):
+    """A query's few new tokens: distilled at once, the 24 MB table written on another thread, which the process
+    still finishes before it exits."""
+    import numpy as np
+
+    embedder = get_embedder()
+    path = caches / "tokens.npy"
+    script = (f"from pathlib import Path\nimport numpy as np\nfrom codetether.codesearch import static\n"
+              f"table = static.TokenTable(Path({str(path)!r}), {embedder.vocab_size}, {embedder.dimension})\n"
+              "assert table.ensure(np.arange(4000, 4010), save_later=True) == (True, 10)\n"
+              "assert table._saver is not None or Path(table.path).exists()\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    table = static.TokenTable(path, embedder.vocab_size, embedder.dimension)
+    assert table.done[4000:4010].all() and not table.done[4010]
+    assert table.ensure(np.arange(4005, 4015), save_later=True) == (True, 5)
+    saver = table._saver
+    if saver is not None:
+        saver.join(30)
+    assert static.TokenTable(path, embedder.vocab_size, embedder.dimension).done[4000:4015].all()

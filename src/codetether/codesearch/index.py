@@ -288,7 +288,7 @@ class CodeIndex:
         numbers = [n for n, (rel, _, _) in enumerate(entries) if rel in offsets]
         rows = np.fromiter((offsets[entries[n][0]] + entries[n][2] for n in numbers), dtype=np.int64,
                            count=len(numbers))
-        static_query = StaticEncoder(self.weights).encode([query])[0]
+        static_query = StaticEncoder(self.weights).encode([query], save_later=True)[0]
         for weight, vector in ((STATIC_WEIGHT, static_query), (MODEL_QUERY_WEIGHT, query_vector)):
             for rank, k in enumerate(view.ranking(vector, DENSE_DEPTH, rows), 1):
                 n = numbers[k]

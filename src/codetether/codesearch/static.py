@@ -53,11 +53,15 @@ class TokenTable:
         self.vectors = np.zeros((size, dimension), dtype=np.float16)
         self.done = np.zeros(size, dtype=bool)
         self.lock = threading.Lock()
-        self._merge_from_disk()
+        self._merge(self._load())
+        self._saver: threading.Thread | None = None  # writes the table for ensure(save_later=True)
+        self._unsaved = False
+        self._saver_lock = threading.Lock()
 
-    def ensure(self, ids: Any, deadline: float | None = None) -> tuple[bool, int]:
+    def ensure(self, ids: Any, deadline: float | None = None, save_later: bool = False) -> tuple[bool, int]:
         """Distill the tokens among `ids` not done yet, a batch at a time until `deadline` (one batch at least),
-        saving what was done. Returns (all of `ids` done, how many were distilled now)."""
+        saving what was done (`save_later`: on another thread, as a search's few new words need not wait for the
+        table's 24 MB to be written). Returns (all of `ids` done, how many were distilled now)."""
         np = self.np
         with self.lock:
             missing = np.unique(np.asarray(ids, dtype=np.int64))
@@ -100,34 +104,63 @@ class TokenTable:
             else:
                 work()
             done = sum(finished)
-            if done:
-                self._save()
+            if done and not save_later:
+                self._save(held=True)
+            elif done:
+                self._save_soon()
             if failed:
                 raise failed[0]
             return done == len(missing), done
 
-    def _merge_from_disk(self) -> None:
-        """Take what another process distilled (the file holds vectors and a done-flag row)."""
-        np = self.np
+    def _load(self) -> Any:
+        """What is on disk (vectors and a done-flag column), or None when nothing usable is."""
         try:
-            saved = np.load(self.path)
+            saved = self.np.load(self.path)
         except (OSError, ValueError):
-            return
-        if saved.shape != (self.vectors.shape[0], self.vectors.shape[1] + 1):
-            return
-        done = saved[:, -1] > 0
-        self.vectors[done] = saved[done, :-1]
-        self.done |= done
+            return None
+        return saved if saved.shape == (self.vectors.shape[0], self.vectors.shape[1] + 1) else None
 
-    def _save(self) -> None:
+    def _merge(self, saved: Any) -> None:
+        """Take what another process distilled."""
+        if saved is not None:
+            done = saved[:, -1] > 0
+            self.vectors[done] = saved[done, :-1]
+            self.done |= done
+
+    def _save(self, held: bool) -> None:
+        """Write the table, merged with what other processes saved meanwhile; `held`: the caller holds `lock`
+        (else it is taken only while the rows are copied, not while the file is read and written)."""
         np = self.np
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            self._merge_from_disk()
+            saved = self._load()
+            with contextlib.nullcontext() if held else self.lock:
+                self._merge(saved)
+                rows = np.concatenate([self.vectors, self.done[:, None].astype(np.float16)], axis=1)
             buffer = io.BytesIO()
-            np.save(buffer, np.concatenate([self.vectors, self.done[:, None].astype(np.float16)], axis=1))
+            np.save(buffer, rows)
             atomic_write(self.path, buffer.getvalue())
+
+    def _save_soon(self) -> None:
+        """Save on a thread of its own, one at a time; not a daemon, so the process writes it before it exits."""
+        with self._saver_lock:
+            self._unsaved = True
+            if self._saver is None:
+                self._saver = threading.Thread(target=self._save_unsaved, name="codesearch-token-save")
+                self._saver.start()
+
+    def _save_unsaved(self) -> None:
+        while True:
+            with self._saver_lock:
+                if not self._unsaved:
+                    self._saver = None
+                    return
+                self._unsaved = False
+            try:
+                self._save(held=False)
+            except OSError:
+                pass  # the next save tries again; until then these tokens are distilled again by other processes
 
 
 def _distill_threads() -> int:
@@ -260,11 +293,12 @@ class StaticEncoder:
             ids[n] = enc.ids[:MAX_TOKENS]
         return ids
 
-    def encode_ids(self, ids: list[list[int]]) -> Any:
-        """One unit vector per token list (zeros for an empty one); distils any token not known yet."""
+    def encode_ids(self, ids: list[list[int]], save_later: bool = False) -> Any:
+        """One unit vector per token list (zeros for an empty one); distils any token not known yet (TokenTable.
+        ensure)."""
         np = self.table.np
         flat, lengths = flatten(ids)
-        self.table.ensure(flat)
+        self.table.ensure(flat, save_later=save_later)
         dimension = self.table.vectors.shape[1]
         out = np.zeros((len(ids), dimension), dtype=np.float32)
         rows = np.flatnonzero(lengths)
@@ -287,8 +321,8 @@ class StaticEncoder:
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
         return out
 
-    def encode(self, texts: list[str]) -> Any:
-        return self.encode_ids(self.token_ids(texts))
+    def encode(self, texts: list[str], save_later: bool = False) -> Any:
+        return self.encode_ids(self.token_ids(texts), save_later)
 
 
 def count_tokens(ids: list[list[int]], size: int) -> Any:
