@@ -16,6 +16,13 @@ from codetether.sandbox.probe import backend
 requires_sandbox = pytest.mark.skipif(not backend().available, reason=f"no kernel sandbox here: {backend().problem}")
 
 
+def run_in(sandbox, cwd: Path, command: str) -> subprocess.CompletedProcess[str]:
+    """`command` through sh in `sandbox`, as the bash tool would start it (output captured)."""
+    wrapped = sandbox.wrap(["sh", "-c", command], cwd)
+    return subprocess.run(wrapped.argv, cwd=cwd, env=wrapped.env, pass_fds=wrapped.pass_fds, capture_output=True,
+                          text=True, check=False)
+
+
 @pytest.fixture
 def outside() -> Iterator[Path]:
     """A directory outside the workspace and outside /tmp (which every sandbox replaces with its own), so the

@@ -120,18 +120,16 @@ def _protect(policy: SandboxPolicy) -> list[str]:
     project, and a project file can't widen what the agent may do in any case. Every folder between a writable
     root and a guarded path is pinned (bound over itself, made first where missing): a mount point can't be
     renamed or removed, so a command can't move `.config` away and make a new `.config/codetether-agent`."""
-    argv: list[str] = []
     writable = [w for w in map(_real, policy.writable) if w is not None]
-    done: set[str] = set()
+    pins: dict[Path, list[str]] = {}
+    mounts: dict[Path, list[str]] = {}
     for path in dict.fromkeys(policy.protected):
         target = _resolved(path)
         if target is None:
-            _guard_dangling(path, writable, done, argv)
-            continue
-        if str(target) in done:
+            mounts.update(_dangling_guard(path, writable, mounts))
             continue
         exists = target.exists()
-        if not exists and (path.name not in _GUARDED_FOLDERS or path.is_symlink()):
+        if target in mounts or not exists and (path.name not in _GUARDED_FOLDERS or path.is_symlink()):
             continue
         root = next((w for w in writable if w in target.parents), None)
         if not exists and root is None:
@@ -139,32 +137,32 @@ def _protect(policy: SandboxPolicy) -> list[str]:
         # Only a path no link leads through is pinned: where a link led (one a command made, a codetether.toml
         # missing a moment ago), a running command, whose own mounts never pinned those folders, could swap one
         # for a link out of the workspace before bwrap binds it, writable. (A link can be re-pointed anyway.)
-        direct = target == Path(os.path.abspath(path))
-        for folder in reversed(target.parents if root is not None and direct else ()):
-            if root in folder.parents and str(folder) not in done:
-                argv += _pinned(folder)
-                done.add(str(folder))
-        argv += ["--ro-bind", str(target), str(target)] if exists else \
+        if root is not None and target == Path(os.path.abspath(path)):
+            for folder in reversed(target.parents):
+                if root in folder.parents and folder not in pins:
+                    pins[folder] = _pinned(folder)
+        mounts[target] = ["--ro-bind", str(target), str(target)] if exists else \
             ["--tmpfs", str(target), "--remount-ro", str(target)]
-        done.add(str(target))
-    return argv
+    # Pins first: a folder bound over itself after a guard inside it would cover that guard.
+    return [arg for group in (*pins.values(), *mounts.values()) for arg in group]
 
 
-def _guard_dangling(path: Path, writable: list[Path], done: set[str], argv: list[str]) -> None:
+def _dangling_guard(path: Path, writable: list[Path], mounts: dict[Path, list[str]]) -> dict[Path, list[str]]:
     """A guarded folder that is a link leading nowhere (`.codetether -> .cache/ct`, shipped by a repository):
     the first missing folder on the way gets the empty read-only mount, so no command can make where it leads.
     bwrap makes that mount point itself, in the sandbox, never through a link out of a writable root."""
     if path.name not in _GUARDED_FOLDERS or not path.is_symlink():
-        return
+        return {}
     missing = Path(os.path.realpath(path))  # links followed as far as they go
     while not os.path.lexists(missing.parent) and missing.parent != missing:
         missing = missing.parent
     parent = _real(missing.parent)
-    if parent is None or os.path.lexists(missing) or str(parent / missing.name) in done:
-        return
-    if any(parent == w or w in parent.parents for w in writable):
-        argv += ["--tmpfs", str(parent / missing.name), "--remount-ro", str(parent / missing.name)]
-        done.add(str(parent / missing.name))
+    if parent is None or os.path.lexists(missing) or parent / missing.name in mounts:
+        return {}
+    if not any(parent == w or w in parent.parents for w in writable):
+        return {}
+    guard = parent / missing.name
+    return {guard: ["--tmpfs", str(guard), "--remount-ro", str(guard)]}
 
 
 def _pinned(folder: Path) -> list[str]:

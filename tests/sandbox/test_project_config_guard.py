@@ -1,5 +1,6 @@
-"""Hostile review of the agent's own writable git (attack28): the project config it keeps read-only, a subfolder
-cwd, a committed `.codetether` link, and what a checkout or merge that could not write the config leaves behind."""
+"""The project's codetether config (.codetether/, codetether.toml) stays read-only to the agent's own writable git
+and to commands: a subfolder cwd, a committed `.codetether` link, folders pinned on the way, and what a checkout
+or merge that could not write it leaves behind (hostile review attack28)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.sandbox.conftest import requires_sandbox
+from tests.sandbox.conftest import requires_sandbox, run_in
 
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
 
@@ -30,11 +31,6 @@ def _commit(repo: Path, message: str) -> None:
     subprocess.run([*GIT, "commit", "-qm", message], cwd=repo, check=True)
 
 
-def _run_in(sandbox, cwd: Path, command: str) -> subprocess.CompletedProcess[str]:
-    wrapped = sandbox.wrap(["sh", "-c", command], cwd)
-    return subprocess.run(wrapped.argv, cwd=cwd, env=wrapped.env, pass_fds=wrapped.pass_fds, capture_output=True,
-                          text=True, check=False)
-
 
 @requires_sandbox
 def test_the_agents_writable_git_keeps_the_cwds_project_config_read_only(repo: Path, isolated_env,
@@ -52,7 +48,7 @@ def test_the_agents_writable_git_keeps_the_cwds_project_config_read_only(repo: P
     _commit(repo, "sub")
     monkeypatch.chdir(sub)
     planted = sub / ".codetether" / "config.toml"
-    proc = _run_in(sandbox_for(None, repo), sub, f"mkdir -p {planted.parent} && echo x > {planted}")
+    proc = run_in(sandbox_for(None, repo), sub, f"mkdir -p {planted.parent} && echo x > {planted}")
     assert not planted.exists(), proc.stderr  # the model can't
     evil = repo / ".git" / "evil.sh"
     evil.write_text(f"#!/bin/sh\nmkdir -p {planted.parent} 2>/dev/null; "
@@ -143,7 +139,7 @@ def test_a_committed_dangling_codetether_link_does_not_let_a_command_create_the_
     os.symlink(".cache/ct", repo / ".codetether")
     _commit(repo, "link")
     skill = repo / ".codetether" / "skills" / "evil" / "SKILL.md"
-    proc = _run_in(sandbox_for(None, repo), repo,
+    proc = run_in(sandbox_for(None, repo), repo,
                    "mkdir -p .cache/ct/skills/evil && echo planted > .codetether/skills/evil/SKILL.md; "
                    "echo ok > here")
     assert (repo / "here").read_text() == "ok\n", proc.stderr
@@ -166,7 +162,7 @@ def test_a_folder_pinned_on_the_way_to_a_linked_codetether_toml_cannot_be_swappe
     (outside / "y" / "z").write_text("theirs\n")
     try:
         sandbox = sandbox_for(None, repo)
-        proc = _run_in(sandbox, repo, "mkdir -p x/y && echo mine > x/y/z && ln -s x/y/z codetether.toml")
+        proc = run_in(sandbox, repo, "mkdir -p x/y && echo mine > x/y/z && ln -s x/y/z codetether.toml")
         assert (repo / "codetether.toml").is_symlink(), proc.stderr
         wrapped = sandbox.wrap(["sh", "-c", f"echo escaped > {outside}/pwned"], repo)
         (repo / "x").rename(repo / "x.old")  # the background task's swap
@@ -178,3 +174,20 @@ def test_a_folder_pinned_on_the_way_to_a_linked_codetether_toml_cannot_be_swappe
         import shutil
 
         shutil.rmtree(outside, ignore_errors=True)
+
+
+@requires_sandbox
+def test_a_folder_pinned_for_the_cwd_does_not_uncover_a_linked_project_config(repo: Path, isolated_env,
+                                                                              monkeypatch: pytest.MonkeyPatch):
+    """.codetether links to a/ct (guarded where it leads, nothing pinned on a linked way); the agent started in
+    a/b pins a and a/b on the way to a/b/.codetether: a pin bound after the guard inside it covered that guard."""
+    from codetether.sandbox import sandbox_for
+
+    (repo / "a" / "ct").mkdir(parents=True)
+    (repo / "a" / "b").mkdir()
+    (repo / ".codetether").symlink_to("a/ct")
+    monkeypatch.chdir(repo / "a" / "b")
+    proc = run_in(sandbox_for(None, repo), repo, "mkdir -p .codetether/skills/evil && "
+                                                 "echo planted > .codetether/skills/evil/SKILL.md; echo ok > here")
+    assert (repo / "here").read_text() == "ok\n", proc.stderr
+    assert not (repo / "a" / "ct" / "skills").exists()

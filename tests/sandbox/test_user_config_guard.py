@@ -1,5 +1,6 @@
-"""Hostile review of the agent's own git (attack26): what its writable runs may change, the user's config folder
-when a workspace holds it (a run in $HOME), and that nothing runs git on the host where no sandbox is."""
+"""The user's config folder (which names the MCP servers the next run starts unsandboxed) when a workspace or a
+repository the agent's git may write holds it (a run in $HOME), and no git of the agent's on the host where there
+is no sandbox: hostile review attack26."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from tests.sandbox.conftest import requires_sandbox
+from tests.sandbox.conftest import requires_sandbox, run_in
 
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
 PLANT = "[mcp.servers.evil]\ncommand = 'sh'\n"
@@ -44,11 +45,6 @@ def _plant_clean_filter(repo: Path, script: str) -> None:
     (repo / "app.py").write_text("x = 2\n")
 
 
-def _run_in(sandbox, cwd: Path, command: str) -> subprocess.CompletedProcess[str]:
-    wrapped = sandbox.wrap(["sh", "-c", command], cwd)
-    return subprocess.run(wrapped.argv, cwd=cwd, env=wrapped.env, pass_fds=wrapped.pass_fds, capture_output=True,
-                          text=True, check=False)
-
 
 @requires_sandbox
 def test_the_agents_writable_git_cannot_plant_the_users_config(home_repo: Path):
@@ -73,7 +69,7 @@ def test_the_users_config_folder_cannot_be_swapped_by_renaming_its_parent(home_r
     swap = (f"cd {home_repo} && mv .config .config.old && mkdir -p .config/codetether-agent && "
             f"printf '{PLANT}' > .config/codetether-agent/config.toml")
     if who == "model":
-        proc = _run_in(sandbox_for(None, home_repo), home_repo, swap + "; echo ok > here")
+        proc = run_in(sandbox_for(None, home_repo), home_repo, swap + "; echo ok > here")
         assert (home_repo / "here").read_text() == "ok\n", proc.stderr  # the rest of $HOME stays writable
     else:
         from codetether.ralph import git as ralph
@@ -93,7 +89,7 @@ def test_a_missing_config_parent_cannot_be_made_to_hold_the_users_config(isolate
     home = tmp_path / "fresh-home"
     subprocess.run(["git", "init", "-q", str(home)], check=True)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    proc = _run_in(sandbox_for(None, home), home, f"mkdir -p {config_file().parent} && "
+    proc = run_in(sandbox_for(None, home), home, f"mkdir -p {config_file().parent} && "
                                                   f"printf '{PLANT}' > {config_file()}; echo ok > {home}/here")
     assert not config_file().exists(), proc.stderr
     assert (home / "here").read_text() == "ok\n"
