@@ -15,9 +15,11 @@ from codetether.sandbox.probe import Backend
 PROC_READ_ONLY = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs")
 
 
-def bwrap_options(backend: Backend, policy: SandboxPolicy, private_tmp: Path, cwd: Path) -> list[str]:
+def bwrap_options(backend: Backend, policy: SandboxPolicy, private_tmp: Path, cwd: Path,
+                  fds: list[int] | None = None) -> list[str]:
     """bwrap's options so the kernel enforces `policy`; order matters, as each mount covers the ones before.
-    (Passed through a file descriptor, so the sandbox can't read the paths it hides from /proc/1/cmdline.)"""
+    (Passed through a file descriptor, so the sandbox can't read the paths it hides from /proc/1/cmdline.)
+    `fds` gets the descriptors of the folders pinned by what they are, not by path: the caller's to pass and close."""
     argv = ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     if backend.disable_userns:
@@ -45,7 +47,7 @@ def bwrap_options(backend: Backend, policy: SandboxPolicy, private_tmp: Path, cw
         if policy.fs is not FsAccess.FULL and not any(path == w or w in path.parents for w in shown):
             argv += ["--ro-bind", str(path), str(path)]
             shown.append(path)
-    argv += _protect(policy)
+    argv += _protect(policy, [] if fds is None else fds)
     # A secret inside a bound directory (a data dir in the project) is hidden again above its bind.
     argv += _hide([h for h in hidden if any(h == p or p in h.parents for p in shown)])
     # Read-only last: a directory bound inside a hidden one needed its mount point created first.
@@ -113,13 +115,16 @@ def _no_sockets(network: bool) -> list[str]:
 _GUARDED_FOLDERS = (".codetether", APP)
 
 
-def _protect(policy: SandboxPolicy) -> list[str]:
+def _protect(policy: SandboxPolicy, fds: list[int]) -> list[str]:
     """codetether's project config and the user's config folder read-only over the writable workspace. A missing
     guarded folder gets an empty read-only one (bwrap leaves its empty mount point behind, which git does not
     list), so a command can't create it either; a missing codetether.toml is left alone: no file appears in the
     project, and a project file can't widen what the agent may do in any case. Every folder between a writable
     root and a guarded path is pinned (bound over itself, made first where missing): a mount point can't be
-    renamed or removed, so a command can't move `.config` away and make a new `.config/codetether-agent`."""
+    renamed or removed, so a command can't move `.config` away and make a new `.config/codetether-agent`.
+    A pin is bound from a descriptor of the folder found with no link on the way: a running command, whose own
+    mounts may not pin it (a link led there when it started), can swap it for a link out of the workspace between
+    this check and bwrap's mount, and bwrap would follow a path to bind that folder outside writable."""
     writable = [w for w in map(_real, policy.writable) if w is not None]
     pins: dict[Path, list[str]] = {}
     mounts: dict[Path, list[str]] = {}
@@ -140,7 +145,7 @@ def _protect(policy: SandboxPolicy) -> list[str]:
         if root is not None and target == Path(os.path.abspath(path)):
             for folder in reversed(target.parents):
                 if root in folder.parents and folder not in pins:
-                    pins[folder] = _pinned(folder)
+                    pins[folder] = _pinned(folder, root, fds)
         mounts[target] = ["--ro-bind", str(target), str(target)] if exists else \
             ["--tmpfs", str(target), "--remount-ro", str(target)]
     # Pins first: a folder bound over itself after a guard inside it would cover that guard.
@@ -165,14 +170,31 @@ def _dangling_guard(path: Path, writable: list[Path], mounts: dict[Path, list[st
     return {guard: ["--tmpfs", str(guard), "--remount-ro", str(guard)]}
 
 
-def _pinned(folder: Path) -> list[str]:
+def _pinned(folder: Path, root: Path, fds: list[int]) -> list[str]:
     """`folder` bound over itself, made first if missing (as bwrap makes a mount point: it could not bind what is
-    not there yet); where it can't be made, an empty throwaway one, a mount point all the same."""
+    not there yet); where it can't be made, an empty throwaway one, a mount point all the same. Made and opened
+    one name at a time from `root`, never through a link (one swapped in a moment ago: no folder made outside the
+    workspace), and bound by that descriptor, which stays the folder whatever its path leads to by then."""
+    flags = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(root, flags)
     except OSError:
         return ["--tmpfs", str(folder)]
-    return ["--bind", str(folder), str(folder)]
+    try:
+        for name in folder.relative_to(root).parts:
+            try:
+                os.mkdir(name, dir_fd=fd)
+            except FileExistsError:
+                pass
+            inner = os.open(name, flags, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    except OSError:
+        os.close(fd)
+        return ["--tmpfs", str(folder)]
+    os.set_inheritable(fd, True)
+    fds.append(fd)
+    return ["--bind-fd", str(fd), str(folder)]
 
 
 def _resolved(path: Path) -> Path | None:

@@ -96,11 +96,12 @@ class Sandbox:
             if not self._cache_writable(env):  # tools keep caches there (parso/jedi, pip, go): give them ours
                 env["XDG_CACHE_HOME"] = "/tmp/.cache"
         life = lifeline.read_end()
-        bwrap_args, owned = bwrap_options(found, self.policy, self.private_tmp(), cwd), []
+        owned: list[int] = []  # the pinned folders' descriptors, bwrap's arguments, its seccomp program
+        bwrap_args = bwrap_options(found, self.policy, self.private_tmp(), cwd, owned)
         if self.policy.fs is not FsAccess.FULL and not self.policy.unix_sockets and seccomp.supported():
             owned.append(seccomp.program_fd())
             bwrap_args += ["--seccomp", str(owned[-1])]
-        owned.insert(0, args_fd(bwrap_args))
+        owned.insert(0, args_fd(bwrap_args))  # first: --args names it
         assert found.bwrap is not None
         if self.policy.network and self.policy.fs is not FsAccess.FULL:
             argv = landlock.scoped(argv)  # the host's abstract unix sockets come with its network namespace
