@@ -174,7 +174,7 @@ def _pinned(folder: Path, root: Path, fds: list[int]) -> list[str]:
     """`folder` bound over itself, made first if missing (as bwrap makes a mount point: it could not bind what is
     not there yet); where it can't be made, an empty throwaway one, a mount point all the same. Made and opened
     one name at a time from `root`, never through a link (one swapped in a moment ago: no folder made outside the
-    workspace), and bound by that descriptor, which stays the folder whatever its path leads to by then."""
+    workspace), and bound from that descriptor, which stays the folder whatever its path leads to by then."""
     flags = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
         fd = os.open(root, flags)
@@ -194,7 +194,8 @@ def _pinned(folder: Path, root: Path, fds: list[int]) -> list[str]:
         return ["--tmpfs", str(folder)]
     os.set_inheritable(fd, True)
     fds.append(fd)
-    return ["--bind-fd", str(fd), str(folder)]
+    # The descriptor's /proc link, not --bind-fd: that came with bubblewrap 0.10 (Ubuntu 24.04 ships 0.9).
+    return ["--bind", f"/proc/self/fd/{fd}", str(folder)]
 
 
 def _resolved(path: Path) -> Path | None:

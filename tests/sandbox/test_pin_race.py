@@ -1,5 +1,5 @@
-"""Hostile review attack29: folders pinned on the way to a guarded path, raced by a background task whose own
-sandbox never pinned them."""
+"""Folders pinned on the way to a guarded path, raced by a background task whose own sandbox never pinned them:
+no bind ever reaches outside the workspace (hostile review attack29)."""
 
 from __future__ import annotations
 
