@@ -16,7 +16,7 @@ PROC_READ_ONLY = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", 
 
 
 def bwrap_options(backend: Backend, policy: SandboxPolicy, private_tmp: Path, cwd: Path,
-                  fds: list[int] | None = None) -> list[str]:
+                  fds: list[int]) -> list[str]:
     """bwrap's options so the kernel enforces `policy`; order matters, as each mount covers the ones before.
     (Passed through a file descriptor, so the sandbox can't read the paths it hides from /proc/1/cmdline.)
     `fds` gets the descriptors of the folders pinned by what they are, not by path: the caller's to pass and close."""
@@ -47,7 +47,7 @@ def bwrap_options(backend: Backend, policy: SandboxPolicy, private_tmp: Path, cw
         if policy.fs is not FsAccess.FULL and not any(path == w or w in path.parents for w in shown):
             argv += ["--ro-bind", str(path), str(path)]
             shown.append(path)
-    argv += _protect(policy, [] if fds is None else fds)
+    argv += _protect(policy, fds)
     # A secret inside a bound directory (a data dir in the project) is hidden again above its bind.
     argv += _hide([h for h in hidden if any(h == p or p in h.parents for p in shown)])
     # Read-only last: a directory bound inside a hidden one needed its mount point created first.

@@ -40,7 +40,7 @@ def own_command(argv: list[str], cwd: Path, writable: Sequence[Path] = (), *,
 
 @functools.lru_cache(maxsize=64)
 def _sandbox(cwd: Path, writable: tuple[Path, ...], unsandboxed_ok: bool, config_writable: bool,
-             here: Path | None = None) -> Sandbox:
+             here: Path | None) -> Sandbox:
     from codetether.config.project import protected_paths
 
     roots = writable or (_repository(cwd),)
