@@ -23,11 +23,14 @@ def read_end() -> int:
     return _read_end
 
 
-def guarded(command: list[str], fd: int) -> list[str]:
-    """`command` behind a watcher that kills the sandbox's processes once the lifeline breaks."""
+def guarded(command: list[str], fd: int, close: tuple[int, ...] = ()) -> list[str]:
+    """`command` behind a watcher that kills the sandbox's processes once the lifeline breaks. `close`: what only
+    bwrap needed (a pinned folder's descriptor names it on the host's mount, where `..` climbs past every sandbox
+    mount), closed before the watcher or the command starts."""
     # Only end-of-file counts: a sandboxed command can open the pipe for writing through /proc/<pid>/fd, and a
     # line it wrote must not set off the watchers of every other sandbox (and of every command started later).
-    script = (f'( while read -r _; do :; done <&{fd} ; kill -KILL -1 ) </dev/null >/dev/null 2>&1 & '
+    shut = "".join(f"exec {n}<&- ; " for n in close)
+    script = (f'{shut}( while read -r _; do :; done <&{fd} ; kill -KILL -1 ) </dev/null >/dev/null 2>&1 & '
               f'exec {fd}<&- "$@"')
     return [_shell(), "-c", script, "sh", *command]
 

@@ -105,8 +105,9 @@ class Sandbox:
         assert found.bwrap is not None
         if self.policy.network and self.policy.fs is not FsAccess.FULL:
             argv = landlock.scoped(argv)  # the host's abstract unix sockets come with its network namespace
-        return Wrapped([found.bwrap, "--args", str(owned[0]), "--", *lifeline.guarded(argv, life)], env,
-                       (life, *owned), tuple(owned))
+        # The pins' descriptors, which bwrap leaves open, are closed before anything of the command's runs.
+        argv = lifeline.guarded(argv, life, tuple(owned))
+        return Wrapped([found.bwrap, "--args", str(owned[0]), "--", *argv], env, (life, *owned), tuple(owned))
 
     def _cache_writable(self, env: dict[str, str]) -> bool:
         cache = Path(env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"))
