@@ -136,7 +136,9 @@ def _protect(policy: SandboxPolicy, fds: list[int]) -> list[str]:
         exists = target.exists()
         if target in mounts or not exists and (path.name not in _GUARDED_FOLDERS or path.is_symlink()):
             continue
-        root = next((w for w in writable if w in target.parents), None)
+        # The outermost writable root holding it: its own path lies in none, so no command can swap a folder on it
+        # (_pinned opens it by path).
+        root = min((w for w in writable if w in target.parents), key=lambda w: len(w.parts), default=None)
         if not exists and root is None:
             continue  # outside every writable root: no command can create it
         # Only a path no link leads through is pinned: where a link led (one a command made, a codetether.toml

@@ -97,11 +97,16 @@ class Sandbox:
                 env["XDG_CACHE_HOME"] = "/tmp/.cache"
         life = lifeline.read_end()
         owned: list[int] = []  # the pinned folders' descriptors, bwrap's arguments, its seccomp program
-        bwrap_args = bwrap_options(found, self.policy, self.private_tmp(), cwd, owned)
-        if self.policy.fs is not FsAccess.FULL and not self.policy.unix_sockets and seccomp.supported():
-            owned.append(seccomp.program_fd())
-            bwrap_args += ["--seccomp", str(owned[-1])]
-        owned.insert(0, args_fd(bwrap_args))  # first: --args names it
+        try:
+            bwrap_args = bwrap_options(found, self.policy, self.private_tmp(), cwd, owned)
+            if self.policy.fs is not FsAccess.FULL and not self.policy.unix_sockets and seccomp.supported():
+                owned.append(seccomp.program_fd())
+                bwrap_args += ["--seccomp", str(owned[-1])]
+            owned.insert(0, args_fd(bwrap_args))  # first: --args names it
+        except BaseException:
+            for fd in owned:  # a Wrapped would have closed them
+                os.close(fd)
+            raise
         assert found.bwrap is not None
         if self.policy.network and self.policy.fs is not FsAccess.FULL:
             argv = landlock.scoped(argv)  # the host's abstract unix sockets come with its network namespace
