@@ -116,3 +116,13 @@ def _args(wrapped) -> list[str]:
 
     fd = int(wrapped.argv[wrapped.argv.index("--args") + 1])
     return os.pread(fd, 1 << 20, 0).decode().split("\0")
+
+
+@requires_sandbox
+def test_the_command_still_gets_the_loader_path(repo: Path, isolated_env, monkeypatch: pytest.MonkeyPatch):
+    from codetether.sandbox import sandbox_for
+    from tests.sandbox.conftest import run_in
+
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/opt/it's here:")
+    proc = run_in(sandbox_for(None, repo), repo, 'printf %s "$LD_LIBRARY_PATH"')
+    assert proc.stdout == "/opt/it's here:", proc.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 import shutil
 
 _read_end: int | None = None
@@ -23,13 +24,16 @@ def read_end() -> int:
     return _read_end
 
 
-def guarded(command: list[str], fd: int, close: tuple[int, ...] = ()) -> list[str]:
+def guarded(command: list[str], fd: int, close: tuple[int, ...] = (),
+            later: dict[str, str] | None = None) -> list[str]:
     """`command` behind a watcher that kills the sandbox's processes once the lifeline breaks. `close`: what only
     bwrap needed (a pinned folder's descriptor names it on the host's mount, where `..` climbs past every sandbox
-    mount), closed before the watcher or the command starts."""
+    mount), closed before the watcher or the command starts. `later`: the environment only the command gets, set
+    once those are closed (the loader's search path: an empty entry is the writable cwd)."""
     # Only end-of-file counts: a sandboxed command can open the pipe for writing through /proc/<pid>/fd, and a
     # line it wrote must not set off the watchers of every other sandbox (and of every command started later).
     shut = "".join(f"exec {n}<&- ; " for n in close)
+    shut += "".join(f"export {name}={shlex.quote(value)} ; " for name, value in (later or {}).items())
     script = (f'{shut}( while read -r _; do :; done <&{fd} ; kill -KILL -1 ) </dev/null >/dev/null 2>&1 & '
               f'exec {fd}<&- "$@"')
     return [_shell(), "-c", script, "sh", *command]
@@ -37,5 +41,7 @@ def guarded(command: list[str], fd: int, close: tuple[int, ...] = ()) -> list[st
 
 @functools.cache
 def _shell() -> str:
-    """bash: a POSIX sh such as dash can't name file descriptors above 9 in a redirection."""
-    return shutil.which("bash") or "/bin/sh"
+    """bash: a POSIX sh such as dash can't name file descriptors above 9 in a redirection. Looked for in the
+    system's own folders only: a PATH entry in the workspace (or an empty one, the cwd) would run a command's
+    planted `bash` while the pinned descriptors are still open."""
+    return shutil.which("bash", path=os.confstr("CS_PATH") or "/usr/bin:/bin") or "/bin/sh"

@@ -95,6 +95,9 @@ class Sandbox:
             env["TMPDIR"] = "/tmp"
             if not self._cache_writable(env):  # tools keep caches there (parso/jedi, pip, go): give them ours
                 env["XDG_CACHE_HOME"] = "/tmp/.cache"
+        # bwrap runs on the host, in the workspace, and the lifeline shell with the pinned descriptors open: neither
+        # may load what a command wrote there (an empty or relative LD_LIBRARY_PATH entry is the cwd).
+        later = {name: env.pop(name) for name in [n for n in env if _loader(n)]}
         life = lifeline.read_end()
         owned: list[int] = []  # the pinned folders' descriptors, bwrap's arguments, its seccomp program
         try:
@@ -111,7 +114,7 @@ class Sandbox:
         if self.policy.network and self.policy.fs is not FsAccess.FULL:
             argv = landlock.scoped(argv)  # the host's abstract unix sockets come with its network namespace
         # The pins' descriptors, which bwrap leaves open, are closed before anything of the command's runs.
-        argv = lifeline.guarded(argv, life, tuple(owned))
+        argv = lifeline.guarded(argv, life, tuple(owned), later)
         return Wrapped([found.bwrap, "--args", str(owned[0]), "--", *argv], env, (life, *owned), tuple(owned))
 
     def _cache_writable(self, env: dict[str, str]) -> bool:
@@ -164,6 +167,11 @@ def _remove(path: Path) -> None:
 def _remove_all() -> None:
     for path in list(_CREATED):
         _remove(path)
+
+
+def _loader(name: str) -> bool:
+    """What the dynamic loader or a starting bash reads: only the command gets it (a configured keep may name it)."""
+    return name.isidentifier() and (name.startswith("LD_") or name in ("GCONV_PATH", "LOCPATH", "BASH_ENV", "ENV"))
 
 
 def _with_git_dir(policy: SandboxPolicy) -> SandboxPolicy:
