@@ -45,12 +45,26 @@ def _main(argv: list[str]) -> int:
     return dispatch(argv)
 
 
+def _no_imports_from_the_workspace() -> None:
+    """`python -m codetether` puts the current folder first on sys.path, and an empty or relative PYTHONPATH entry
+    is the current folder too: the workspace, which every command writes. Nothing the agent imports later (a
+    grammar, a lazily loaded module) may come from there: it would run on the host, outside the sandbox."""
+    import os
+
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        return
+    sys.path[:] = [p for p in sys.path if os.path.isabs(p) and os.path.normpath(p) != cwd]
+
+
 def entry() -> None:
     """The `codetether` executable: main(), then a quick exit.
 
     Tearing down the ~400 loaded modules costs ~40 ms after the answer is shown. Once main() has returned, every
     file and session is closed, so exit handlers run and the process ends without that teardown; if a
     non-daemon thread is still running (or a profiler is attached), the normal exit happens instead."""
+    _no_imports_from_the_workspace()
     code = main()
     import threading
 

@@ -1,4 +1,5 @@
-"""Hostile review attack32: the agent's own Python imports a module a command planted in the workspace.
+"""The agent's own Python imports a module a command planted in the workspace (hostile review
+attack32).
 
 `python -m codetether` (how the test suite itself starts the CLI, and what `__main__.py` offers) puts the current
 folder first on sys.path: the workspace, which every command writes. A module the agent imports lazily, after a
