@@ -40,6 +40,9 @@ def test_image_paths_in_the_prompt_are_attached(tui_env, llm_server, workspace):
     with Tmux([sys.executable, "-m", "codetether", "tui"], tui_env, workspace, width=120, height=30) as term:
         term.until("openai/gpt-4o")
         term.type("what is wrong in @shot.png ?")  # the space closes the @-completion popup
+        # Enter once the prompt shows what was typed: sent in the same burst as the text, the whole prompt was lost
+        # about once in 15 runs (the same before and after this stop's changes; noted as left in the closing note).
+        term.until("what is wrong in @shot.png ?")
         term.send("Enter")
         term.until("one image seen")
         term.type(r"compare shot.png with screens/my\ shot.png")  # as a terminal pastes a dropped file
