@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -57,13 +56,6 @@ __attribute__((constructor)) static void planted(void) {
 }
 """
 
-
-@pytest.fixture
-def outside() -> Path:
-    path = Path("/var/tmp") / f"attack31-{uuid.uuid4().hex[:8]}"  # not /tmp: each sandbox has its own
-    path.mkdir()
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def _build(source: str, soname: str, dest: Path, outside: Path, script: str | None = None) -> None:

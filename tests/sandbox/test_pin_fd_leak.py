@@ -4,9 +4,7 @@ it names the folder on the host's mount, so `..` from it climbs the host's tree,
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
@@ -24,13 +22,6 @@ done
 true
 """
 
-
-@pytest.fixture
-def outside() -> Path:
-    path = Path("/var/tmp") / f"attack30-{uuid.uuid4().hex[:8]}"  # not /tmp: each sandbox has its own
-    path.mkdir()
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def _run(wrapped, cwd: Path, outside: Path) -> subprocess.CompletedProcess[str]:
